@@ -1,0 +1,283 @@
+//! What tests turn: lifetimes, refresh rotation, latency, injected faults,
+//! and the log of OAuth requests. In-process through [`Knobs`], over HTTP
+//! under `/__sandbox/` (a path ilert does not use, never faulted or delayed).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+
+pub use crate::state::Knobs;
+use crate::ClientApp;
+
+/// What an injected fault does to a matching request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum FaultKind {
+    /// Answer with this status and ilert's `{status, message}` body. A 429
+    /// carries no `Retry-After`, as ilert sends it.
+    Status { status: u16 },
+    /// Send the headers, then drop the connection mid-body.
+    Drop,
+    /// Wait this long before handling the request normally.
+    Delay { millis: u64 },
+    /// 200 with a body that is not JSON.
+    Garbled,
+    /// 200 with a JSON body labelled `text/html`.
+    WrongContentType,
+}
+
+/// A fault on requests whose path starts with `path` (and whose method is
+/// `method`, when given), for the next `times` requests (all, when `None`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Fault {
+    pub path: String,
+    #[serde(default)]
+    pub method: Option<String>,
+    #[serde(flatten)]
+    pub kind: FaultKind,
+    #[serde(default)]
+    pub times: Option<u32>,
+}
+
+impl Fault {
+    pub fn new(path: impl Into<String>, kind: FaultKind) -> Fault {
+        Fault { path: path.into(), method: None, kind, times: None }
+    }
+    pub fn times(mut self, n: u32) -> Fault {
+        self.times = Some(n);
+        self
+    }
+    pub fn status(path: impl Into<String>, status: u16) -> Fault {
+        Fault::new(path, FaultKind::Status { status })
+    }
+}
+
+/// One request to an OAuth endpoint, as the sandbox answered it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct OAuthEvent {
+    /// `authorize`, `consent`, `token`, `token_info` or `revoke`.
+    pub endpoint: String,
+    /// For `token`: `authorization_code` or `refresh_token`.
+    pub grant_type: Option<String>,
+    pub status: u16,
+    /// ilert's error code when the request failed.
+    pub error: Option<String>,
+}
+
+impl Knobs {
+    pub fn set_latency(&self, latency: Duration) {
+        self.lock().config.latency = latency;
+    }
+    pub fn set_access_token_lifetime(&self, d: Duration) {
+        self.lock().config.access_token_lifetime = d;
+    }
+    pub fn set_code_lifetime(&self, d: Duration) {
+        self.lock().config.code_lifetime = d;
+    }
+    pub fn set_rotate_refresh_tokens(&self, on: bool) {
+        self.lock().config.rotate_refresh_tokens = on;
+    }
+    pub fn set_consent_username(&self, username: &str) {
+        self.lock().config.consent_username = username.to_string();
+    }
+    pub fn add_fault(&self, fault: Fault) {
+        self.lock().faults.push(fault);
+    }
+    pub fn clear_faults(&self) {
+        self.lock().faults.clear();
+    }
+    /// Registers a client, or adds a redirect URI to an existing one.
+    pub fn register_client(&self, client_id: &str, redirect_uri: &str) {
+        let mut inner = self.lock();
+        match inner.config.clients.iter_mut().find(|c| c.client_id == client_id) {
+            Some(c) if c.redirect_uris.iter().any(|u| u == redirect_uri) => {}
+            Some(c) => c.redirect_uris.push(redirect_uri.to_string()),
+            None => inner.config.clients.push(ClientApp::new(client_id, [redirect_uri])),
+        }
+    }
+    /// Makes every access token issued so far invalid (ilert answers 401),
+    /// as if they had expired early; refresh tokens are untouched.
+    pub fn expire_access_tokens(&self) {
+        for g in self.lock().access.values_mut() {
+            g.revoked = true;
+        }
+    }
+    /// Every OAuth request so far, oldest first.
+    pub fn oauth_log(&self) -> Vec<OAuthEvent> {
+        self.lock().log.clone()
+    }
+    /// How many token requests of `grant_type` the sandbox answered.
+    pub fn token_requests(&self, grant_type: &str) -> usize {
+        self.lock()
+            .log
+            .iter()
+            .filter(|e| e.endpoint == "token" && e.grant_type.as_deref() == Some(grant_type))
+            .count()
+    }
+    /// How many refresh tokens of `username` are live (not revoked, not expired).
+    pub fn live_refresh_tokens(&self, username: &str) -> usize {
+        let now = chrono::Utc::now();
+        self.lock().refresh.values().filter(|g| g.username == username && !g.revoked && g.expires > now).count()
+    }
+    /// Whether this refresh token is live at the sandbox.
+    pub fn refresh_token_is_live(&self, token: &str) -> bool {
+        let now = chrono::Utc::now();
+        self.lock().refresh.values().any(|g| g.token == token && !g.revoked && g.expires > now)
+    }
+}
+
+/// Applies latency and the first matching fault before the request is handled.
+pub(crate) async fn faults_and_latency(State(knobs): State<Arc<Knobs>>, req: Request, next: Next) -> Response {
+    let latency = knobs.latency();
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
+    }
+    let fault = {
+        let mut inner = knobs.lock();
+        let path = req.uri().path();
+        let method = req.method().as_str();
+        let hit = inner.faults.iter().position(|f| {
+            path.starts_with(&f.path) && f.method.as_deref().is_none_or(|m| m.eq_ignore_ascii_case(method))
+        });
+        hit.map(|i| {
+            let fault = inner.faults[i].clone();
+            if let Some(n) = inner.faults[i].times.as_mut() {
+                *n = n.saturating_sub(1);
+                if *n == 0 {
+                    inner.faults.remove(i);
+                }
+            }
+            fault.kind
+        })
+    };
+    match fault {
+        None => next.run(req).await,
+        Some(FaultKind::Delay { millis }) => {
+            tokio::time::sleep(Duration::from_millis(millis)).await;
+            next.run(req).await
+        }
+        Some(FaultKind::Status { status }) => {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            let body = serde_json::json!({
+                "status": status.as_u16(),
+                "message": status.canonical_reason().unwrap_or("Error"),
+            });
+            (status, Json(body)).into_response()
+        }
+        Some(FaultKind::Drop) => {
+            // Promise a body, then fail the stream: hyper closes the connection.
+            let mut res = Response::new(Body::from_stream(FailingBody(false)));
+            res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+            res.headers_mut().insert(header::CONTENT_LENGTH, HeaderValue::from_static("64"));
+            res
+        }
+        Some(FaultKind::Garbled) => {
+            ([(header::CONTENT_TYPE, "application/json")], "{\"id\": 1, \"name\": \"trunc").into_response()
+        }
+        Some(FaultKind::WrongContentType) => {
+            ([(header::CONTENT_TYPE, "text/html")], "<html><body>Service temporarily unavailable</body></html>").into_response()
+        }
+    }
+}
+
+/// A body stream whose only item is an I/O error: hyper then aborts the
+/// response, which the client sees as a dropped connection.
+struct FailingBody(bool);
+
+impl futures_core::Stream for FailingBody {
+    type Item = Result<bytes::Bytes, std::io::Error>;
+    fn poll_next(mut self: std::pin::Pin<&mut Self>, _: &mut std::task::Context<'_>) -> std::task::Poll<Option<Self::Item>> {
+        if std::mem::replace(&mut self.0, true) {
+            return std::task::Poll::Ready(None);
+        }
+        std::task::Poll::Ready(Some(Err(std::io::Error::new(std::io::ErrorKind::ConnectionReset, "injected drop"))))
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct ConfigPatch {
+    access_token_lifetime_secs: Option<u64>,
+    code_lifetime_secs: Option<u64>,
+    rotate_refresh_tokens: Option<bool>,
+    latency_millis: Option<u64>,
+    consent_username: Option<String>,
+}
+
+pub(crate) fn admin_routes() -> Router<Arc<Knobs>> {
+    Router::new()
+        .route("/__sandbox/config", get(get_config).post(patch_config))
+        .route("/__sandbox/faults", post(add_fault).delete(clear_faults))
+        .route("/__sandbox/log", get(oauth_log))
+        .route("/__sandbox/expire-access-tokens", post(expire_access_tokens))
+        .route("/__sandbox/clients", post(register_client))
+}
+
+async fn get_config(State(k): State<Arc<Knobs>>) -> Json<ConfigPatch> {
+    let inner = k.lock();
+    Json(ConfigPatch {
+        access_token_lifetime_secs: Some(inner.config.access_token_lifetime.as_secs()),
+        code_lifetime_secs: Some(inner.config.code_lifetime.as_secs()),
+        rotate_refresh_tokens: Some(inner.config.rotate_refresh_tokens),
+        latency_millis: Some(inner.config.latency.as_millis() as u64),
+        consent_username: Some(inner.config.consent_username.clone()),
+    })
+}
+
+async fn patch_config(State(k): State<Arc<Knobs>>, Json(p): Json<ConfigPatch>) -> Json<ConfigPatch> {
+    if let Some(s) = p.access_token_lifetime_secs {
+        k.set_access_token_lifetime(Duration::from_secs(s));
+    }
+    if let Some(s) = p.code_lifetime_secs {
+        k.set_code_lifetime(Duration::from_secs(s));
+    }
+    if let Some(r) = p.rotate_refresh_tokens {
+        k.set_rotate_refresh_tokens(r);
+    }
+    if let Some(ms) = p.latency_millis {
+        k.set_latency(Duration::from_millis(ms));
+    }
+    if let Some(u) = p.consent_username {
+        k.set_consent_username(&u);
+    }
+    get_config(State(k)).await
+}
+
+async fn add_fault(State(k): State<Arc<Knobs>>, Json(f): Json<Fault>) -> StatusCode {
+    k.add_fault(f);
+    StatusCode::NO_CONTENT
+}
+
+async fn clear_faults(State(k): State<Arc<Knobs>>) -> StatusCode {
+    k.clear_faults();
+    StatusCode::NO_CONTENT
+}
+
+async fn oauth_log(State(k): State<Arc<Knobs>>) -> Json<Vec<OAuthEvent>> {
+    Json(k.oauth_log())
+}
+
+async fn expire_access_tokens(State(k): State<Arc<Knobs>>) -> StatusCode {
+    k.expire_access_tokens();
+    StatusCode::NO_CONTENT
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct NewClient {
+    client_id: String,
+    redirect_uri: String,
+}
+
+async fn register_client(State(k): State<Arc<Knobs>>, Json(c): Json<NewClient>) -> StatusCode {
+    k.register_client(&c.client_id, &c.redirect_uri);
+    StatusCode::NO_CONTENT
+}

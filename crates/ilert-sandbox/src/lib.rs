@@ -1,0 +1,195 @@
+//! A local ilert: the OAuth2 authorization server and the REST subset that
+//! ilert-desktop uses, with seeded data, served over real HTTP on loopback.
+//!
+//! It answers with ilert's wire formats (paths, parameters, JSON fields, error
+//! bodies, status codes, lifetimes) as documented in `shared/ilert/`, so that a
+//! client that works here works against app.ilert.com / api.ilert.com unchanged.
+//! The tests start it in-process on an ephemeral port; the app's demo mode
+//! starts it the same way; `cargo run -p ilert-sandbox` runs it alone.
+//!
+//! # Layout
+//! - [`seed`]: the deterministic tenant (users, teams, schedules, policies,
+//!   alert sources, alerts) with times relative to the server's clock.
+//! - [`scope`]: ilert's scope grammar and what each level grants.
+//! - `oauth`: authorize + consent page, token, token_info, revoke.
+//! - `rest`: `/api/...` endpoints, bearer-token and scope checks, paging.
+//! - `knobs`: what tests can turn: lifetimes, rotation, latency, faults, and
+//!   the log of OAuth requests; also served under `/__sandbox/`, a path ilert
+//!   does not use.
+//!
+//! # Not secret
+//! The RS256 key in `keys/` is a fixed test key: sandbox tokens protect nothing.
+
+#[cfg(feature = "browser")]
+pub mod browser;
+pub mod knobs;
+mod oauth;
+mod rest;
+pub mod scope;
+pub mod seed;
+mod state;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+
+pub use knobs::{Fault, FaultKind, OAuthEvent};
+pub use state::Knobs;
+
+/// The client id of the demo app registered by default.
+pub const DEMO_CLIENT_ID: &str = "ilert-desktop-demo";
+/// The redirect URIs registered for the demo client by default.
+pub const DEMO_REDIRECT_URIS: &[&str] = &[
+    "http://localhost:4598/callback",
+    "http://127.0.0.1:4598/callback",
+];
+
+/// An OAuth2 app registered at the sandbox, like an app in ilert's
+/// developer settings. Public clients (PKCE only) have no secret.
+#[derive(Debug, Clone)]
+pub struct ClientApp {
+    pub client_id: String,
+    /// Matched exactly, port and path included, as ilert does.
+    pub redirect_uris: Vec<String>,
+    /// ilert's numeric app id (`app_id` in token_info, `il_a` in tokens).
+    pub app_id: i64,
+}
+
+impl ClientApp {
+    pub fn new(client_id: impl Into<String>, redirect_uris: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        ClientApp {
+            client_id: client_id.into(),
+            redirect_uris: redirect_uris.into_iter().map(Into::into).collect(),
+            app_id: 250,
+        }
+    }
+}
+
+/// How a sandbox starts. Every field can be changed later through [`Knobs`]
+/// except the seed and the clients' ids.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub seed: u64,
+    pub clients: Vec<ClientApp>,
+    /// ilert: 1 h.
+    pub access_token_lifetime: Duration,
+    /// ilert: 1 year.
+    pub refresh_token_lifetime: Duration,
+    /// ilert: 2 minutes.
+    pub code_lifetime: Duration,
+    /// ilert does not say whether a refresh returns a new refresh token;
+    /// the default keeps the old one, `true` rotates it.
+    pub rotate_refresh_tokens: bool,
+    /// Added to every request (except `/__sandbox/`).
+    pub latency: Duration,
+    /// The user who approves the consent page.
+    pub consent_username: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            seed: 42,
+            clients: vec![ClientApp::new(DEMO_CLIENT_ID, DEMO_REDIRECT_URIS.iter().copied())],
+            access_token_lifetime: Duration::from_secs(3600),
+            refresh_token_lifetime: Duration::from_secs(31_536_000),
+            code_lifetime: Duration::from_secs(120),
+            rotate_refresh_tokens: false,
+            latency: Duration::ZERO,
+            consent_username: seed::DEMO_USERNAME.to_string(),
+        }
+    }
+}
+
+impl Config {
+    /// Registers one more client (or more redirect URIs for an existing one).
+    pub fn with_client(mut self, client_id: &str, redirect_uri: &str) -> Self {
+        match self.clients.iter_mut().find(|c| c.client_id == client_id) {
+            Some(c) => c.redirect_uris.push(redirect_uri.to_string()),
+            None => self.clients.push(ClientApp::new(client_id, [redirect_uri])),
+        }
+        self
+    }
+}
+
+/// A running sandbox. Dropping it stops the server.
+pub struct Sandbox {
+    addr: SocketAddr,
+    knobs: Knobs,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Sandbox {
+    /// Starts a sandbox on `127.0.0.1` at an ephemeral port.
+    pub async fn start(config: Config) -> std::io::Result<Sandbox> {
+        Self::bind(config, 0).await
+    }
+
+    /// Starts a sandbox on `127.0.0.1:port` (0 picks a free port).
+    /// It never listens beyond loopback.
+    pub async fn bind(config: Config, port: u16) -> std::io::Result<Sandbox> {
+        let listener = TcpListener::bind((std::net::Ipv4Addr::LOCALHOST, port)).await?;
+        let addr = listener.local_addr()?;
+        let knobs = Knobs::new(config);
+        let (tx, rx) = oneshot::channel::<()>();
+        let task = tokio::spawn(serve(listener, knobs.clone(), async {
+            let _ = rx.await;
+        }));
+        Ok(Sandbox { addr, knobs, shutdown: Some(tx), task: Some(task) })
+    }
+
+    /// `http://127.0.0.1:PORT`: the base of every path, OAuth and REST alike.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The test controls of this sandbox.
+    pub fn knobs(&self) -> &Knobs {
+        &self.knobs
+    }
+
+    /// Stops the server and waits until it has stopped.
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+/// Serves the sandbox on `listener` until `shutdown` completes.
+pub async fn serve(listener: TcpListener, knobs: Knobs, shutdown: impl std::future::Future<Output = ()> + Send + 'static) {
+    let app = router(knobs);
+    if let Err(e) = axum::serve(listener, app).with_graceful_shutdown(shutdown).await {
+        tracing::error!(error = %e, "sandbox server stopped");
+    }
+}
+
+fn router(knobs: Knobs) -> axum::Router {
+    let state = Arc::new(knobs);
+    axum::Router::new()
+        .merge(oauth::routes())
+        .merge(rest::routes())
+        .fallback(rest::not_found)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), knobs::faults_and_latency))
+        .merge(knobs::admin_routes())
+        .with_state(state)
+}

@@ -1,0 +1,58 @@
+//! `ilert-sandbox`: runs the local ilert on loopback until interrupted.
+
+use std::time::Duration;
+
+use clap::Parser;
+use ilert_sandbox::{Config, Sandbox};
+
+/// A local ilert that speaks its OAuth2 and REST wire formats, with seeded data.
+#[derive(Parser)]
+#[command(version)]
+struct Args {
+    /// Port on 127.0.0.1 (0 picks a free one).
+    #[arg(long, default_value_t = 4599)]
+    port: u16,
+    /// Register a client: ID=REDIRECT_URI (repeatable; the demo client is always there).
+    #[arg(long = "client", value_name = "ID=REDIRECT_URI")]
+    clients: Vec<String>,
+    /// Seed for the generated tenant.
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    /// Access-token lifetime in seconds (ilert: 3600).
+    #[arg(long, default_value_t = 3600)]
+    access_token_lifetime: u64,
+    /// Authorization-code lifetime in seconds (ilert: 120).
+    #[arg(long, default_value_t = 120)]
+    code_lifetime: u64,
+    /// Return a new refresh token on every refresh.
+    #[arg(long)]
+    rotate_refresh_tokens: bool,
+    /// Latency added to every request, in milliseconds.
+    #[arg(long, default_value_t = 0)]
+    latency_ms: u64,
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    tracing_subscriber::fmt().with_writer(std::io::stderr).with_env_filter(
+        tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
+    ).init();
+    let args = Args::parse();
+    let mut config = Config {
+        seed: args.seed,
+        access_token_lifetime: Duration::from_secs(args.access_token_lifetime),
+        code_lifetime: Duration::from_secs(args.code_lifetime),
+        rotate_refresh_tokens: args.rotate_refresh_tokens,
+        latency: Duration::from_millis(args.latency_ms),
+        ..Config::default()
+    };
+    for c in &args.clients {
+        let (id, uri) = c.split_once('=').ok_or("--client takes ID=REDIRECT_URI")?;
+        config = config.with_client(id, uri);
+    }
+    let sandbox = Sandbox::bind(config, args.port).await?;
+    println!("ilert sandbox listening on {}", sandbox.url());
+    tokio::signal::ctrl_c().await?;
+    sandbox.stop().await;
+    Ok(())
+}

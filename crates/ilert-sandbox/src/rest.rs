@@ -1,0 +1,571 @@
+//! The REST subset under `/api` that ilert-desktop reads, in the shapes of
+//! ilert's OpenAPI description.
+//!
+//! Conventions kept from ilert: bare JSON arrays with `start-index` /
+//! `max-results` paging and a hard 400 past an endpoint's maximum; error
+//! bodies `{status, message, code}`; a missing scope is 403
+//! `OAUTH2_SCOPE_ERROR` with the missing `scope`; a missing, expired, revoked
+//! or garbled bearer token is 401; optional fields are left out rather than
+//! sent as `null` (the OpenAPI schemas mark none of them nullable).
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{header, HeaderMap, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, put};
+use axum::{Json, Router};
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde_json::{json, Value};
+
+use crate::scope::{self, Level};
+use crate::seed::{self, World};
+use crate::state::{AccessGrant, Knobs};
+
+pub(crate) fn routes() -> Router<Arc<Knobs>> {
+    Router::new()
+        .route("/api/users/current", get(current_user))
+        .route("/api/on-calls", get(on_calls))
+        .route("/api/schedules", get(schedules))
+        .route("/api/schedules/{id}", get(schedule))
+        .route("/api/schedules/{id}/shifts", get(shifts))
+        .route("/api/schedules/{id}/user-on-call", get(user_on_call))
+        .route("/api/escalation-policies", get(policies))
+        .route("/api/escalation-policies/{id}", get(policy))
+        .route("/api/alert-sources", get(alert_sources))
+        .route("/api/alert-sources/{id}", get(alert_source).put(put_alert_source))
+        .route("/api/alerts", get(alerts))
+        .route("/api/alerts/{id}/accept", put(accept_alert))
+        .route("/api/alerts/{id}/resolve", put(resolve_alert))
+        .route("/api/teams", get(teams))
+}
+
+/// An ilert REST error: `{status, message, code}` (+ `scope` for 403s).
+pub(crate) struct ApiError {
+    status: StatusCode,
+    message: String,
+    code: &'static str,
+    scope: Option<String>,
+}
+
+impl ApiError {
+    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        ApiError { status, message: message.into(), code, scope: None }
+    }
+    fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "BAD_REQUEST", message)
+    }
+    fn not_found() -> Self {
+        Self::new(StatusCode::NOT_FOUND, "NOT_FOUND", "Not found")
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut body = json!({ "status": self.status.as_u16(), "message": self.message, "code": self.code });
+        if let Some(s) = self.scope {
+            body["scope"] = Value::String(s);
+        }
+        (self.status, Json(body)).into_response()
+    }
+}
+
+pub(crate) async fn not_found() -> ApiError {
+    ApiError::not_found()
+}
+
+type ApiResult = Result<Response, ApiError>;
+
+/// Checks the bearer token and that its scope allows `level` on `resource`.
+fn authorize(k: &Knobs, headers: &HeaderMap, method: &Method, resources: &[&str]) -> Result<AccessGrant, ApiError> {
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+        .map(str::trim);
+    let Some(token) = token else {
+        return Err(ApiError::new(StatusCode::UNAUTHORIZED, "UNAUTHORIZED", "Missing Authorization header"));
+    };
+    let Some(grant) = k.access_grant(token) else {
+        return Err(ApiError::new(StatusCode::UNAUTHORIZED, "UNAUTHORIZED", "The access token is invalid, expired or revoked"));
+    };
+    let level = Level::for_method(method);
+    if !resources.iter().any(|r| scope::allows(&grant.scope, r, level)) {
+        let needed = scope::required(resources[0], level);
+        return Err(ApiError {
+            status: StatusCode::FORBIDDEN,
+            message: format!("The access token lacks the scope '{needed}'"),
+            code: "OAUTH2_SCOPE_ERROR",
+            scope: Some(needed),
+        });
+    }
+    Ok(grant)
+}
+
+/// Query parameters, repeatable ones included (`expand=user&expand=schedule`).
+struct Query(Vec<(String, String)>);
+
+impl Query {
+    fn parse(raw: Option<String>) -> Query {
+        Query(url::form_urlencoded::parse(raw.unwrap_or_default().as_bytes()).into_owned().collect())
+    }
+    fn get(&self, name: &str) -> Option<&str> {
+        self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    }
+    fn all(&self, name: &str) -> Vec<&str> {
+        self.0.iter().filter(|(k, _)| k == name).map(|(_, v)| v.as_str()).collect()
+    }
+    fn has(&self, name: &str, value: &str) -> bool {
+        self.all(name).contains(&value)
+    }
+    fn ids(&self, names: &[&str]) -> Result<Vec<i64>, ApiError> {
+        names
+            .iter()
+            .flat_map(|n| self.all(n))
+            .map(|v| v.parse().map_err(|_| ApiError::bad_request(format!("'{v}' is not a valid id"))))
+            .collect()
+    }
+    /// `start-index` and `max-results` with the endpoint's default and maximum.
+    fn page(&self, default: usize, max: usize) -> Result<(usize, usize), ApiError> {
+        let num = |name: &str, dflt: usize| -> Result<usize, ApiError> {
+            match self.get(name) {
+                None => Ok(dflt),
+                Some(v) => v.parse().map_err(|_| ApiError::bad_request(format!("{name} must be a non-negative integer"))),
+            }
+        };
+        let start = num("start-index", 0)?;
+        let count = num("max-results", default)?;
+        if count > max {
+            return Err(ApiError::bad_request(format!("max-results must not exceed {max}")));
+        }
+        Ok((start, count))
+    }
+    fn time(&self, name: &str) -> Result<Option<DateTime<Utc>>, ApiError> {
+        self.get(name)
+            .map(|v| {
+                DateTime::parse_from_rfc3339(v)
+                    .map(|d| d.with_timezone(&Utc))
+                    .map_err(|_| ApiError::bad_request(format!("{name} must be an ISO-8601 date-time")))
+            })
+            .transpose()
+    }
+}
+
+fn page_of(items: Vec<Value>, (start, count): (usize, usize)) -> Response {
+    Json(Value::Array(items.into_iter().skip(start).take(count).collect())).into_response()
+}
+
+fn ts(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+fn user_json(u: &seed::User, w: &World) -> Value {
+    json!({
+        "id": u.id,
+        "username": u.username,
+        "firstName": u.first_name,
+        "lastName": u.last_name,
+        "email": u.email(),
+        "timezone": u.timezone,
+        "position": u.position,
+        "department": u.department,
+        "language": u.language,
+        "region": u.region,
+        "role": u.role,
+        "shiftColor": u.shift_color,
+        "createdAt": ts(w.started - chrono::Duration::days(400)),
+        "updatedAt": ts(w.started - chrono::Duration::days(3)),
+    })
+}
+
+fn user_rel(u: &seed::User) -> Value {
+    json!({ "id": u.id, "firstName": u.first_name, "lastName": u.last_name })
+}
+
+fn team_rel(w: &World, id: i64) -> Value {
+    let t = w.team(id).expect("seeded team");
+    json!({ "id": t.id, "name": t.name })
+}
+
+fn schedule_rel(s: &seed::Schedule) -> Value {
+    json!({ "id": s.id, "name": s.name, "type": s.kind.as_str() })
+}
+
+fn policy_json(w: &World, p: &seed::Policy) -> Value {
+    let rules: Vec<Value> = p
+        .rules
+        .iter()
+        .map(|r| {
+            json!({
+                "escalationTimeout": r.timeout,
+                "users": r.users.iter().filter_map(|id| w.user(*id)).map(user_rel).collect::<Vec<_>>(),
+                "schedules": r.schedules.iter().filter_map(|id| w.schedule(*id)).map(schedule_rel).collect::<Vec<_>>(),
+                "teams": [],
+            })
+        })
+        .collect();
+    json!({
+        "id": p.id,
+        "name": p.name,
+        "escalationRules": rules,
+        "teams": p.teams.iter().map(|t| team_rel(w, *t)).collect::<Vec<_>>(),
+        "repeating": p.repeating,
+        "frequency": p.frequency,
+        "delayMin": 0,
+        "routingKey": p.routing_key,
+    })
+}
+
+fn shift_rel(w: &World, s: &seed::Shift) -> Value {
+    json!({ "user": w.user(s.user).map(user_rel), "start": ts(s.start), "end": ts(s.end) })
+}
+
+fn schedule_json(w: &World, s: &seed::Schedule, q: &Query, now: DateTime<Utc>) -> Value {
+    let mut v = json!({
+        "id": s.id,
+        "name": s.name,
+        "timezone": s.timezone,
+        "type": s.kind.as_str(),
+        "showGaps": false,
+        "teams": s.teams.iter().map(|t| team_rel(w, *t)).collect::<Vec<_>>(),
+    });
+    if let Some(r) = s.rotation {
+        v["defaultShiftDuration"] = json!(r);
+    }
+    if q.has("include", "currentShift") {
+        if let Some(cur) = s.shift_at(now) {
+            v["currentShift"] = shift_rel(w, cur);
+        }
+    }
+    if q.has("include", "nextShift") {
+        if let Some(next) = s.next_shift(now) {
+            v["nextShift"] = shift_rel(w, next);
+        }
+    }
+    if q.has("include", "shifts") {
+        v["shifts"] = json!(s.shifts.iter().map(|sh| shift_rel(w, sh)).collect::<Vec<_>>());
+    }
+    if q.has("include", "scheduleLayers") && s.kind == seed::ScheduleType::Recurring {
+        let first = s.shifts.first().map(|sh| sh.start).unwrap_or(w.started);
+        v["scheduleLayers"] = json!([{
+            "name": "Layer 1",
+            "startsOn": ts(first),
+            "users": s.layer_users.iter().map(|id| json!({ "id": id })).collect::<Vec<_>>(),
+            "rotation": s.rotation,
+            "restrictionType": "TIMES_OF_WEEK",
+            "restrictions": [],
+        }]);
+    }
+    v
+}
+
+fn source_json(w: &World, s: &seed::AlertSource, with_keys: bool) -> Value {
+    let policy = w.policy(s.policy).expect("seeded policy");
+    let icon = format!("https://sandbox.invalid/icons/{}.png", s.integration_type.to_lowercase());
+    let mut v = json!({
+        "id": s.id,
+        "name": s.name,
+        "teams": s.teams.iter().map(|t| team_rel(w, *t)).collect::<Vec<_>>(),
+        "iconUrl": icon,
+        "lightIconUrl": icon,
+        "darkIconUrl": icon,
+        "escalationPolicy": policy_json(w, policy),
+        "integrationType": s.integration_type,
+        "autoResolutionTimeout": s.auto_resolution_timeout,
+        "alertGroupingWindow": "PT5M",
+        "alertCreation": s.alert_creation,
+        "status": s.status,
+        "active": s.active,
+        "alertPriorityRule": s.alert_priority_rule,
+        "bidirectional": false,
+    });
+    // ilert sends integration keys only to callers who may change the source.
+    if with_keys {
+        v["integrationKey"] = json!(s.integration_key);
+        v["integrationUrl"] = json!(format!("https://api.ilert.com/api/v1/events/{}", s.integration_key));
+    }
+    v
+}
+
+fn alert_json(w: &World, a: &seed::Alert) -> Value {
+    let source = w.source(a.source).expect("seeded source");
+    let mut v = json!({
+        "id": a.id,
+        "summary": a.summary,
+        "details": a.details,
+        "reportTime": ts(a.report_time),
+        "status": a.status,
+        "priority": a.priority,
+        "alertKey": a.alert_key,
+        "alertSource": source_json(w, source, false),
+        "escalationPolicy": policy_json(w, w.policy(a.policy).expect("seeded policy")),
+        "images": [],
+        "links": [],
+        "responders": a.responders.iter().map(|r| {
+            let mut rv = json!({ "user": w.user(r.user).map(|u| user_json(u, w)), "status": r.status });
+            if let Some(at) = r.accepted_at { rv["acceptedAt"] = json!(ts(at)); }
+            rv
+        }).collect::<Vec<_>>(),
+    });
+    if let Some(r) = a.resolved_on {
+        v["resolvedOn"] = json!(ts(r));
+    }
+    if a.status == "PENDING" {
+        v["nextEscalation"] = json!(ts(a.report_time + chrono::Duration::minutes(15)));
+        v["nextEscalationRuleIndex"] = json!(1);
+    }
+    v
+}
+
+async fn current_user(State(k): State<Arc<Knobs>>, m: Method, h: HeaderMap) -> ApiResult {
+    let grant = authorize(&k, &h, &m, &["profile"])?;
+    let inner = k.lock();
+    let u = inner.world.user_by_name(&grant.username).ok_or_else(ApiError::not_found)?;
+    Ok(Json(user_json(u, &inner.world)).into_response())
+}
+
+/// Who is on call, derived from the policies' rules: a schedule rule puts its
+/// shift's user on call for that shift, a user rule its users for the whole
+/// window. Without `expand`, user, policy and schedule are bare `{id}`s.
+async fn on_calls(State(k): State<Arc<Knobs>>, m: Method, h: HeaderMap, RawQuery(raw): RawQuery) -> ApiResult {
+    // Which scope guards /on-calls is undocumented; either schedule or policy opens it.
+    authorize(&k, &h, &m, &["schedule", "policy"])?;
+    let q = Query::parse(raw);
+    let page = q.page(50, 250)?;
+    let now = Utc::now();
+    let from = q.time("from")?.unwrap_or(now);
+    let until = q.time("until")?.unwrap_or(from);
+    if until < from {
+        return Err(ApiError::bad_request("until must be after from"));
+    }
+    if until - from > chrono::Duration::days(92) {
+        return Err(ApiError::bad_request("The span between from and until must not exceed 3 months"));
+    }
+    let policies = q.ids(&["policies"])?;
+    let schedules = q.ids(&["schedules"])?;
+    let users = q.ids(&["users"])?;
+    let (expand_user, expand_policy) = (q.has("expand", "user"), q.has("expand", "escalationPolicy") || q.has("expand", "policy"));
+    let inner = k.lock();
+    let w = &inner.world;
+    let mut out = Vec::new();
+    for p in w.policies.iter().filter(|p| policies.is_empty() || policies.contains(&p.id)) {
+        for (level, rule) in p.rules.iter().enumerate() {
+            let mut entries: Vec<(i64, Option<&seed::Schedule>, DateTime<Utc>, DateTime<Utc>)> = Vec::new();
+            for s in rule.schedules.iter().filter_map(|id| w.schedule(*id)) {
+                for sh in s.shifts.iter().filter(|sh| sh.start <= until && sh.end > from) {
+                    entries.push((sh.user, Some(s), sh.start, sh.end));
+                }
+            }
+            for u in &rule.users {
+                entries.push((*u, None, from, until));
+            }
+            for (user, sched, start, end) in entries {
+                if !users.is_empty() && !users.contains(&user) {
+                    continue;
+                }
+                if !schedules.is_empty() && !sched.is_some_and(|s| schedules.contains(&s.id)) {
+                    continue;
+                }
+                let u = w.user(user).expect("seeded user");
+                let mut v = json!({
+                    "user": if expand_user { user_json(u, w) } else { json!({ "id": u.id }) },
+                    "escalationPolicy": if expand_policy { policy_json(w, p) } else { json!({ "id": p.id }) },
+                    "start": ts(start),
+                    "end": ts(end),
+                    "escalationLevel": level + 1,
+                });
+                if let Some(s) = sched {
+                    v["schedule"] = schedule_rel(s);
+                }
+                out.push(v);
+            }
+        }
+    }
+    Ok(page_of(out, page))
+}
+
+async fn schedules(State(k): State<Arc<Knobs>>, m: Method, h: HeaderMap, RawQuery(raw): RawQuery) -> ApiResult {
+    authorize(&k, &h, &m, &["schedule"])?;
+    let q = Query::parse(raw);
+    let page = q.page(20, 20)?;
+    let inner = k.lock();
+    let now = Utc::now();
+    let items = inner.world.schedules.iter().map(|s| schedule_json(&inner.world, s, &q, now)).collect();
+    Ok(page_of(items, page))
+}
+
+fn id_of(raw: &str) -> Result<i64, ApiError> {
+    raw.parse().map_err(|_| ApiError::not_found())
+}
+
+async fn schedule(State(k): State<Arc<Knobs>>, m: Method, h: HeaderMap, Path(id): Path<String>, RawQuery(raw): RawQuery) -> ApiResult {
+    authorize(&k, &h, &m, &["schedule"])?;
+    let q = Query::parse(raw);
+    let inner = k.lock();
+    let s = inner.world.schedule(id_of(&id)?).ok_or_else(ApiError::not_found)?;
+    Ok(Json(schedule_json(&inner.world, s, &q, Utc::now())).into_response())
+}
+
+async fn shifts(State(k): State<Arc<Knobs>>, m: Method, h: HeaderMap, Path(id): Path<String>, RawQuery(raw): RawQuery) -> ApiResult {
+    authorize(&k, &h, &m, &["schedule"])?;
+    let q = Query::parse(raw);
+    let inner = k.lock();
+    let w = &inner.world;
+    let s = w.schedule(id_of(&id)?).ok_or_else(ApiError::not_found)?;
+    let now = Utc::now();
+    let from = q.time("from")?.unwrap_or(now - chrono::Duration::days(31));
+    let until = q.time("until")?.unwrap_or(from + chrono::Duration::days(92));
+    let items: Vec<Value> = s
+        .shifts
+        .iter()
+        .filter(|sh| sh.start < until && sh.end > from)
+        .filter_map(|sh| w.user(sh.user).map(|u| json!({ "user": user_json(u, w), "start": ts(sh.start), "end": ts(sh.end) })))
+        .collect();
+    Ok(Json(items).into_response())
+}
+
+async fn user_on_call(State(k): State<Arc<Knobs>>, m: Method, h: HeaderMap, Path(id): Path<String>) -> ApiResult {
+    authorize(&k, &h, &m, &["schedule"])?;
+    let inner = k.lock();
+    let w = &inner.world;
+    let s = w.schedule(id_of(&id)?).ok_or_else(ApiError::not_found)?;
+    Ok(match s.shift_at(Utc::now()).and_then(|sh| w.user(sh.user).map(|u| (sh, u))) {
+        Some((sh, u)) => Json(json!({ "user": user_json(u, w), "start": ts(sh.start), "end": ts(sh.end) })).into_response(),
+        None => StatusCode::NO_CONTENT.into_response(),
+    })
+}
+
+async fn policies(State(k): State<Arc<Knobs>>, m: Method, h: HeaderMap, RawQuery(raw): RawQuery) -> ApiResult {
+    authorize(&k, &h, &m, &["policy"])?;
+    let page = Query::parse(raw).page(50, 50)?;
+    let inner = k.lock();
+    Ok(page_of(inner.world.policies.iter().map(|p| policy_json(&inner.world, p)).collect(), page))
+}
+
+async fn policy(State(k): State<Arc<Knobs>>, m: Method, h: HeaderMap, Path(id): Path<String>) -> ApiResult {
+    authorize(&k, &h, &m, &["policy"])?;
+    let inner = k.lock();
+    let p = inner.world.policy(id_of(&id)?).ok_or_else(ApiError::not_found)?;
+    Ok(Json(policy_json(&inner.world, p)).into_response())
+}
+
+async fn alert_sources(State(k): State<Arc<Knobs>>, m: Method, h: HeaderMap, RawQuery(raw): RawQuery) -> ApiResult {
+    let grant = authorize(&k, &h, &m, &["source"])?;
+    let page = Query::parse(raw).page(50, 50)?;
+    let keys = scope::allows(&grant.scope, "source", Level::Write);
+    let inner = k.lock();
+    Ok(page_of(inner.world.sources.iter().map(|s| source_json(&inner.world, s, keys)).collect(), page))
+}
+
+/// `{id}` is the numeric id or the integration key, as at ilert.
+fn find_source(w: &World, id: &str) -> Option<usize> {
+    w.sources.iter().position(|s| id.parse::<i64>().is_ok_and(|n| n == s.id) || s.integration_key == id)
+}
+
+async fn alert_source(State(k): State<Arc<Knobs>>, m: Method, h: HeaderMap, Path(id): Path<String>) -> ApiResult {
+    let grant = authorize(&k, &h, &m, &["source"])?;
+    let keys = scope::allows(&grant.scope, "source", Level::Write);
+    let inner = k.lock();
+    let i = find_source(&inner.world, &id).ok_or_else(ApiError::not_found)?;
+    Ok(Json(source_json(&inner.world, &inner.world.sources[i], keys)).into_response())
+}
+
+/// A full replace, as at ilert: name, escalation policy and integration type
+/// are required; `active: false` disables the source.
+async fn put_alert_source(State(k): State<Arc<Knobs>>, m: Method, h: HeaderMap, Path(id): Path<String>, body: Bytes) -> ApiResult {
+    authorize(&k, &h, &m, &["source"])?;
+    let v: Value = serde_json::from_slice(&body).map_err(|e| ApiError::bad_request(format!("Invalid JSON: {e}")))?;
+    let name = v.get("name").and_then(Value::as_str).ok_or_else(|| ApiError::bad_request("name is required"))?;
+    let policy = v
+        .pointer("/escalationPolicy/id")
+        .and_then(Value::as_i64)
+        .ok_or_else(|| ApiError::bad_request("escalationPolicy is required"))?;
+    v.get("integrationType").and_then(Value::as_str).ok_or_else(|| ApiError::bad_request("integrationType is required"))?;
+    let mut inner = k.lock();
+    if inner.world.policy(policy).is_none() {
+        return Err(ApiError::bad_request("Unknown escalation policy"));
+    }
+    let i = find_source(&inner.world, &id).ok_or_else(ApiError::not_found)?;
+    let s = &mut inner.world.sources[i];
+    s.name = name.to_string();
+    s.policy = policy;
+    let active = v.get("active").and_then(Value::as_bool).unwrap_or(true);
+    if active != s.active {
+        s.active = active;
+        s.status = if active { "ALL_RESOLVED" } else { "DISABLED" };
+    }
+    let s = inner.world.sources[i].clone();
+    Ok(Json(source_json(&inner.world, &s, true)).into_response())
+}
+
+async fn alerts(State(k): State<Arc<Knobs>>, m: Method, h: HeaderMap, RawQuery(raw): RawQuery) -> ApiResult {
+    authorize(&k, &h, &m, &["alert"])?;
+    let q = Query::parse(raw);
+    let page = q.page(50, 100)?;
+    // ilert's spec says `states`/`sources`; older clients send `state`/`alert-source`.
+    let states: Vec<&str> = q.all("states").into_iter().chain(q.all("state")).collect();
+    let sources = q.ids(&["sources", "alert-source"])?;
+    let policies = q.ids(&["policies"])?;
+    let inner = k.lock();
+    let w = &inner.world;
+    let items = w
+        .alerts
+        .iter()
+        .filter(|a| states.is_empty() || states.contains(&a.status))
+        .filter(|a| sources.is_empty() || sources.contains(&a.source))
+        .filter(|a| policies.is_empty() || policies.contains(&a.policy))
+        .map(|a| alert_json(w, a))
+        .collect();
+    Ok(page_of(items, page))
+}
+
+async fn set_alert_status(k: &Knobs, id: &str, status: &'static str) -> ApiResult {
+    let mut inner = k.lock();
+    let id = id_of(id)?;
+    let now = Utc::now();
+    let a = inner.world.alerts.iter_mut().find(|a| a.id == id).ok_or_else(ApiError::not_found)?;
+    a.status = status;
+    if status == "RESOLVED" {
+        a.resolved_on = Some(now);
+    }
+    for r in &mut a.responders {
+        r.status = "ACCEPTED";
+        r.accepted_at.get_or_insert(now);
+    }
+    let a = a.clone();
+    Ok(Json(alert_json(&inner.world, &a)).into_response())
+}
+
+async fn accept_alert(State(k): State<Arc<Knobs>>, m: Method, h: HeaderMap, Path(id): Path<String>) -> ApiResult {
+    authorize(&k, &h, &m, &["alert"])?;
+    set_alert_status(&k, &id, "ACCEPTED").await
+}
+
+async fn resolve_alert(State(k): State<Arc<Knobs>>, m: Method, h: HeaderMap, Path(id): Path<String>) -> ApiResult {
+    authorize(&k, &h, &m, &["alert"])?;
+    set_alert_status(&k, &id, "RESOLVED").await
+}
+
+async fn teams(State(k): State<Arc<Knobs>>, m: Method, h: HeaderMap, RawQuery(raw): RawQuery) -> ApiResult {
+    authorize(&k, &h, &m, &["team"])?;
+    let q = Query::parse(raw);
+    let page = q.page(50, 100)?;
+    let member = q.ids(&["members"])?;
+    let inner = k.lock();
+    let w = &inner.world;
+    let items = w
+        .teams
+        .iter()
+        .filter(|t| member.is_empty() || t.members.iter().any(|(u, _)| member.contains(u)))
+        .map(|t| {
+            json!({
+                "id": t.id,
+                "name": t.name,
+                "visibility": t.visibility,
+                "members": t.members.iter().filter_map(|(u, role)| w.user(*u).map(|u| json!({ "user": user_json(u, w), "role": role }))).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    Ok(page_of(items, page))
+}

@@ -1,0 +1,144 @@
+//! The sandbox's REST endpoints: auth, scopes, paging and injected faults.
+
+mod common;
+
+use common::*;
+use ilert_sandbox::{Fault, FaultKind};
+
+#[tokio::test]
+async fn bearer_token_is_required_and_checked() {
+    let sb = sandbox().await;
+    let resp = reqwest::get(format!("{}/api/users/current", sb.url())).await.unwrap();
+    assert_eq!(resp.status(), 401);
+    let body: serde_json::Value = resp.json().await.unwrap();
+    assert_eq!(body["status"], 401);
+    assert!(body["message"].is_string() && body["code"].is_string());
+    assert_eq!(get(&sb, "garbled.token.here", "/api/users/current").await.0, 401);
+
+    let tokens = sign_in(&sb, "profile").await;
+    let access = tokens["access_token"].as_str().unwrap();
+    let (s, me) = get(&sb, access, "/api/users/current").await;
+    assert_eq!(s, 200);
+    assert_eq!((me["username"].as_str(), me["firstName"].as_str()), (Some("ada"), Some("Ada")));
+
+    sb.knobs().expire_access_tokens();
+    assert_eq!(get(&sb, access, "/api/users/current").await.0, 401);
+}
+
+#[tokio::test]
+async fn missing_scope_is_403_oauth2_scope_error() {
+    let sb = sandbox().await;
+    let tokens = sign_in(&sb, "profile").await;
+    let access = tokens["access_token"].as_str().unwrap();
+    let (s, b) = get(&sb, access, "/api/alert-sources").await;
+    assert_eq!(s, 403);
+    assert_eq!(b["code"], "OAUTH2_SCOPE_ERROR");
+    assert_eq!(b["scope"], "source");
+    assert_eq!(b["status"], 403);
+
+    // Read scope does not allow PUT.
+    let tokens = sign_in(&sb, "source").await;
+    let access = tokens["access_token"].as_str().unwrap();
+    let resp = reqwest::Client::new()
+        .put(format!("{}/api/alert-sources/1201", sb.url()))
+        .bearer_auth(access)
+        .json(&serde_json::json!({"name": "x", "integrationType": "API", "escalationPolicy": {"id": 1}}))
+        .send().await.unwrap();
+    assert_eq!(resp.status(), 403);
+    let b: serde_json::Value = resp.json().await.unwrap();
+    assert_eq!(b["scope"], "source:w");
+}
+
+#[tokio::test]
+async fn paging_follows_each_endpoints_default_and_maximum() {
+    let sb = sandbox().await;
+    let tokens = sign_in(&sb, "source schedule alert team policy").await;
+    let access = tokens["access_token"].as_str().unwrap();
+
+    let (_, first) = get(&sb, access, "/api/alert-sources").await;
+    assert_eq!(first.as_array().unwrap().len(), 50, "default page is 50");
+    let (_, second) = get(&sb, access, "/api/alert-sources?start-index=50&max-results=50").await;
+    assert_eq!(second.as_array().unwrap().len(), 10);
+    let (s, b) = get(&sb, access, "/api/alert-sources?max-results=51").await;
+    assert_eq!((s, b["status"].as_i64()), (400, Some(400)));
+    assert_eq!(get(&sb, access, "/api/schedules?max-results=21").await.0, 400);
+    assert_eq!(get(&sb, access, "/api/alerts?max-results=100").await.0, 200);
+    assert_eq!(get(&sb, access, "/api/alerts?max-results=101").await.0, 400);
+    assert_eq!(get(&sb, access, "/api/teams?start-index=-1").await.0, 400);
+}
+
+#[tokio::test]
+async fn write_endpoints_change_the_world() {
+    let sb = sandbox().await;
+    let tokens = sign_in(&sb, "source:w alert:w").await;
+    let access = tokens["access_token"].as_str().unwrap();
+    let http = reqwest::Client::new();
+    let (_, src) = get(&sb, access, "/api/alert-sources/1203").await;
+    let mut body = src.clone();
+    body["active"] = serde_json::json!(false);
+    let resp = http.put(format!("{}/api/alert-sources/1203", sb.url())).bearer_auth(access).json(&body).send().await.unwrap();
+    assert_eq!(resp.status(), 200);
+    let (_, after) = get(&sb, access, &format!("/api/alert-sources/{}", src["integrationKey"].as_str().unwrap())).await;
+    assert_eq!((after["active"].as_bool(), after["status"].as_str()), (Some(false), Some("DISABLED")));
+
+    let (_, pending) = get(&sb, access, "/api/alerts?states=PENDING").await;
+    let id = pending[0]["id"].as_i64().unwrap();
+    let resp = http.put(format!("{}/api/alerts/{id}/accept", sb.url())).bearer_auth(access).send().await.unwrap();
+    let accepted: serde_json::Value = resp.json().await.unwrap();
+    assert_eq!(accepted["status"], "ACCEPTED");
+}
+
+#[tokio::test]
+async fn on_calls_expand_and_filters() {
+    let sb = sandbox().await;
+    let tokens = sign_in(&sb, "schedule policy").await;
+    let access = tokens["access_token"].as_str().unwrap();
+    let (_, bare) = get(&sb, access, "/api/on-calls").await;
+    assert!(bare[0]["user"].get("firstName").is_none(), "without expand, user is a bare id");
+    let (_, full) = get(&sb, access, "/api/on-calls?expand=user&expand=escalationPolicy&policies=1").await;
+    let list = full.as_array().unwrap();
+    assert!(list.iter().all(|o| o["escalationPolicy"]["id"] == 1));
+    assert!(list.iter().any(|o| o["user"]["username"] == "ada" && o["schedule"]["name"] == "SRE Primary" && o["escalationLevel"] == 1));
+    let (_, mine) = get(&sb, access, "/api/on-calls?users=1").await;
+    assert!(mine.as_array().unwrap().iter().all(|o| o["user"]["id"] == 1));
+}
+
+#[tokio::test]
+async fn faults_are_injected_and_cleared() {
+    let sb = sandbox().await;
+    let tokens = sign_in(&sb, "source").await;
+    let access = tokens["access_token"].as_str().unwrap();
+    sb.knobs().add_fault(Fault::status("/api/alert-sources", 429).times(1));
+    let resp = reqwest::Client::new().get(format!("{}/api/alert-sources", sb.url())).bearer_auth(access).send().await.unwrap();
+    assert_eq!(resp.status(), 429);
+    assert!(resp.headers().get("retry-after").is_none(), "ilert sends no Retry-After");
+    assert_eq!(get(&sb, access, "/api/alert-sources").await.0, 200, "fault was for one request");
+
+    sb.knobs().add_fault(Fault::new("/api/alert-sources", FaultKind::Drop));
+    let http = reqwest::Client::new();
+    let result = async { http.get(format!("{}/api/alert-sources", sb.url())).bearer_auth(access).send().await?.bytes().await }.await;
+    let err = result.expect_err("a dropped connection is an error, not a response");
+    assert!(err.is_request() || err.is_body() || err.is_decode(), "{err:?}");
+    sb.knobs().clear_faults();
+
+    sb.knobs().add_fault(Fault::new("/api/alert-sources", FaultKind::Garbled).times(1));
+    let text = reqwest::Client::new().get(format!("{}/api/alert-sources", sb.url())).bearer_auth(access).send().await.unwrap().text().await.unwrap();
+    assert!(serde_json::from_str::<serde_json::Value>(&text).is_err());
+
+    // Over HTTP too, for tools outside the process.
+    let http = reqwest::Client::new();
+    let r = http.post(format!("{}/__sandbox/faults", sb.url())).json(&serde_json::json!({"path": "/api/users", "kind": "status", "status": 503})).send().await.unwrap();
+    assert_eq!(r.status(), 204);
+    assert_eq!(get(&sb, access, "/api/users/current").await.0, 503);
+    http.delete(format!("{}/__sandbox/faults", sb.url())).send().await.unwrap();
+    assert_eq!(get(&sb, access, "/api/users/current").await.0, 403, "token lacks profile: the fault is gone");
+}
+
+#[tokio::test]
+async fn unknown_paths_are_ilert_404s() {
+    let sb = sandbox().await;
+    let resp = reqwest::get(format!("{}/api/nope", sb.url())).await.unwrap();
+    assert_eq!(resp.status(), 404);
+    let b: serde_json::Value = resp.json().await.unwrap();
+    assert_eq!(b["code"], "NOT_FOUND");
+}

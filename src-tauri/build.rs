@@ -1,1 +1,13 @@
-fn main() { tauri_build::build() }
+/// Every app command is declared here so Tauri checks it against the
+/// capabilities: a command not granted in `src-tauri/capabilities/` cannot be
+/// invoked from the webview.
+const COMMANDS: &[&str] = &["app_info"];
+
+fn main() {
+    tauri_build::try_build(
+        tauri_build::Attributes::new()
+            .capabilities_path_pattern("./src-tauri/capabilities/**/*")
+            .app_manifest(tauri_build::AppManifest::new().commands(COMMANDS)),
+    )
+    .expect("tauri-build");
+}

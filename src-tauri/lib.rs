@@ -1,1 +1,109 @@
+//! ilert Desktop: the Tauri glue. Everything here is thin; the sign-in, the
+//! token lifecycle, the ilert client and the sandbox live in `crates/`.
+//!
+//! # Layout
+//! - `cli`: the command line (same binary; no subcommand opens the window).
+//! - `commands`: the `#[tauri::command]`s the UI may call.
+//! - `state`: what the app keeps while it runs.
+//! - `error`: errors as `{kind, message}` across IPC.
+//! - `logging`: tracing to stderr and the log file.
 
+pub mod cli;
+pub mod commands;
+pub mod error;
+pub mod logging;
+pub mod state;
+
+use clap::Parser;
+use tauri::{Manager, Runtime};
+
+/// Entry point of the binary; returns the exit code.
+pub fn main() -> i32 {
+    let cli = cli::Cli::parse();
+    match cli.command {
+        Some(command) => cli::run(command, cli.options),
+        None => {
+            run(cli.options);
+            0
+        }
+    }
+}
+
+/// Opens the window.
+pub fn run(options: cli::Options) {
+    let state = match options.load() {
+        Ok((settings_path, settings)) => state::AppState { settings_path, settings: std::sync::RwLock::new(settings) },
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::exit(1);
+        }
+    };
+    build_app(tauri::Builder::default(), state)
+        .setup(|app| {
+            if let Some(guard) = logging::init_app(app.path().app_log_dir().ok().as_deref()) {
+                app.manage(guard);
+            }
+            tracing::info!(settings = %app.state::<state::AppState>().settings_path.display(), "ilert Desktop starting");
+            Ok(())
+        })
+        .run(tauri::generate_context!())
+        .expect("error while running ilert Desktop");
+}
+
+/// The app without its runtime and context, so tests can pass
+/// `tauri::test::mock_builder()` and their own state.
+pub fn build_app<R: Runtime>(builder: tauri::Builder<R>, state: state::AppState) -> tauri::Builder<R> {
+    builder
+        .plugin(tauri_plugin_opener::init())
+        .manage(state)
+        .invoke_handler(tauri::generate_handler![commands::app_info])
+}
+
+#[cfg(test)]
+mod tests {
+    use tauri::test::mock_builder;
+
+    /// The command answers over the (mock) IPC with the configuration summary.
+    #[test]
+    fn app_info_answers_over_ipc() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = crate::state::AppState {
+            settings_path: dir.path().join("settings.json"),
+            settings: std::sync::RwLock::new(ilert_oauth::Settings {
+                client_id: Some("cid".into()),
+                tenant: Some("acme".into()),
+                ..Default::default()
+            }),
+        };
+        // The real context, so the real capabilities decide what the webview may call.
+        let app = super::build_app(mock_builder(), state).build(tauri::generate_context!(test = true)).unwrap();
+        let webview = tauri::WebviewWindowBuilder::new(&app, "main", Default::default()).build().unwrap();
+        let res = tauri::test::get_ipc_response(
+            &webview,
+            request("app_info"),
+        )
+        .map(|b| b.deserialize::<serde_json::Value>().unwrap())
+        .unwrap();
+        assert_eq!(res["version"], env!("CARGO_PKG_VERSION"));
+        assert_eq!(res["mode"], "ilert");
+        assert_eq!(res["authorizeHost"], "acme.ilert.com");
+        assert_eq!(res["redirectUri"], "http://localhost:4598/callback");
+
+        // A command that is not granted is refused by the ACL.
+        let refused = tauri::test::get_ipc_response(&webview, request("plugin:opener|open_url"));
+        assert!(refused.is_err(), "the webview must not open URLs itself");
+    }
+
+    fn request(cmd: &str) -> tauri::webview::InvokeRequest {
+        tauri::webview::InvokeRequest {
+            cmd: cmd.into(),
+            callback: tauri::ipc::CallbackFn(0),
+            error: tauri::ipc::CallbackFn(1),
+            url: "tauri://localhost".parse().unwrap(),
+            body: tauri::ipc::InvokeBody::default(),
+            headers: Default::default(),
+            invoke_key: tauri::test::INVOKE_KEY.to_string(),
+        }
+    }
+
+}

@@ -1,0 +1,322 @@
+//! ilert's token, token_info and revoke endpoints.
+//!
+//! The `oauth2` crate builds the requests (authorize URL, code and refresh
+//! exchange, revocation); the response and error types are ours, because
+//! ilert's error body is `{"code": "invalid_grant", "error": "<text>"}` (not
+//! RFC 6749's `{error, error_description}`, which is accepted too) and comes
+//! with 401 for `invalid_grant`. The HTTP client follows no redirect, so a
+//! token request is never replayed to another host; a 429 or 5xx is reported
+//! as transient before oauth2 tries to read it as an OAuth error.
+
+use std::time::Duration;
+
+use oauth2::basic::{BasicRevocationErrorResponse, BasicTokenIntrospectionResponse, BasicTokenType};
+use oauth2::{
+    AuthUrl, AuthorizationCode, ClientId, CsrfToken, EndpointNotSet, EndpointSet, ErrorResponse, ExtraTokenFields,
+    PkceCodeVerifier, RefreshToken, RequestTokenError, RevocationUrl, Scope, StandardRevocableToken,
+    StandardTokenResponse, TokenResponse, TokenUrl,
+};
+use serde::{Deserialize, Serialize};
+use url::Url;
+
+use crate::error::{transport, Error};
+use crate::pkce::Pkce;
+use crate::secret::Secret;
+use crate::settings::{Endpoints, Settings};
+
+/// ilert adds `refresh_token_expires_in` to the standard token response.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+pub struct IlertTokenFields {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh_token_expires_in: Option<u64>,
+}
+impl ExtraTokenFields for IlertTokenFields {}
+
+type IlertTokenResponse = StandardTokenResponse<IlertTokenFields, BasicTokenType>;
+
+/// An OAuth error body in either of the formats ilert's clients meet.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct IlertErrorBody {
+    /// ilert: the error code.
+    #[serde(default)]
+    pub code: Option<String>,
+    /// ilert: human text; RFC 6749: the error code.
+    #[serde(default)]
+    pub error: Option<String>,
+    /// RFC 6749: human text.
+    #[serde(default)]
+    pub error_description: Option<String>,
+}
+
+impl IlertErrorBody {
+    /// The machine code (`invalid_grant`, …).
+    pub fn code(&self) -> &str {
+        self.code.as_deref().or(self.error.as_deref()).unwrap_or("unknown_error")
+    }
+    /// The human text.
+    pub fn text(&self) -> &str {
+        let t = if self.code.is_some() { self.error.as_deref() } else { self.error_description.as_deref() };
+        t.unwrap_or("no description")
+    }
+}
+
+impl std::fmt::Display for IlertErrorBody {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.code(), self.text())
+    }
+}
+impl ErrorResponse for IlertErrorBody {}
+
+type OAuthClient = oauth2::Client<
+    IlertErrorBody,
+    IlertTokenResponse,
+    BasicTokenIntrospectionResponse,
+    StandardRevocableToken,
+    BasicRevocationErrorResponse,
+    EndpointSet,
+    EndpointNotSet,
+    EndpointNotSet,
+    EndpointSet,
+    EndpointSet,
+>;
+
+/// What a successful token request gives.
+#[derive(Debug)]
+pub struct Tokens {
+    pub access: Secret,
+    pub expires_in: Duration,
+    /// Present when `offline_access` was granted (and, on refresh, when ilert
+    /// hands a refresh token back, rotated or not).
+    pub refresh: Option<Secret>,
+    pub scope: Option<String>,
+}
+
+/// ilert's token_info answer. An expired, revoked or refresh token is `{"active": false}`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+pub struct TokenInfo {
+    pub active: bool,
+    #[serde(default)]
+    pub tenant_id: Option<String>,
+    #[serde(default)]
+    pub username: Option<String>,
+    #[serde(default)]
+    pub scope: Option<String>,
+    #[serde(default)]
+    pub app_id: Option<i64>,
+}
+
+/// Why the HTTP layer gave up before oauth2 saw a response.
+#[derive(Debug, thiserror::Error)]
+pub enum Transport {
+    #[error("{0}")]
+    Network(String),
+    #[error("HTTP {0}")]
+    Status(u16),
+}
+
+/// The one HTTP client for ilert: no redirects, bounded time, our user agent.
+pub fn http_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .connect_timeout(Duration::from_secs(10))
+        .timeout(Duration::from_secs(30))
+        .user_agent(concat!("ilert-desktop/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .expect("the HTTP client builds")
+}
+
+/// The token endpoints of one configured ilert app.
+#[derive(Clone)]
+pub struct TokenEndpoint {
+    oauth: OAuthClient,
+    http: reqwest::Client,
+    endpoints: Endpoints,
+}
+
+impl TokenEndpoint {
+    pub fn new(settings: &Settings, http: reqwest::Client) -> Result<TokenEndpoint, Error> {
+        let client_id = settings.client_id().ok_or(Error::NoClientId)?;
+        let endpoints = settings.endpoints()?;
+        // No redirect URI on the client: oauth2 would send it to the token
+        // endpoint, which no ilert client does. It goes on the authorize URL only.
+        let oauth = oauth2::Client::new(ClientId::new(client_id.to_string()))
+            .set_auth_uri(AuthUrl::from_url(endpoints.authorize.clone()))
+            .set_token_uri(TokenUrl::from_url(endpoints.token.clone()))
+            .set_revocation_url(RevocationUrl::from_url(endpoints.revoke.clone()));
+        Ok(TokenEndpoint { oauth, http, endpoints })
+    }
+
+    pub fn endpoints(&self) -> &Endpoints {
+        &self.endpoints
+    }
+
+    /// The URL to open in the browser.
+    pub fn authorize_url(&self, pkce: &Pkce, scopes: &str, redirect_uri: &Url) -> Url {
+        let state = pkce.state.clone();
+        let (url, _) = self
+            .oauth
+            .authorize_url(move || CsrfToken::new(state.expose().to_string()))
+            .add_scopes(scopes.split_whitespace().map(|s| Scope::new(s.to_string())))
+            .add_extra_param("redirect_uri", redirect_uri.as_str())
+            .set_pkce_challenge(pkce.challenge.clone())
+            .url();
+        url
+    }
+
+    #[tracing::instrument(name = "oauth.exchange_code", skip_all)]
+    pub async fn exchange_code(&self, code: &Secret, verifier: PkceCodeVerifier) -> Result<Tokens, Error> {
+        let resp = self
+            .oauth
+            .exchange_code(AuthorizationCode::new(code.expose().to_string()))
+            .set_pkce_verifier(verifier)
+            .request_async(&|req| send(&self.http, req))
+            .await
+            .map_err(map_token_error)?;
+        Ok(tokens(resp))
+    }
+
+    #[tracing::instrument(name = "oauth.refresh", skip_all)]
+    pub async fn refresh(&self, refresh: &Secret) -> Result<Tokens, Error> {
+        let rt = RefreshToken::new(refresh.expose().to_string());
+        let resp = self
+            .oauth
+            .exchange_refresh_token(&rt)
+            .request_async(&|req| send(&self.http, req))
+            .await
+            .map_err(map_token_error)?;
+        Ok(tokens(resp))
+    }
+
+    /// ilert's token_info: tenant, username and granted scope of an access token.
+    #[tracing::instrument(name = "oauth.token_info", skip_all)]
+    pub async fn token_info(&self, access: &Secret) -> Result<TokenInfo, Error> {
+        let resp = self
+            .http
+            .post(self.endpoints.token_info.clone())
+            .header(reqwest::header::ACCEPT, "application/json")
+            .form(&[("token", access.expose())])
+            .send()
+            .await
+            .map_err(transport)?;
+        let status = resp.status();
+        check_transient(status.as_u16())?;
+        let bytes = resp.bytes().await.map_err(transport)?;
+        if !status.is_success() {
+            return Err(match serde_json::from_slice::<IlertErrorBody>(&bytes) {
+                Ok(b) if b.code() == "invalid_grant" => Error::InvalidGrant(b.text().to_string()),
+                Ok(b) => Error::OAuth { code: b.code().to_string(), message: b.text().to_string() },
+                Err(_) => Error::UnexpectedResponse(format!("token_info answered HTTP {status}")),
+            });
+        }
+        serde_json::from_slice(&bytes).map_err(|e| Error::UnexpectedResponse(format!("token_info: {e}")))
+    }
+
+    /// Revokes a refresh token (ilert: form `token`). Access tokens already
+    /// issued stay valid until they expire.
+    #[tracing::instrument(name = "oauth.revoke", skip_all)]
+    pub async fn revoke(&self, refresh: &Secret) -> Result<(), Error> {
+        let token = StandardRevocableToken::RefreshToken(RefreshToken::new(refresh.expose().to_string()));
+        let req = self.oauth.revoke_token(token).map_err(|e| Error::Config(e.to_string()))?;
+        req.request_async(&|req| send(&self.http, req)).await.map_err(|e| match e {
+            RequestTokenError::Request(t) => transport_error(t),
+            RequestTokenError::ServerResponse(b) => Error::OAuth { code: "revoke_failed".into(), message: b.to_string() },
+            other => Error::UnexpectedResponse(format!("revoke: {}", describe(&other))),
+        })
+    }
+}
+
+fn check_transient(status: u16) -> Result<(), Error> {
+    match status {
+        429 => Err(Error::RateLimited),
+        500..=599 => Err(Error::Unavailable(format!("ilert answered HTTP {status}"))),
+        _ => Ok(()),
+    }
+}
+
+/// Sends an oauth2 request with our client; 429 and 5xx stop here as transient.
+async fn send(http: &reqwest::Client, req: oauth2::HttpRequest) -> Result<oauth2::HttpResponse, Transport> {
+    let req = reqwest::Request::try_from(req).map_err(|e| Transport::Network(e.without_url().to_string()))?;
+    let resp = http.execute(req).await.map_err(|e| {
+        let e = e.without_url();
+        Transport::Network(if e.is_timeout() { "the request timed out".into() } else { e.to_string() })
+    })?;
+    let status = resp.status();
+    if status.as_u16() == 429 || status.is_server_error() {
+        return Err(Transport::Status(status.as_u16()));
+    }
+    let mut builder = http::Response::builder().status(status);
+    for (name, value) in resp.headers() {
+        builder = builder.header(name, value);
+    }
+    let body = resp.bytes().await.map_err(|e| Transport::Network(e.without_url().to_string()))?;
+    builder.body(body.to_vec()).map_err(|e| Transport::Network(e.to_string()))
+}
+
+fn transport_error(t: Transport) -> Error {
+    match t {
+        Transport::Status(429) => Error::RateLimited,
+        Transport::Status(s) => Error::Unavailable(format!("ilert answered HTTP {s}")),
+        Transport::Network(m) => Error::Unavailable(m),
+    }
+}
+
+fn map_token_error(e: RequestTokenError<Transport, IlertErrorBody>) -> Error {
+    match e {
+        RequestTokenError::ServerResponse(b) if b.code() == "invalid_grant" => Error::InvalidGrant(b.text().to_string()),
+        RequestTokenError::ServerResponse(b) => Error::OAuth { code: b.code().to_string(), message: b.text().to_string() },
+        RequestTokenError::Request(t) => transport_error(t),
+        other => Error::UnexpectedResponse(describe(&other)),
+    }
+}
+
+/// A parse failure's description without the body or serde's message, either
+/// of which may quote a token.
+fn describe<RE: std::error::Error + 'static, T: ErrorResponse>(e: &RequestTokenError<RE, T>) -> String {
+    match e {
+        RequestTokenError::Parse(p, _) => format!("malformed token response (at '{}')", p.path()),
+        RequestTokenError::Other(s) => s.clone(),
+        RequestTokenError::Request(r) => r.to_string(),
+        RequestTokenError::ServerResponse(_) => "error response".into(),
+    }
+}
+
+fn tokens(resp: IlertTokenResponse) -> Tokens {
+    Tokens {
+        access: Secret::new(resp.access_token().secret().clone()),
+        // ilert always sends expires_in (3600); be conservative if it does not.
+        expires_in: resp.expires_in().unwrap_or(Duration::from_secs(300)),
+        refresh: resp.refresh_token().map(|r| Secret::new(r.secret().clone())),
+        scope: resp.scopes().map(|s| s.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" ")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_error_formats_parse() {
+        let ilert: IlertErrorBody = serde_json::from_str(r#"{"code":"invalid_grant","error":"Provided code is unknown"}"#).unwrap();
+        assert_eq!((ilert.code(), ilert.text()), ("invalid_grant", "Provided code is unknown"));
+        let rfc: IlertErrorBody = serde_json::from_str(r#"{"error":"invalid_grant","error_description":"expired"}"#).unwrap();
+        assert_eq!((rfc.code(), rfc.text()), ("invalid_grant", "expired"));
+    }
+
+    #[test]
+    fn authorize_url_carries_pkce_state_scope_and_redirect() {
+        let s = Settings { client_id: Some("cid".into()), tenant: Some("acme".into()), ..Default::default() };
+        let ep = TokenEndpoint::new(&s, http_client()).unwrap();
+        let pkce = Pkce::generate();
+        let url = ep.authorize_url(&pkce, "profile offline_access", &Url::parse("http://localhost:4598/callback").unwrap());
+        assert_eq!(url.host_str(), Some("acme.ilert.com"));
+        let q: std::collections::HashMap<_, _> = url.query_pairs().into_owned().collect();
+        assert_eq!(q["client_id"], "cid");
+        assert_eq!(q["response_type"], "code");
+        assert_eq!(q["redirect_uri"], "http://localhost:4598/callback");
+        assert_eq!(q["scope"], "profile offline_access");
+        assert_eq!(q["code_challenge_method"], "S256");
+        assert_eq!(q["code_challenge"], pkce.challenge.as_str());
+        assert!(pkce.state.ct_eq(&q["state"]));
+        assert!(!q.contains_key("code_verifier"));
+    }
+}

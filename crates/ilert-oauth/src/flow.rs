@@ -1,0 +1,101 @@
+//! One sign-in, from the authorize URL to a [`Session`]: bind the receiver,
+//! (the caller opens the browser), wait for the callback, exchange the code,
+//! learn who signed in from token_info, store the refresh token.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use oauth2::PkceCodeVerifier;
+use url::Url;
+
+use crate::endpoint::TokenEndpoint;
+use crate::error::Error;
+use crate::loopback::{CancelHandle, Receiver};
+use crate::pkce::Pkce;
+use crate::secret::Secret;
+use crate::session::{blocking, Session};
+use crate::settings::{Account, Settings};
+use crate::token_store::{MemoryStore, TokenStore};
+
+/// How long to wait for the person in the browser (ilert's code lives 2 min
+/// after consent; 5 minutes to get there is plenty).
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// A sign-in whose receiver is listening.
+pub struct SignIn {
+    endpoint: TokenEndpoint,
+    receiver: Receiver,
+    verifier: PkceCodeVerifier,
+    state: Secret,
+    authorize_url: Url,
+    scope: String,
+    cancel: CancelHandle,
+    cancel_rx: tokio::sync::watch::Receiver<bool>,
+    timeout: Duration,
+}
+
+impl SignIn {
+    /// Binds the redirect receiver (failing fast on a busy port) and builds
+    /// the authorize URL. Nothing has been sent anywhere yet.
+    #[tracing::instrument(name = "signin.start", skip_all)]
+    pub async fn start(settings: &Settings, http: reqwest::Client) -> Result<SignIn, Error> {
+        let endpoint = TokenEndpoint::new(settings, http)?;
+        let receiver = Receiver::bind(settings.redirect_uri()).await?;
+        let pkce = Pkce::generate();
+        let scope = settings.scopes().to_string();
+        let authorize_url = endpoint.authorize_url(&pkce, &scope, receiver.redirect_uri());
+        let (cancel, cancel_rx) = CancelHandle::new();
+        tracing::info!(redirect = %receiver.redirect_uri(), "listening for the sign-in redirect");
+        Ok(SignIn { endpoint, receiver, verifier: pkce.verifier, state: pkce.state, authorize_url, scope, cancel, cancel_rx, timeout: DEFAULT_TIMEOUT })
+    }
+
+    pub fn with_timeout(mut self, timeout: Duration) -> SignIn {
+        self.timeout = timeout;
+        self
+    }
+
+    /// The URL to open in the system browser. It holds the state and the
+    /// PKCE challenge, never the verifier; it is safe to show for copying.
+    pub fn authorize_url(&self) -> &Url {
+        &self.authorize_url
+    }
+
+    pub fn redirect_uri(&self) -> &Url {
+        self.receiver.redirect_uri()
+    }
+
+    pub fn cancel_handle(&self) -> CancelHandle {
+        self.cancel.clone()
+    }
+
+    /// Waits for the callback and completes the sign-in. The refresh token
+    /// goes to `store`; if that fails (keyring locked), the session continues
+    /// in memory only and [`Session::is_persistent`] says so.
+    #[tracing::instrument(name = "signin.finish", skip_all)]
+    pub async fn finish(self, store: Arc<dyn TokenStore>) -> Result<Session, Error> {
+        let code = self.receiver.wait(&self.state, self.timeout, self.cancel_rx).await?;
+        let tokens = self.endpoint.exchange_code(&code, self.verifier).await?;
+        let info = self.endpoint.token_info(&tokens.access).await?;
+        if !info.active {
+            return Err(Error::UnexpectedResponse("token_info says the new access token is not active".into()));
+        }
+        let account = Account {
+            issuer: self.endpoint.endpoints().issuer.clone(),
+            tenant: info.tenant_id.clone().unwrap_or_default(),
+            username: info.username.clone().unwrap_or_default(),
+        };
+        let scope = info.scope.clone().or(tokens.scope.clone()).unwrap_or(self.scope);
+        let mut store = store;
+        if let Some(refresh) = &tokens.refresh {
+            let (s, a, r) = (store.clone(), account.clone(), refresh.clone());
+            if let Err(e) = blocking(move || s.save(&a, &r)).await {
+                tracing::warn!(error = %e, "refresh token kept in memory only");
+                let memory: Arc<dyn TokenStore> = Arc::new(MemoryStore::default());
+                memory.save(&account, refresh)?;
+                store = memory;
+            }
+        }
+        tracing::info!(tenant = %account.tenant, user = %account.username, "signed in");
+        Ok(Session::from_tokens(self.endpoint, store, account, tokens, scope))
+    }
+}

@@ -1,0 +1,262 @@
+//! The temporary loopback redirect receiver of RFC 8252 §7.3.
+//!
+//! It is bound *before* the browser opens, so a busy port fails fast. It
+//! listens on loopback only: `127.0.0.1`, `[::1]`, or both on one port when
+//! the redirect host is `localhost` (the browser may resolve either). Port and
+//! path come from the configured redirect URI, because ilert matches it exactly.
+//!
+//! It accepts exactly one valid callback: the configured path with a `state`
+//! equal to ours (compared in constant time). Anything else, such as a favicon, a
+//! preconnect, a wrong path, junk bytes, a wrong state or a second callback, gets a
+//! harmless answer and the receiver keeps waiting. HTTP parsing is hyper's;
+//! each connection has a header deadline, a size cap and an overall deadline,
+//! and at most [`MAX_CONNECTIONS`] are served at once, so a flood cannot
+//! starve the real callback or grow memory without bound.
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use hyper::body::Incoming;
+use hyper::header::{HeaderValue, CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE, REFERRER_POLICY};
+use hyper::{Request, Response, StatusCode};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::net::TcpListener;
+use tokio::sync::{mpsc, watch, Semaphore};
+use tokio::task::JoinSet;
+use url::Url;
+
+use crate::error::Error;
+use crate::secret::Secret;
+
+type Full = http_body_util::Full<hyper::body::Bytes>;
+
+/// Connections served at once; more are closed on accept.
+pub const MAX_CONNECTIONS: usize = 64;
+/// How long a client may take to send its request headers.
+const HEADER_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long one connection may live.
+const CONNECTION_TIMEOUT: Duration = Duration::from_secs(10);
+/// Request head size cap.
+const MAX_HEAD: usize = 16 * 1024;
+
+/// Cancels a waiting receiver from another task (the UI's Cancel button).
+#[derive(Clone)]
+pub struct CancelHandle(Arc<watch::Sender<bool>>);
+
+impl CancelHandle {
+    pub fn new() -> (CancelHandle, watch::Receiver<bool>) {
+        let (tx, rx) = watch::channel(false);
+        (CancelHandle(Arc::new(tx)), rx)
+    }
+    pub fn cancel(&self) {
+        self.0.send_replace(true);
+    }
+}
+
+/// A bound receiver, not yet waiting.
+pub struct Receiver {
+    listeners: Vec<TcpListener>,
+    redirect_uri: Url,
+}
+
+impl Receiver {
+    /// Binds the loopback address(es) and port of `redirect_uri`. Port 0
+    /// picks a free port (tests); [`Receiver::redirect_uri`] then tells which.
+    pub async fn bind(redirect_uri: &str) -> Result<Receiver, Error> {
+        let mut url = Url::parse(redirect_uri).map_err(|e| Error::Config(format!("redirect URI '{redirect_uri}': {e}")))?;
+        if url.scheme() != "http" {
+            return Err(Error::Config(format!("redirect URI '{redirect_uri}' must be http:// to a loopback address (RFC 8252)")));
+        }
+        let port = url.port().ok_or_else(|| Error::Config(format!("redirect URI '{redirect_uri}' needs an explicit port")))?;
+        let hosts: Vec<IpAddr> = match url.host() {
+            Some(url::Host::Ipv4(ip)) if ip.is_loopback() => vec![IpAddr::V4(ip)],
+            Some(url::Host::Ipv6(ip)) if ip.is_loopback() => vec![IpAddr::V6(ip)],
+            Some(url::Host::Domain(d)) if d.eq_ignore_ascii_case("localhost") => {
+                vec![IpAddr::V4(Ipv4Addr::LOCALHOST), IpAddr::V6(Ipv6Addr::LOCALHOST)]
+            }
+            _ => {
+                return Err(Error::Config(format!(
+                    "redirect URI '{redirect_uri}' must use 127.0.0.1, [::1] or localhost: the receiver never listens beyond loopback"
+                )))
+            }
+        };
+        let mut listeners = Vec::new();
+        let mut port = port;
+        for (i, ip) in hosts.iter().enumerate() {
+            match TcpListener::bind(SocketAddr::new(*ip, port)).await {
+                Ok(l) => {
+                    port = l.local_addr().map_err(|e| Error::Listen(e.to_string()))?.port();
+                    listeners.push(l);
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => {
+                    return Err(Error::PortInUse { host: ip.to_string(), port });
+                }
+                // `localhost` on a machine without IPv6: IPv4 alone will do.
+                Err(_) if i > 0 && ip.is_ipv6() => {}
+                Err(e) => return Err(Error::Listen(format!("{ip}:{port}: {e}"))),
+            }
+        }
+        url.set_port(Some(port)).expect("http URLs take a port");
+        Ok(Receiver { listeners, redirect_uri: url })
+    }
+
+    /// The redirect URI with the port actually bound.
+    pub fn redirect_uri(&self) -> &Url {
+        &self.redirect_uri
+    }
+
+    /// The local addresses listened on.
+    pub fn local_addrs(&self) -> Vec<SocketAddr> {
+        self.listeners.iter().filter_map(|l| l.local_addr().ok()).collect()
+    }
+
+    /// Waits for the one valid callback and returns its authorization code.
+    /// Stops listening as soon as it has its answer, times out, or is cancelled.
+    #[tracing::instrument(name = "loopback.wait", skip_all, fields(addrs = ?self.local_addrs()))]
+    pub async fn wait(self, state: &Secret, timeout: Duration, mut cancel: watch::Receiver<bool>) -> Result<Secret, Error> {
+        let (tx, mut rx) = mpsc::channel(1);
+        let shared = Arc::new(Shared {
+            path: self.redirect_uri.path().to_string(),
+            state: state.clone(),
+            done: AtomicBool::new(false),
+            rejected: AtomicUsize::new(0),
+            tx,
+            slots: Arc::new(Semaphore::new(MAX_CONNECTIONS)),
+        });
+        let mut accepting = JoinSet::new();
+        for listener in self.listeners {
+            accepting.spawn(accept_loop(listener, shared.clone()));
+        }
+        let outcome = tokio::select! {
+            Some(outcome) = rx.recv() => outcome,
+            _ = tokio::time::sleep(timeout) => Err(Error::TimedOut {
+                secs: timeout.as_secs(),
+                rejected: shared.rejected.load(Ordering::Relaxed),
+            }),
+            _ = cancel.wait_for(|c| *c) => Err(Error::Cancelled),
+        };
+        // Close the listeners; connections already answering finish on their own.
+        accepting.abort_all();
+        match &outcome {
+            Ok(_) => tracing::info!("callback received"),
+            Err(e) => tracing::warn!(error = %e, "no valid callback"),
+        }
+        outcome
+    }
+}
+
+struct Shared {
+    path: String,
+    state: Secret,
+    done: AtomicBool,
+    rejected: AtomicUsize,
+    tx: mpsc::Sender<Result<Secret, Error>>,
+    slots: Arc<Semaphore>,
+}
+
+async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
+    loop {
+        let Ok((stream, _)) = listener.accept().await else { continue };
+        // Over the limit: close at once rather than queue.
+        let Ok(permit) = shared.slots.clone().try_acquire_owned() else { continue };
+        let shared = shared.clone();
+        tokio::spawn(async move {
+            let service = hyper::service::service_fn(move |req| {
+                let shared = shared.clone();
+                async move { Ok::<_, std::convert::Infallible>(handle(&shared, req)) }
+            });
+            let conn = hyper::server::conn::http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(HEADER_TIMEOUT)
+                .max_buf_size(MAX_HEAD)
+                .keep_alive(false)
+                .serve_connection(TokioIo::new(stream), service);
+            let _ = tokio::time::timeout(CONNECTION_TIMEOUT, conn).await;
+            drop(permit);
+        });
+    }
+}
+
+/// What a request on the loopback port gets. Only a request on our path with
+/// our state ends the wait.
+fn handle(shared: &Shared, req: Request<Incoming>) -> Response<Full> {
+    if req.method() != hyper::Method::GET || req.uri().path() != shared.path {
+        return page(StatusCode::NOT_FOUND, "Not found", "Nothing here.");
+    }
+    let mut code = None;
+    let mut state = None;
+    let mut error = None;
+    let mut description = None;
+    for (k, v) in url::form_urlencoded::parse(req.uri().query().unwrap_or("").as_bytes()) {
+        let slot = match &*k {
+            "code" => &mut code,
+            "state" => &mut state,
+            "error" => &mut error,
+            "error_description" => &mut description,
+            _ => continue,
+        };
+        if slot.replace(v.into_owned()).is_some() {
+            return page(StatusCode::BAD_REQUEST, "Invalid sign-in redirect", "A parameter appears twice.");
+        }
+    }
+    if shared.done.load(Ordering::SeqCst) {
+        return page(StatusCode::OK, "Already done", "This sign-in is already complete. You can close this tab.");
+    }
+    let state_ok = state.as_deref().is_some_and(|s| shared.state.ct_eq(s));
+    // ilert does not document whether `state` comes back with an error, so an
+    // error without state is accepted: at worst a local page cancels a
+    // sign-in, it cannot inject a code. An error with a wrong state is not ours.
+    let outcome = match (error, code) {
+        (Some(e), _) if state_ok || state.is_none() => Err(Error::Denied { code: clip(&e), description: description.map(|d| clip(&d)) }),
+        (None, Some(c)) if state_ok => Ok(Secret::new(c)),
+        _ => {
+            shared.rejected.fetch_add(1, Ordering::Relaxed);
+            tracing::warn!("redirect with a missing or wrong state rejected");
+            return page(
+                StatusCode::BAD_REQUEST,
+                "Not this sign-in",
+                "This redirect does not belong to the sign-in in progress. Start the sign-in again from ilert Desktop.",
+            );
+        }
+    };
+    if shared.done.swap(true, Ordering::SeqCst) {
+        return page(StatusCode::OK, "Already done", "This sign-in is already complete. You can close this tab.");
+    }
+    let resp = match &outcome {
+        Ok(_) => page(StatusCode::OK, "Signed in", "You are signed in to ilert Desktop. You can close this tab and return to the app."),
+        Err(e) => page(StatusCode::BAD_REQUEST, "Sign-in failed", &format!("{e}. Return to ilert Desktop to try again.")),
+    };
+    let _ = shared.tx.try_send(outcome);
+    resp
+}
+
+/// ilert's error texts are short; a long one is somebody else's payload.
+fn clip(s: &str) -> String {
+    s.chars().filter(|c| !c.is_control()).take(200).collect()
+}
+
+fn page(status: StatusCode, title: &str, text: &str) -> Response<Full> {
+    let esc = |s: &str| s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;");
+    let html = format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\">\
+<title>{t} · ilert Desktop</title><style>body{{font:16px system-ui,sans-serif;max-width:30rem;margin:4rem auto;padding:0 1rem;color:#1f2937}}\
+@media (prefers-color-scheme:dark){{body{{background:#111827;color:#e5e7eb}}}}h1{{font-size:1.3rem}}</style></head>\
+<body><h1>{t}</h1><p>{x}</p></body></html>",
+        t = esc(title),
+        x = esc(text)
+    );
+    let mut resp = Response::new(Full::new(html.into()));
+    *resp.status_mut() = status;
+    let h = resp.headers_mut();
+    h.insert(CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+    h.insert(
+        CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"),
+    );
+    h.insert(REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    h.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    h.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
+    resp
+}

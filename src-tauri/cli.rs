@@ -1,0 +1,180 @@
+//! The command line: `login`, `status`, `token`, `logout`; with no
+//! subcommand the window opens. It shares the settings file and the keyring
+//! entry with the app, so a sign-in from either is seen by the other.
+
+use std::sync::Arc;
+
+use clap::{Args, Parser, Subcommand};
+use ilert_oauth::endpoint::{http_client, TokenEndpoint};
+use ilert_oauth::token_store::{KeyringStore, TokenStore};
+use ilert_oauth::{settings, Error, Session, Settings, SignIn};
+
+/// See who is on call and how your ilert alert sources stand.
+#[derive(Parser, Debug)]
+#[command(name = "ilert-desktop", version)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub options: Options,
+}
+
+/// Settings for every subcommand and the app; each also an environment variable.
+#[derive(Args, Debug, Clone, Default)]
+pub struct Options {
+    /// Client id of your ilert app.
+    #[arg(long, env = "ILERT_CLIENT_ID", global = true)]
+    pub client_id: Option<String>,
+    /// Your ilert tenant (authorize on https://TENANT.ilert.com).
+    #[arg(long, env = "ILERT_TENANT", global = true)]
+    pub tenant: Option<String>,
+    /// Base URL for authorize (default https://app.ilert.com or the tenant's host).
+    #[arg(long, env = "ILERT_AUTH_URL", global = true)]
+    pub auth_url: Option<String>,
+    /// Base URL for the API and token endpoints (default https://api.ilert.com).
+    #[arg(long, env = "ILERT_API_URL", global = true)]
+    pub api_url: Option<String>,
+    /// Redirect URI registered in your ilert app (default http://localhost:4598/callback).
+    #[arg(long, env = "ILERT_REDIRECT_URI", global = true)]
+    pub redirect_uri: Option<String>,
+    /// Space-separated scopes (default: profile schedule policy source offline_access).
+    #[arg(long = "scope", env = "ILERT_SCOPES", global = true)]
+    pub scopes: Option<String>,
+    /// A separate settings file and keyring entry.
+    #[arg(long, env = "ILERT_PROFILE", global = true)]
+    pub profile: Option<String>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Sign in through the system browser.
+    Login {
+        /// Do not open a browser; print the authorize URL on stderr.
+        #[arg(long)]
+        no_browser: bool,
+    },
+    /// Show who is signed in, the tenant, the granted scopes and the token expiry.
+    Status,
+    /// Print a valid access token on stdout (refreshing it if needed), for scripts.
+    Token,
+    /// Revoke the refresh token at ilert and forget it.
+    Logout,
+}
+
+impl Options {
+    /// The settings these options select: the profile's file, with the flags
+    /// and environment laid over it.
+    pub fn load(&self) -> Result<(std::path::PathBuf, Settings), Error> {
+        let path = settings::settings_path(&settings::default_config_dir()?, self.profile.as_deref())?;
+        let file = settings::load(&path)?;
+        Ok((path, file.overlay(self.overrides())))
+    }
+
+    pub fn overrides(&self) -> Settings {
+        Settings {
+            client_id: self.client_id.clone(),
+            tenant: self.tenant.clone(),
+            auth_url: self.auth_url.clone(),
+            api_url: self.api_url.clone(),
+            redirect_uri: self.redirect_uri.clone(),
+            scopes: self.scopes.clone(),
+            account: None,
+        }
+    }
+}
+
+/// Runs a subcommand; returns the exit code.
+pub fn run(command: Command, options: Options) -> i32 {
+    crate::logging::init_cli();
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
+    match rt.block_on(dispatch(command, options)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e}");
+            1
+        }
+    }
+}
+
+async fn dispatch(command: Command, options: Options) -> Result<i32, Error> {
+    let (path, settings) = options.load()?;
+    let store = Arc::new(KeyringStore::new(options.profile.as_deref()));
+    match command {
+        Command::Login { no_browser } => {
+            store.probe().map_err(|e| Error::Keyring(format!("{e}; the command line cannot keep you signed in without it")))?;
+            let sign_in = SignIn::start(&settings, http_client()).await?;
+            let url = sign_in.authorize_url().to_string();
+            if no_browser {
+                eprintln!("{url}");
+            } else if let Err(e) = tauri_plugin_opener::open_url(&url, None::<&str>) {
+                eprintln!("Could not open a browser ({e}). Open this URL to sign in:\n{url}");
+            } else {
+                eprintln!("Waiting for you to approve in the browser…");
+            }
+            let session = sign_in.finish(store).await?;
+            let account = session.account().clone();
+            let mut file = settings::load(&path)?;
+            file.account = Some(account.clone());
+            settings::save(&path, &file)?;
+            eprintln!("Signed in as {} in tenant {}.", account.username, account.tenant);
+            Ok(0)
+        }
+        Command::Status => match restore(&settings, store).await? {
+            None => {
+                println!("Not signed in.");
+                Ok(1)
+            }
+            Some(session) => {
+                let info = session.token_info().await?;
+                let a = session.account();
+                println!("Signed in: yes");
+                println!("User:      {}", a.username);
+                println!("Tenant:    {}", a.tenant);
+                println!("Issuer:    {}", a.issuer);
+                println!("Scopes:    {}", info.scope.unwrap_or_default());
+                if let Some(left) = session.access_expires_in().await {
+                    println!("Access token expires in {} s", left.as_secs());
+                }
+                Ok(if info.active { 0 } else { 1 })
+            }
+        },
+        Command::Token => match restore(&settings, store).await? {
+            None => Err(Error::NotSignedIn),
+            Some(session) => {
+                println!("{}", session.access_token().await?.expose());
+                Ok(0)
+            }
+        },
+        Command::Logout => {
+            let Some(session) = restore(&settings, store).await? else {
+                println!("Not signed in.");
+                return Ok(0);
+            };
+            let out = session.sign_out().await;
+            let mut file = settings::load(&path)?;
+            file.account = None;
+            settings::save(&path, &file)?;
+            out.store?;
+            match out.revoke {
+                Ok(()) => println!("Signed out; the refresh token was revoked at ilert."),
+                Err(e) => println!("Signed out on this machine, but ilert could not be told ({e}); the token was deleted here."),
+            }
+            Ok(0)
+        }
+    }
+}
+
+/// The stored session of the configured account, if any.
+async fn restore(settings: &Settings, store: Arc<dyn TokenStore>) -> Result<Option<Session>, Error> {
+    let Some(account) = settings.account.clone() else { return Ok(None) };
+    let endpoint = TokenEndpoint::new(settings, http_client())?;
+    if account.issuer != endpoint.endpoints().issuer {
+        // Tokens are bound to their issuer: never send them to another endpoint.
+        return Err(Error::Config(format!(
+            "the stored sign-in belongs to {}, but the API URL is now {}; sign in again",
+            account.issuer,
+            endpoint.endpoints().issuer
+        )));
+    }
+    Session::restore(endpoint, store, account).await
+}

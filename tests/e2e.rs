@@ -79,6 +79,16 @@ async fn text_of(client: &Client, css: &str) -> String {
     }
 }
 
+/// A screenshot after the DOM changes have been painted: WebKit otherwise may
+/// hand back the previous frame.
+async fn screenshot(client: &Client) -> Vec<u8> {
+    client
+        .execute_async("const done = arguments[0]; requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(done, 50)));", vec![])
+        .await
+        .expect("the page paints");
+    client.screenshot().await.expect("screenshot")
+}
+
 #[tokio::test]
 #[ignore = "needs Xvfb, tauri-driver and WebKitWebDriver; scripts/test runs it"]
 async fn window_renders_and_shows_values_from_rust() {
@@ -90,7 +100,7 @@ async fn window_renders_and_shows_values_from_rust() {
     assert!(status.starts_with("Ready"), "{status}");
     let host = text_of(&client, "#authorize-host").await;
     assert_eq!(host, "app.ilert.com");
-    let png = client.screenshot().await.expect("screenshot");
+    let png = screenshot(&client).await;
     assert!(png.starts_with(b"\x89PNG"), "a PNG came back");
     std::fs::write(artifact("foundation.png"), png).unwrap();
     client.close().await.unwrap();

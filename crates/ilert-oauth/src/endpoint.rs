@@ -1,19 +1,21 @@
 //! ilert's token, token_info and revoke endpoints.
 //!
-//! The `oauth2` crate builds the requests (authorize URL, code and refresh
-//! exchange, revocation); the response and error types are ours, because
+//! The `oauth2` crate builds the authorize URL and the code and refresh
+//! exchanges; the response and error types are ours, because
 //! ilert's error body is `{"code": "invalid_grant", "error": "<text>"}` (not
 //! RFC 6749's `{error, error_description}`, which is accepted too) and comes
 //! with 401 for `invalid_grant`. The HTTP client follows no redirect, so a
 //! token request is never replayed to another host; a 429 or 5xx is reported
-//! as transient before oauth2 tries to read it as an OAuth error.
+//! as transient before oauth2 tries to read it as an OAuth error. Revoke and
+//! token_info are plain form POSTs: ilert's revoke takes `token` alone, and
+//! oauth2 refuses a non-HTTPS revocation URL, which the loopback sandbox is.
 
 use std::time::Duration;
 
 use oauth2::basic::{BasicRevocationErrorResponse, BasicTokenIntrospectionResponse, BasicTokenType};
 use oauth2::{
     AuthUrl, AuthorizationCode, ClientId, CsrfToken, EndpointNotSet, EndpointSet, ErrorResponse, ExtraTokenFields,
-    PkceCodeVerifier, RefreshToken, RequestTokenError, RevocationUrl, Scope, StandardRevocableToken,
+    PkceCodeVerifier, RefreshToken, RequestTokenError, Scope, StandardRevocableToken,
     StandardTokenResponse, TokenResponse, TokenUrl,
 };
 use serde::{Deserialize, Serialize};
@@ -76,7 +78,7 @@ type OAuthClient = oauth2::Client<
     EndpointSet,
     EndpointNotSet,
     EndpointNotSet,
-    EndpointSet,
+    EndpointNotSet,
     EndpointSet,
 >;
 
@@ -125,11 +127,25 @@ pub fn http_client() -> reqwest::Client {
         .expect("the HTTP client builds")
 }
 
+/// oauth2's HTTP client trait over our reqwest client, with `Send` futures
+/// (a closure would make every caller's future non-`Send`).
+#[derive(Clone)]
+struct IlertHttp(reqwest::Client);
+
+impl<'c> oauth2::AsyncHttpClient<'c> for IlertHttp {
+    type Error = Transport;
+    type Future = std::pin::Pin<Box<dyn std::future::Future<Output = Result<oauth2::HttpResponse, Transport>> + Send + 'c>>;
+
+    fn call(&'c self, request: oauth2::HttpRequest) -> Self::Future {
+        Box::pin(send(&self.0, request))
+    }
+}
+
 /// The token endpoints of one configured ilert app.
 #[derive(Clone)]
 pub struct TokenEndpoint {
     oauth: OAuthClient,
-    http: reqwest::Client,
+    http: IlertHttp,
     endpoints: Endpoints,
 }
 
@@ -141,9 +157,8 @@ impl TokenEndpoint {
         // endpoint, which no ilert client does. It goes on the authorize URL only.
         let oauth = oauth2::Client::new(ClientId::new(client_id.to_string()))
             .set_auth_uri(AuthUrl::from_url(endpoints.authorize.clone()))
-            .set_token_uri(TokenUrl::from_url(endpoints.token.clone()))
-            .set_revocation_url(RevocationUrl::from_url(endpoints.revoke.clone()));
-        Ok(TokenEndpoint { oauth, http, endpoints })
+            .set_token_uri(TokenUrl::from_url(endpoints.token.clone()));
+        Ok(TokenEndpoint { oauth, http: IlertHttp(http), endpoints })
     }
 
     pub fn endpoints(&self) -> &Endpoints {
@@ -169,7 +184,7 @@ impl TokenEndpoint {
             .oauth
             .exchange_code(AuthorizationCode::new(code.expose().to_string()))
             .set_pkce_verifier(verifier)
-            .request_async(&|req| send(&self.http, req))
+            .request_async(&self.http)
             .await
             .map_err(map_token_error)?;
         Ok(tokens(resp))
@@ -181,7 +196,7 @@ impl TokenEndpoint {
         let resp = self
             .oauth
             .exchange_refresh_token(&rt)
-            .request_async(&|req| send(&self.http, req))
+            .request_async(&self.http)
             .await
             .map_err(map_token_error)?;
         Ok(tokens(resp))
@@ -192,6 +207,7 @@ impl TokenEndpoint {
     pub async fn token_info(&self, access: &Secret) -> Result<TokenInfo, Error> {
         let resp = self
             .http
+            .0
             .post(self.endpoints.token_info.clone())
             .header(reqwest::header::ACCEPT, "application/json")
             .form(&[("token", access.expose())])
@@ -211,17 +227,25 @@ impl TokenEndpoint {
         serde_json::from_slice(&bytes).map_err(|e| Error::UnexpectedResponse(format!("token_info: {e}")))
     }
 
-    /// Revokes a refresh token (ilert: form `token`). Access tokens already
-    /// issued stay valid until they expire.
+    /// Revokes a refresh token with ilert's documented request: a form with
+    /// `token` alone (no client id, as ilert's docs and clients send it).
+    /// Access tokens already issued stay valid until they expire.
     #[tracing::instrument(name = "oauth.revoke", skip_all)]
     pub async fn revoke(&self, refresh: &Secret) -> Result<(), Error> {
-        let token = StandardRevocableToken::RefreshToken(RefreshToken::new(refresh.expose().to_string()));
-        let req = self.oauth.revoke_token(token).map_err(|e| Error::Config(e.to_string()))?;
-        req.request_async(&|req| send(&self.http, req)).await.map_err(|e| match e {
-            RequestTokenError::Request(t) => transport_error(t),
-            RequestTokenError::ServerResponse(b) => Error::OAuth { code: "revoke_failed".into(), message: b.to_string() },
-            other => Error::UnexpectedResponse(format!("revoke: {}", describe(&other))),
-        })
+        let resp = self
+            .http
+            .0
+            .post(self.endpoints.revoke.clone())
+            .form(&[("token", refresh.expose())])
+            .send()
+            .await
+            .map_err(transport)?;
+        let status = resp.status();
+        check_transient(status.as_u16())?;
+        if !status.is_success() {
+            return Err(Error::OAuth { code: "revoke_failed".into(), message: format!("ilert answered HTTP {status}") });
+        }
+        Ok(())
     }
 }
 

@@ -1,0 +1,77 @@
+//! Captures every log line of a full session (sign-in, refresh, token_info,
+//! sign-out) at TRACE level for every crate, hyper and reqwest included, and
+//! finds no token, code or verifier in it.
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+use ilert_oauth::endpoint::http_client;
+use ilert_oauth::token_store::{MemoryStore, TokenStore};
+use ilert_oauth::SignIn;
+use ilert_sandbox::{browser, Config, Sandbox};
+
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Captured {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(b);
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+// One thread: every task of the session logs into the captured subscriber.
+#[tokio::test(flavor = "current_thread")]
+async fn a_full_session_logs_no_secret() {
+    let logs = Captured::default();
+    let sink = logs.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(move || sink.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let sb = Sandbox::start(Config::default()).await.unwrap();
+    let settings = ilert_oauth::Settings {
+        client_id: Some("secrets-test".into()),
+        auth_url: Some(sb.url()),
+        api_url: Some(sb.url()),
+        redirect_uri: Some("http://127.0.0.1:0/callback".into()),
+        ..Default::default()
+    };
+    let s = SignIn::start(&settings, http_client()).await.unwrap();
+    sb.knobs().register_client("secrets-test", s.redirect_uri().as_str());
+    let url = s.authorize_url().to_string();
+    let browser = tokio::spawn(async move {
+        let loc = browser::approve(&url).await;
+        reqwest::get(&loc).await.unwrap();
+        loc
+    });
+    let store: Arc<dyn TokenStore> = Arc::new(MemoryStore::default());
+    let session = s.finish(store.clone()).await.unwrap();
+    let loc = browser.await.unwrap();
+    let code = reqwest::Url::parse(&loc).unwrap().query_pairs().find(|(k, _)| k == "code").unwrap().1.into_owned();
+
+    let first = session.access_token().await.unwrap();
+    let refresh = store.load(session.account()).unwrap().unwrap();
+    sb.knobs().expire_access_tokens();
+    let second = session.unauthorized(&first).await.unwrap();
+    session.token_info().await.unwrap();
+    let debug = format!("{session:?} {first:?} {refresh:?}", session = session.account());
+    session.sign_out().await.revoke.unwrap();
+
+    let text = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap() + &debug;
+    assert!(text.lines().count() > 20, "the capture holds the session's logs ({} lines)", text.lines().count());
+    for (what, secret) in [
+        ("access token", first.expose()),
+        ("refreshed access token", second.expose()),
+        ("refresh token", refresh.expose()),
+        ("authorization code", code.as_str()),
+    ] {
+        assert!(!text.contains(secret), "the {what} appears in the logs");
+    }
+    assert!(!text.contains("code_verifier="), "the PKCE verifier appears in the logs");
+}

@@ -56,3 +56,45 @@ fn profiles_are_separate_entries() {
     assert_eq!(b.load(&acct).unwrap(), None);
     a.delete(&acct).unwrap();
 }
+
+/// The session against the real keyring: sign in, restore in a "new process"
+/// (fresh store instance) without a browser, then `invalid_grant` clears the entry.
+#[tokio::test]
+#[ignore = "needs an unlocked Secret Service; scripts/test runs it"]
+async fn session_restores_from_and_is_cleared_in_the_keyring() {
+    use std::sync::Arc;
+    use ilert_oauth::endpoint::{http_client, TokenEndpoint};
+    use ilert_oauth::{Error, Session, Settings, SignIn};
+    use ilert_sandbox::{browser, Config, Sandbox};
+
+    let sb = Sandbox::start(Config::default()).await.unwrap();
+    let settings = Settings {
+        client_id: Some("keyring-flow".into()),
+        auth_url: Some(sb.url()),
+        api_url: Some(sb.url()),
+        redirect_uri: Some("http://127.0.0.1:0/callback".into()),
+        ..Default::default()
+    };
+    let s = SignIn::start(&settings, http_client()).await.unwrap();
+    sb.knobs().register_client("keyring-flow", s.redirect_uri().as_str());
+    let url = s.authorize_url().to_string();
+    let b = tokio::spawn(async move { reqwest::get(browser::approve(&url).await).await.unwrap() });
+    let profile = format!("flow-{}", std::process::id());
+    let session = s.finish(Arc::new(KeyringStore::new(Some(&profile)))).await.unwrap();
+    b.await.unwrap();
+    assert!(session.is_persistent());
+    let acct = session.account().clone();
+    let stored = lookup(&format!("com.ilert.desktop/{profile}"), &acct).expect("refresh token in the Secret Service");
+
+    let endpoint = TokenEndpoint::new(&settings, http_client()).unwrap();
+    let restored = Session::restore(endpoint, Arc::new(KeyringStore::new(Some(&profile))), acct.clone()).await.unwrap().unwrap();
+    let token = restored.access_token().await.unwrap();
+    assert_eq!(sb.knobs().token_requests("refresh_token"), 1);
+
+    // Revoked elsewhere: the next refresh gets invalid_grant and the entry goes.
+    restored.endpoint().revoke(&Secret::new(stored.trim().to_string())).await.unwrap();
+    sb.knobs().expire_access_tokens();
+    let restored = restored.with_policy(ilert_oauth::session::RefreshPolicy { min_interval: std::time::Duration::ZERO, ..Default::default() });
+    assert!(matches!(restored.unauthorized(&token).await, Err(Error::SessionExpired)));
+    assert_eq!(lookup(&format!("com.ilert.desktop/{profile}"), &acct), None, "the rejected token left the keyring");
+}

@@ -69,6 +69,17 @@ impl std::fmt::Display for IlertErrorBody {
 }
 impl ErrorResponse for IlertErrorBody {}
 
+/// `invalid_grant` means the grant is gone (sign in again); any other code
+/// is a refused request.
+impl From<IlertErrorBody> for Error {
+    fn from(b: IlertErrorBody) -> Error {
+        match b.code() {
+            "invalid_grant" => Error::InvalidGrant(b.text().to_string()),
+            code => Error::OAuth { code: code.to_string(), message: b.text().to_string() },
+        }
+    }
+}
+
 type OAuthClient = oauth2::Client<
     IlertErrorBody,
     IlertTokenResponse,
@@ -219,8 +230,7 @@ impl TokenEndpoint {
         let bytes = resp.bytes().await.map_err(transport)?;
         if !status.is_success() {
             return Err(match serde_json::from_slice::<IlertErrorBody>(&bytes) {
-                Ok(b) if b.code() == "invalid_grant" => Error::InvalidGrant(b.text().to_string()),
-                Ok(b) => Error::OAuth { code: b.code().to_string(), message: b.text().to_string() },
+                Ok(b) => b.into(),
                 Err(_) => Error::UnexpectedResponse(format!("token_info answered HTTP {status}")),
             });
         }
@@ -286,8 +296,7 @@ fn transport_error(t: Transport) -> Error {
 
 fn map_token_error(e: RequestTokenError<Transport, IlertErrorBody>) -> Error {
     match e {
-        RequestTokenError::ServerResponse(b) if b.code() == "invalid_grant" => Error::InvalidGrant(b.text().to_string()),
-        RequestTokenError::ServerResponse(b) => Error::OAuth { code: b.code().to_string(), message: b.text().to_string() },
+        RequestTokenError::ServerResponse(b) => b.into(),
         RequestTokenError::Request(t) => transport_error(t),
         other => Error::UnexpectedResponse(describe(&other)),
     }

@@ -15,7 +15,6 @@ use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 
 pub use crate::state::Knobs;
-use crate::ClientApp;
 
 /// What an injected fault does to a matching request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -96,12 +95,7 @@ impl Knobs {
     }
     /// Registers a client, or adds a redirect URI to an existing one.
     pub fn register_client(&self, client_id: &str, redirect_uri: &str) {
-        let mut inner = self.lock();
-        match inner.config.clients.iter_mut().find(|c| c.client_id == client_id) {
-            Some(c) if c.redirect_uris.iter().any(|u| u == redirect_uri) => {}
-            Some(c) => c.redirect_uris.push(redirect_uri.to_string()),
-            None => inner.config.clients.push(ClientApp::new(client_id, [redirect_uri])),
-        }
+        self.lock().config.add_client(client_id, redirect_uri);
     }
     /// Makes every access token issued so far invalid (ilert answers 401),
     /// as if they had expired early; refresh tokens are untouched.

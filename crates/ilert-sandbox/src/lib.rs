@@ -107,11 +107,17 @@ impl Default for Config {
 impl Config {
     /// Registers one more client (or more redirect URIs for an existing one).
     pub fn with_client(mut self, client_id: &str, redirect_uri: &str) -> Self {
+        self.add_client(client_id, redirect_uri);
+        self
+    }
+
+    /// Registers a client, or adds a redirect URI to an existing one.
+    pub fn add_client(&mut self, client_id: &str, redirect_uri: &str) {
         match self.clients.iter_mut().find(|c| c.client_id == client_id) {
+            Some(c) if c.redirect_uris.iter().any(|u| u == redirect_uri) => {}
             Some(c) => c.redirect_uris.push(redirect_uri.to_string()),
             None => self.clients.push(ClientApp::new(client_id, [redirect_uri])),
         }
-        self
     }
 }
 

@@ -98,6 +98,8 @@ pub fn run(command: Command, options: Options) -> i32 {
 
 async fn dispatch(command: Command, options: Options) -> Result<i32, Error> {
     let (path, settings) = options.load()?;
+    // Refuse bad endpoints (plain http to a remote host) before anything else.
+    settings.endpoints()?;
     let store = Arc::new(KeyringStore::new(options.profile.as_deref()));
     match command {
         Command::Login { no_browser } => {

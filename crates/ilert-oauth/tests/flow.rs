@@ -7,55 +7,12 @@ use std::time::Duration;
 use ilert_oauth::endpoint::{http_client, TokenEndpoint};
 use ilert_oauth::session::RefreshPolicy;
 use ilert_oauth::token_store::{MemoryStore, TokenStore};
-use ilert_oauth::{Error, Session, Settings, SignIn};
-use ilert_sandbox::{browser, Config, Fault, FaultKind, Sandbox};
+use ilert_oauth::{Error, Session, SignIn};
+use ilert_sandbox::{browser, Fault, FaultKind};
 use tokio::io::AsyncWriteExt;
 
-const CLIENT: &str = "desktop-test";
-
-fn settings(sb: &Sandbox, redirect: &str) -> Settings {
-    Settings {
-        client_id: Some(CLIENT.into()),
-        auth_url: Some(sb.url()),
-        api_url: Some(sb.url()),
-        redirect_uri: Some(redirect.into()),
-        scopes: Some("profile schedule policy source offline_access".into()),
-        ..Default::default()
-    }
-}
-
-async fn sandbox() -> Sandbox {
-    Sandbox::start(Config::default()).await.unwrap()
-}
-
-/// Starts a sign-in on a free port and registers its redirect URI at the sandbox.
-async fn start(sb: &Sandbox) -> (SignIn, String) {
-    let s = SignIn::start(&settings(sb, "http://127.0.0.1:0/callback"), http_client()).await.unwrap();
-    sb.knobs().register_client(CLIENT, s.redirect_uri().as_str());
-    let url = s.authorize_url().to_string();
-    (s, url)
-}
-
-/// Approves in the "browser" and delivers the redirect to the receiver.
-fn approve_in_browser(url: String) -> tokio::task::JoinHandle<String> {
-    tokio::spawn(async move {
-        let loc = browser::approve(&url).await;
-        let page = reqwest::get(&loc).await.unwrap();
-        assert_eq!(page.status(), 200);
-        assert_eq!(page.headers()["referrer-policy"], "no-referrer");
-        assert_eq!(page.headers()["cache-control"], "no-store");
-        assert!(page.headers()["content-security-policy"].to_str().unwrap().contains("default-src 'none'"));
-        loc
-    })
-}
-
-async fn login(sb: &Sandbox, store: Arc<dyn TokenStore>) -> Session {
-    let (s, url) = start(sb).await;
-    let browser = approve_in_browser(url);
-    let session = s.finish(store).await.unwrap();
-    browser.await.unwrap();
-    session
-}
+mod common;
+use common::{approve_in_browser, login, sandbox, settings, start, ANY_PORT};
 
 #[tokio::test]
 async fn full_login_restores_from_the_store_without_a_browser() {
@@ -71,7 +28,7 @@ async fn full_login_restores_from_the_store_without_a_browser() {
     assert!(store.load(session.account()).unwrap().is_some(), "refresh token stored");
     assert_eq!(sb.knobs().token_requests("authorization_code"), 1);
 
-    let endpoint = TokenEndpoint::new(&settings(&sb, "http://127.0.0.1:0/callback"), http_client()).unwrap();
+    let endpoint = TokenEndpoint::new(&settings(&sb, ANY_PORT), http_client()).unwrap();
     let restored = Session::restore(endpoint, store, session.account().clone()).await.unwrap().expect("stored session");
     restored.access_token().await.unwrap();
     assert_eq!(sb.knobs().token_requests("refresh_token"), 1, "restore refreshed once");
@@ -169,7 +126,7 @@ async fn transient_failures_keep_the_stored_token() {
         let session = login(&sb, store.clone()).await;
         // A client with a short timeout, so a slow answer is a timeout.
         let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).timeout(Duration::from_millis(700)).build().unwrap();
-        let endpoint = TokenEndpoint::new(&settings(&sb, "http://127.0.0.1:0/callback"), http).unwrap();
+        let endpoint = TokenEndpoint::new(&settings(&sb, ANY_PORT), http).unwrap();
         let restored = Session::restore(endpoint, store.clone(), session.account().clone()).await.unwrap().unwrap();
         sb.knobs().add_fault(Fault::new("/api/developers/oauth2/token", fault.clone()).times(1));
         let err = restored.access_token().await.unwrap_err();

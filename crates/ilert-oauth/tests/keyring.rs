@@ -11,6 +11,8 @@ use std::process::Command;
 use ilert_oauth::token_store::{KeyringStore, TokenStore};
 use ilert_oauth::{Account, Secret};
 
+mod common;
+
 fn account(tag: &str) -> Account {
     Account { issuer: "http://127.0.0.1:1".into(), tenant: "sandbox".into(), username: format!("{tag}-{}", std::process::id()) }
 }
@@ -64,29 +66,16 @@ fn profiles_are_separate_entries() {
 async fn session_restores_from_and_is_cleared_in_the_keyring() {
     use std::sync::Arc;
     use ilert_oauth::endpoint::{http_client, TokenEndpoint};
-    use ilert_oauth::{Error, Session, Settings, SignIn};
-    use ilert_sandbox::{browser, Config, Sandbox};
+    use ilert_oauth::{Error, Session};
 
-    let sb = Sandbox::start(Config::default()).await.unwrap();
-    let settings = Settings {
-        client_id: Some("keyring-flow".into()),
-        auth_url: Some(sb.url()),
-        api_url: Some(sb.url()),
-        redirect_uri: Some("http://127.0.0.1:0/callback".into()),
-        ..Default::default()
-    };
-    let s = SignIn::start(&settings, http_client()).await.unwrap();
-    sb.knobs().register_client("keyring-flow", s.redirect_uri().as_str());
-    let url = s.authorize_url().to_string();
-    let b = tokio::spawn(async move { reqwest::get(browser::approve(&url).await).await.unwrap() });
+    let sb = common::sandbox().await;
     let profile = format!("flow-{}", std::process::id());
-    let session = s.finish(Arc::new(KeyringStore::new(Some(&profile)))).await.unwrap();
-    b.await.unwrap();
+    let session = common::login(&sb, Arc::new(KeyringStore::new(Some(&profile)))).await;
     assert!(session.is_persistent());
     let acct = session.account().clone();
     let stored = lookup(&format!("com.ilert.desktop/{profile}"), &acct).expect("refresh token in the Secret Service");
 
-    let endpoint = TokenEndpoint::new(&settings, http_client()).unwrap();
+    let endpoint = TokenEndpoint::new(&common::settings(&sb, common::ANY_PORT), http_client()).unwrap();
     let restored = Session::restore(endpoint, Arc::new(KeyringStore::new(Some(&profile))), acct.clone()).await.unwrap().unwrap();
     let token = restored.access_token().await.unwrap();
     assert_eq!(sb.knobs().token_requests("refresh_token"), 1);

@@ -5,10 +5,9 @@
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
-use ilert_oauth::endpoint::http_client;
 use ilert_oauth::token_store::{MemoryStore, TokenStore};
-use ilert_oauth::SignIn;
-use ilert_sandbox::{browser, Config, Sandbox};
+
+mod common;
 
 #[derive(Clone, Default)]
 struct Captured(Arc<Mutex<Vec<u8>>>);
@@ -34,25 +33,9 @@ async fn a_full_session_logs_no_secret() {
         .finish();
     let _guard = tracing::subscriber::set_default(subscriber);
 
-    let sb = Sandbox::start(Config::default()).await.unwrap();
-    let settings = ilert_oauth::Settings {
-        client_id: Some("secrets-test".into()),
-        auth_url: Some(sb.url()),
-        api_url: Some(sb.url()),
-        redirect_uri: Some("http://127.0.0.1:0/callback".into()),
-        ..Default::default()
-    };
-    let s = SignIn::start(&settings, http_client()).await.unwrap();
-    sb.knobs().register_client("secrets-test", s.redirect_uri().as_str());
-    let url = s.authorize_url().to_string();
-    let browser = tokio::spawn(async move {
-        let loc = browser::approve(&url).await;
-        reqwest::get(&loc).await.unwrap();
-        loc
-    });
+    let sb = common::sandbox().await;
     let store: Arc<dyn TokenStore> = Arc::new(MemoryStore::default());
-    let session = s.finish(store.clone()).await.unwrap();
-    let loc = browser.await.unwrap();
+    let (session, loc) = common::login_with_redirect(&sb, store.clone()).await;
     let code = reqwest::Url::parse(&loc).unwrap().query_pairs().find(|(k, _)| k == "code").unwrap().1.into_owned();
 
     let first = session.access_token().await.unwrap();

@@ -1,1 +1,23 @@
-//! placeholder
+//! A typed client for the parts of ilert's REST API that ilert-desktop shows,
+//! as the signed-in user of an [`ilert_oauth::Session`].
+//!
+//! # Layout
+//! - [`client`]: bearer token, one refresh on 401, retries with backoff and
+//!   jitter on 429/502/503/504, a time budget per call, offset paging.
+//! - [`api`]: one module per resource (`users`, `on_calls`, `schedules`,
+//!   `escalation_policies`, `alert_sources`, `alerts`, `teams`).
+//! - [`dashboard`]: every panel at once, each with its own outcome.
+//! - [`error`], [`retry`], [`scope`].
+
+pub mod api;
+pub mod client;
+pub mod dashboard;
+pub mod error;
+mod open_enum;
+pub mod retry;
+pub mod scope;
+
+pub use client::Client;
+pub use dashboard::{Dashboard, Panel};
+pub use error::ApiError;
+pub use retry::RetryPolicy;

@@ -116,6 +116,17 @@ impl Knobs {
             .filter(|e| e.endpoint == "token" && e.grant_type.as_deref() == Some(grant_type))
             .count()
     }
+    /// How many requests whose path starts with `prefix` arrived (faulted ones included).
+    pub fn requests(&self, prefix: &str) -> usize {
+        self.lock().requests.iter().filter(|p| p.starts_with(prefix)).count()
+    }
+    /// The most requests the sandbox was handling at the same time since
+    /// the last call (which resets it): how concurrent a client really is.
+    pub fn take_peak_concurrency(&self) -> usize {
+        let mut inner = self.lock();
+        let now = inner.in_flight;
+        std::mem::replace(&mut inner.peak_in_flight, now)
+    }
     /// How many refresh tokens of `username` are live (not revoked, not expired).
     pub fn live_refresh_tokens(&self, username: &str) -> usize {
         let now = chrono::Utc::now();
@@ -130,6 +141,7 @@ impl Knobs {
 
 /// Applies latency and the first matching fault before the request is handled.
 pub(crate) async fn faults_and_latency(State(knobs): State<Arc<Knobs>>, req: Request, next: Next) -> Response {
+    let _in_flight = InFlight::enter(&knobs);
     let latency = knobs.latency();
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
@@ -137,6 +149,10 @@ pub(crate) async fn faults_and_latency(State(knobs): State<Arc<Knobs>>, req: Req
     let fault = {
         let mut inner = knobs.lock();
         let path = req.uri().path();
+        if inner.requests.len() >= 100_000 {
+            inner.requests.drain(..50_000); // a long demo run stays bounded
+        }
+        inner.requests.push(path.to_string());
         let method = req.method().as_str();
         let hit = inner.faults.iter().position(|f| {
             path.starts_with(&f.path) && f.method.as_deref().is_none_or(|m| m.eq_ignore_ascii_case(method))
@@ -179,6 +195,24 @@ pub(crate) async fn faults_and_latency(State(knobs): State<Arc<Knobs>>, req: Req
         Some(FaultKind::WrongContentType) => {
             ([(header::CONTENT_TYPE, "text/html")], "<html><body>Service temporarily unavailable</body></html>").into_response()
         }
+    }
+}
+
+/// Counts a request as in flight until it is answered or abandoned.
+struct InFlight<'a>(&'a Knobs);
+
+impl<'a> InFlight<'a> {
+    fn enter(knobs: &'a Knobs) -> InFlight<'a> {
+        let mut inner = knobs.lock();
+        inner.in_flight += 1;
+        inner.peak_in_flight = inner.peak_in_flight.max(inner.in_flight);
+        InFlight(knobs)
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.lock().in_flight -= 1;
     }
 }
 

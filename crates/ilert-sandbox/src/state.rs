@@ -69,6 +69,11 @@ pub struct Inner {
     pub refresh: HashMap<String, RefreshGrant>,
     pub log: Vec<OAuthEvent>,
     pub faults: Vec<Fault>,
+    /// Every request's path, oldest first (tests count retries and pages).
+    pub requests: Vec<String>,
+    /// Requests being handled now, and the most there ever were at once.
+    pub in_flight: usize,
+    pub peak_in_flight: usize,
     nonce: u64,
 }
 
@@ -118,6 +123,9 @@ impl Knobs {
                 refresh: HashMap::new(),
                 log: Vec::new(),
                 faults: Vec::new(),
+                requests: Vec::new(),
+                in_flight: 0,
+                peak_in_flight: 0,
                 nonce: 0,
             })),
             keys: Arc::new(keys),

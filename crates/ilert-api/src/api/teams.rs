@@ -1,0 +1,29 @@
+use serde::{Deserialize, Serialize};
+
+use crate::{ApiError, Client};
+
+/// A team as other objects reference it.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct TeamRel {
+    pub id: i64,
+    #[serde(default)]
+    pub name: Option<String>,
+}
+
+/// `GET /api/teams` (scope `team`).
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct Team {
+    pub id: i64,
+    pub name: String,
+    #[serde(default)]
+    pub visibility: Option<String>,
+}
+
+impl Client {
+    /// Every team, paged (ilert's maximum page is 100).
+    pub async fn teams(&self) -> Result<Vec<Team>, ApiError> {
+        self.get_all("teams", &[], 100).await
+    }
+}

@@ -1,0 +1,182 @@
+//! The HTTP side of every call: the bearer token from the session, one
+//! refresh on a 401, retries with backoff on 429/502/503/504, a time budget
+//! per call, ilert's error bodies, and offset paging.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::future::join_all;
+use ilert_oauth::Session;
+use serde::de::DeserializeOwned;
+use tracing::Instrument;
+use url::Url;
+
+use crate::error::{ApiError, RestError};
+use crate::retry::{is_retryable, RetryPolicy};
+
+/// The most pages one list is followed through, so a server that never
+/// returns a short page cannot keep the client busy forever.
+const MAX_PAGES: usize = 100;
+
+/// A query: repeatable keys allowed (`include=a&include=b`).
+pub type Query<'a> = &'a [(&'a str, &'a str)];
+
+/// The ilert REST API as the signed-in user. Cheap to clone.
+#[derive(Clone)]
+pub struct Client {
+    http: reqwest::Client,
+    session: Arc<Session>,
+    base: Url,
+    retry: RetryPolicy,
+    timeout: Duration,
+    concurrent_pages: usize,
+}
+
+impl Client {
+    /// The API of the session's own issuer: the base URL comes from the
+    /// session, so its tokens are never sent to another host.
+    pub fn new(session: Arc<Session>, http: reqwest::Client) -> Client {
+        let base = session.endpoint().endpoints().api.clone();
+        Client { http, session, base, retry: RetryPolicy::default(), timeout: Duration::from_secs(20), concurrent_pages: 3 }
+    }
+
+    pub fn with_retry(mut self, retry: RetryPolicy) -> Client {
+        self.retry = retry;
+        self
+    }
+
+    /// The time budget of one call, retries and refresh included.
+    pub fn with_timeout(mut self, timeout: Duration) -> Client {
+        self.timeout = timeout;
+        self
+    }
+
+    /// How many pages of a long list (alert sources) are asked for at once.
+    /// ilert gives no total count, so pages past the end come back empty;
+    /// asking for a few at a time saves round trips for a few empty answers.
+    pub fn with_concurrent_pages(mut self, n: usize) -> Client {
+        self.concurrent_pages = n.max(1);
+        self
+    }
+
+    pub fn session(&self) -> &Arc<Session> {
+        &self.session
+    }
+
+    /// GET `path` (relative to `…/api/`) and decode the JSON body. `Ok(None)`
+    /// is a 204 (ilert's "nobody" for user-on-call).
+    pub async fn get_opt<T: DeserializeOwned>(&self, path: &str, query: Query<'_>) -> Result<Option<T>, ApiError> {
+        let span = tracing::info_span!("api.get", path);
+        let secs = self.timeout.as_secs();
+        tokio::time::timeout(self.timeout, self.get_inner(path, query).instrument(span))
+            .await
+            .unwrap_or(Err(ApiError::Timeout { secs }))
+    }
+
+    pub async fn get<T: DeserializeOwned>(&self, path: &str, query: Query<'_>) -> Result<T, ApiError> {
+        self.get_opt(path, query).await?.ok_or_else(|| ApiError::UnexpectedResponse(format!("{path}: empty answer")))
+    }
+
+    /// Every item of a list, page by page with `start-index`/`max-results`
+    /// (`page_size` must be within the endpoint's maximum: ilert answers 400
+    /// beyond it rather than clamping).
+    pub async fn get_all<T: DeserializeOwned + Send>(&self, path: &str, query: Query<'_>, page_size: usize) -> Result<Vec<T>, ApiError> {
+        self.get_pages(path, query, page_size, 1).await
+    }
+
+    /// [`Client::get_all`] asking for the configured number of pages at once,
+    /// for lists that are usually longer than a page.
+    pub async fn get_all_prefetched<T: DeserializeOwned + Send>(&self, path: &str, query: Query<'_>, page_size: usize) -> Result<Vec<T>, ApiError> {
+        self.get_pages(path, query, page_size, self.concurrent_pages).await
+    }
+
+    async fn get_pages<T: DeserializeOwned + Send>(&self, path: &str, query: Query<'_>, page_size: usize, at_once: usize) -> Result<Vec<T>, ApiError> {
+        let size = page_size.to_string();
+        let mut all = Vec::new();
+        let mut start = 0;
+        for _ in 0..MAX_PAGES.div_ceil(at_once) {
+            let starts: Vec<String> = (0..at_once).map(|i| (start + i * page_size).to_string()).collect();
+            let pages = starts.iter().map(|s| {
+                let mut q: Vec<(&str, &str)> = query.to_vec();
+                q.push(("start-index", s));
+                q.push(("max-results", &size));
+                async move { self.get::<Vec<T>>(path, &q).await }
+            });
+            let pages = join_all(pages).await;
+            for page in pages {
+                let page = page?;
+                let short = page.len() < page_size;
+                all.extend(page);
+                if short {
+                    return Ok(all);
+                }
+            }
+            start += at_once * page_size;
+        }
+        Err(ApiError::UnexpectedResponse(format!("{path}: more than {MAX_PAGES} pages")))
+    }
+
+    async fn get_inner<T: DeserializeOwned>(&self, path: &str, query: Query<'_>) -> Result<Option<T>, ApiError> {
+        let url = self.base.join(path).map_err(|e| ApiError::UnexpectedResponse(format!("{path}: {e}")))?;
+        let mut token = self.session.access_token().await?;
+        let mut refreshed = false;
+        let mut attempt = 0;
+        loop {
+            let sent = self.http.get(url.clone()).query(query).bearer_auth(token.expose()).header("accept", "application/json").send().await;
+            let resp = match sent {
+                Ok(r) => r,
+                Err(e) => {
+                    let e = e.without_url();
+                    if e.is_timeout() {
+                        return Err(ApiError::Timeout { secs: self.timeout.as_secs() });
+                    }
+                    // A dropped connection: the GET is idempotent, so retry it too.
+                    if attempt < self.retry.retries {
+                        tracing::debug!(attempt, error = %e, "connection failed; retrying");
+                        tokio::time::sleep(self.retry.delay(attempt)).await;
+                        attempt += 1;
+                        continue;
+                    }
+                    return Err(ApiError::Unavailable { message: e.to_string() });
+                }
+            };
+            let status = resp.status().as_u16();
+            if status == 401 && !refreshed {
+                // Expired or revoked: one refresh through the session's single flight.
+                tracing::debug!("401: refreshing the access token");
+                token = self.session.unauthorized(&token).await?;
+                refreshed = true;
+                continue;
+            }
+            if status == 401 {
+                return Err(ApiError::SessionExpired);
+            }
+            if is_retryable(status) && attempt < self.retry.retries {
+                let wait = self.retry.delay(attempt);
+                tracing::debug!(status, attempt, wait_ms = wait.as_millis() as u64, "retrying");
+                tokio::time::sleep(wait).await;
+                attempt += 1;
+                continue;
+            }
+            if status == 204 {
+                return Ok(None);
+            }
+            if !(200..300).contains(&status) {
+                return Err(match status {
+                    429 => ApiError::RateLimited { attempts: attempt + 1 },
+                    502..=504 => ApiError::Unavailable { message: format!("HTTP {status} after {} tries", attempt + 1) },
+                    _ => {
+                        let body = resp.bytes().await.unwrap_or_default();
+                        serde_json::from_slice::<RestError>(&body).unwrap_or_default().into_error(status)
+                    }
+                });
+            }
+            let json = resp.headers().get("content-type").and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("application/json"));
+            if !json {
+                return Err(ApiError::UnexpectedResponse(format!("{path}: not JSON")));
+            }
+            let body = resp.bytes().await.map_err(|e| ApiError::Unavailable { message: e.without_url().to_string() })?;
+            return serde_json::from_slice(&body).map(Some).map_err(|e| ApiError::UnexpectedResponse(format!("{path}: {e}")));
+        }
+    }
+}

@@ -1,0 +1,298 @@
+//! Everything the app shows, fetched at once: each panel concurrently, each
+//! with its own outcome, so one slow or failing panel never blocks or hides
+//! the others. Panels whose scope was not granted are not fetched at all.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Duration, Utc};
+use serde::Serialize;
+
+use crate::api::alert_sources::AlertSource;
+use crate::api::escalation_policies::EscalationPolicy;
+use crate::api::on_calls::OnCall;
+use crate::api::schedules::{Schedule, Shift};
+use crate::api::users::User;
+use crate::scope::can_read;
+use crate::{ApiError, Client};
+
+/// How far ahead "my shifts" look.
+pub const MY_SHIFTS_AHEAD_DAYS: i64 = 14;
+
+/// One panel's outcome, as the UI renders it.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "state", rename_all = "camelCase")]
+pub enum Panel<T> {
+    Ready { data: T },
+    /// The scope was not granted; signing in again with it added fixes it.
+    #[serde(rename_all = "camelCase")]
+    NotGranted { scope: String, message: String },
+    Error { kind: String, message: String },
+}
+
+impl<T> Panel<T> {
+    fn from_result(r: Result<T, ApiError>, scope: &str) -> Panel<T> {
+        match r {
+            Ok(data) => Panel::Ready { data },
+            Err(e @ ApiError::ScopeNotGranted { .. }) => {
+                Panel::NotGranted { scope: e.missing_scope().unwrap_or(scope).to_string(), message: e.to_string() }
+            }
+            Err(e) => Panel::Error { kind: e.kind().to_string(), message: e.to_string() },
+        }
+    }
+
+    fn not_granted(scope: &str) -> Panel<T> {
+        Panel::NotGranted { scope: scope.to_string(), message: format!("the '{scope}' scope was not granted to this sign-in") }
+    }
+
+    pub fn data(&self) -> Option<&T> {
+        match self {
+            Panel::Ready { data } => Some(data),
+            _ => None,
+        }
+    }
+
+    /// The session ended while fetching: the UI goes back to sign-in.
+    pub fn is_session_expired(&self) -> bool {
+        matches!(self, Panel::Error { kind, .. } if kind == "sessionExpired")
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Dashboard {
+    pub fetched_at: DateTime<Utc>,
+    pub user: Panel<User>,
+    pub on_call: Panel<OnCallNow>,
+    pub schedules: Panel<Vec<ScheduleNow>>,
+    pub alert_sources: Panel<Vec<AlertSource>>,
+}
+
+impl Dashboard {
+    pub fn session_expired(&self) -> bool {
+        self.user.is_session_expired() || self.on_call.is_session_expired() || self.schedules.is_session_expired() || self.alert_sources.is_session_expired()
+    }
+}
+
+/// Who is on call now, per escalation policy and level, and my shifts.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct OnCallNow {
+    pub policies: Vec<PolicyNow>,
+    pub my_shifts: Vec<MyShift>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct PolicyNow {
+    pub id: i64,
+    pub name: String,
+    /// Levels with someone on call, lowest first; empty: nobody is.
+    pub levels: Vec<LevelNow>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct LevelNow {
+    pub level: i64,
+    pub people: Vec<Person>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct Person {
+    pub user_id: i64,
+    pub name: String,
+    pub mine: bool,
+    /// The schedule that put them there; `None`: named in the policy directly.
+    pub schedule: Option<String>,
+    /// When their turn ends; `None` for people named directly (always on call).
+    pub until: Option<DateTime<Utc>>,
+}
+
+/// One of my on-call intervals, merged across the policies that use it.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct MyShift {
+    pub schedule: Option<String>,
+    pub policies: Vec<String>,
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+    pub current: bool,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct ScheduleNow {
+    pub id: i64,
+    pub name: String,
+    pub current: Option<ShiftNow>,
+    pub next: Option<ShiftNow>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct ShiftNow {
+    pub user_id: Option<i64>,
+    pub name: String,
+    pub mine: bool,
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+}
+
+impl Client {
+    /// Fetches every panel the granted scopes allow, concurrently.
+    #[tracing::instrument(name = "api.dashboard", skip_all)]
+    pub async fn dashboard(&self) -> Dashboard {
+        let scope = self.session().scope().to_string();
+        let now = Utc::now();
+        let (schedule_ok, policy_ok) = (can_read(&scope, "schedule"), can_read(&scope, "policy"));
+        let user = async { if can_read(&scope, "profile") { Some(self.current_user().await) } else { None } };
+        let on_calls = async { if schedule_ok || policy_ok { Some(self.on_calls_between(Some(now + Duration::days(MY_SHIFTS_AHEAD_DAYS))).await) } else { None } };
+        let policies = async { if policy_ok { Some(self.escalation_policies().await) } else { None } };
+        let schedules = async { if schedule_ok { Some(self.schedules().await) } else { None } };
+        let sources = async { if can_read(&scope, "source") { Some(self.alert_sources().await) } else { None } };
+        let (user, on_calls, policies, schedules, sources) = tokio::join!(user, on_calls, policies, schedules, sources);
+
+        let me = user.as_ref().and_then(|u| u.as_ref().ok()).map(|u| u.id);
+        let on_call = match on_calls {
+            None => Panel::not_granted("schedule"),
+            Some(r) => Panel::from_result(
+                r.map(|calls| {
+                    let all_policies = policies.as_ref().and_then(|p| p.as_ref().ok()).map(Vec::as_slice);
+                    on_call_now(&calls, all_policies, me, now)
+                }),
+                "schedule",
+            ),
+        };
+        Dashboard {
+            fetched_at: now,
+            user: user.map_or_else(|| Panel::not_granted("profile"), |r| Panel::from_result(r, "profile")),
+            on_call,
+            schedules: schedules.map_or_else(|| Panel::not_granted("schedule"), |r| Panel::from_result(r.map(|s| schedules_now(&s, me)), "schedule")),
+            alert_sources: sources.map_or_else(|| Panel::not_granted("source"), |r| Panel::from_result(r, "source")),
+        }
+    }
+}
+
+/// Groups the on-call intervals that cover `now` by policy and level, lists
+/// the policies nobody is on call for, and merges my intervals.
+pub fn on_call_now(calls: &[OnCall], policies: Option<&[EscalationPolicy]>, me: Option<i64>, now: DateTime<Utc>) -> OnCallNow {
+    let mut by_policy: BTreeMap<i64, (String, BTreeMap<i64, Vec<Person>>)> = BTreeMap::new();
+    for p in policies.unwrap_or_default() {
+        by_policy.entry(p.id).or_insert_with(|| (p.name.clone(), BTreeMap::new()));
+    }
+    for c in calls.iter().filter(|c| c.start <= now && now < c.end) {
+        let name = c.escalation_policy.name.clone().unwrap_or_else(|| format!("Policy #{}", c.escalation_policy.id));
+        let levels = &mut by_policy.entry(c.escalation_policy.id).or_insert_with(|| (name, BTreeMap::new())).1;
+        let people = levels.entry(c.escalation_level.unwrap_or(1)).or_default();
+        if people.iter().any(|p| p.user_id == c.user.id && p.schedule == c.schedule.as_ref().and_then(|s| s.name.clone())) {
+            continue;
+        }
+        people.push(Person {
+            user_id: c.user.id,
+            name: c.user.name(),
+            mine: Some(c.user.id) == me,
+            schedule: c.schedule.as_ref().map(|s| s.name.clone().unwrap_or_else(|| format!("Schedule #{}", s.id))),
+            until: c.schedule.as_ref().map(|_| c.end),
+        });
+    }
+    let mut policies: Vec<PolicyNow> = by_policy
+        .into_iter()
+        .map(|(id, (name, levels))| PolicyNow { id, name, levels: levels.into_iter().map(|(level, people)| LevelNow { level, people }).collect() })
+        .collect();
+    policies.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()));
+
+    // My intervals: from schedules only (a direct rule has no shift), one
+    // entry per schedule turn however many policies use that schedule.
+    let mut mine: BTreeMap<(DateTime<Utc>, DateTime<Utc>, String), MyShift> = BTreeMap::new();
+    for c in calls.iter().filter(|c| Some(c.user.id) == me && c.end > now) {
+        let Some(s) = &c.schedule else { continue };
+        let sched = s.name.clone().unwrap_or_else(|| format!("Schedule #{}", s.id));
+        let policy = c.escalation_policy.name.clone().unwrap_or_else(|| format!("Policy #{}", c.escalation_policy.id));
+        let entry = mine.entry((c.start, c.end, sched.clone())).or_insert_with(|| MyShift {
+            schedule: Some(sched),
+            policies: Vec::new(),
+            start: c.start,
+            end: c.end,
+            current: c.start <= now,
+        });
+        if !entry.policies.contains(&policy) {
+            entry.policies.push(policy);
+        }
+    }
+    OnCallNow { policies, my_shifts: mine.into_values().collect() }
+}
+
+fn shift_now(s: &Shift, me: Option<i64>) -> ShiftNow {
+    ShiftNow {
+        user_id: s.user.as_ref().map(|u| u.id),
+        name: s.user.as_ref().map_or_else(|| "Nobody".to_string(), |u| u.name()),
+        mine: s.user.as_ref().is_some_and(|u| Some(u.id) == me),
+        start: s.start,
+        end: s.end,
+    }
+}
+
+pub fn schedules_now(schedules: &[Schedule], me: Option<i64>) -> Vec<ScheduleNow> {
+    let mut out: Vec<ScheduleNow> = schedules
+        .iter()
+        .map(|s| ScheduleNow {
+            id: s.id,
+            name: s.name.clone(),
+            current: s.current_shift.as_ref().map(|c| shift_now(c, me)),
+            next: s.next_shift.as_ref().map(|n| shift_now(n, me)),
+        })
+        .collect();
+    out.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn call(user: i64, policy: i64, level: i64, schedule: Option<i64>, start: i64, end: i64) -> OnCall {
+        let t0 = DateTime::parse_from_rfc3339("2026-05-01T12:00:00Z").unwrap().with_timezone(&Utc);
+        serde_json::from_value(serde_json::json!({
+            "user": {"id": user, "firstName": format!("U{user}")},
+            "escalationPolicy": {"id": policy, "name": format!("P{policy}")},
+            "schedule": schedule.map(|s| serde_json::json!({"id": s, "name": format!("S{s}")})),
+            "start": (t0 + Duration::hours(start)).to_rfc3339(),
+            "end": (t0 + Duration::hours(end)).to_rfc3339(),
+            "escalationLevel": level,
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn now_groups_by_policy_and_level_and_merges_my_shifts() {
+        let now = DateTime::parse_from_rfc3339("2026-05-01T12:00:00Z").unwrap().with_timezone(&Utc);
+        let calls = [
+            call(1, 10, 1, Some(7), -2, 6), // me, now, via S7, in two policies
+            call(1, 11, 2, Some(7), -2, 6),
+            call(2, 10, 2, None, -1, 300),  // named directly
+            call(1, 10, 1, Some(7), 30, 38), // my next turn
+            call(3, 10, 1, Some(8), 6, 14),  // not yet
+        ];
+        let v = on_call_now(&calls, None, Some(1), now);
+        assert_eq!(v.policies.iter().map(|p| p.name.as_str()).collect::<Vec<_>>(), ["P10", "P11"]);
+        let p10 = &v.policies[0];
+        assert_eq!(p10.levels.iter().map(|l| l.level).collect::<Vec<_>>(), [1, 2]);
+        assert_eq!(p10.levels[0].people[0].name, "U1");
+        assert!(p10.levels[0].people[0].mine);
+        assert_eq!(p10.levels[0].people[0].until, Some(now + Duration::hours(6)));
+        assert_eq!(p10.levels[1].people[0].until, None, "direct: no end");
+        assert_eq!(v.my_shifts.len(), 2, "one entry per turn, not per policy");
+        assert!(v.my_shifts[0].current && !v.my_shifts[1].current);
+        assert_eq!(v.my_shifts[0].policies, ["P10", "P11"]);
+    }
+
+    #[test]
+    fn policies_with_nobody_on_call_are_listed_empty() {
+        let now = Utc::now();
+        let p: EscalationPolicy = serde_json::from_value(serde_json::json!({"id": 5, "name": "Quiet"})).unwrap();
+        let v = on_call_now(&[], Some(&[p]), None, now);
+        assert_eq!(v.policies.len(), 1);
+        assert!(v.policies[0].levels.is_empty());
+    }
+}

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use clap::{Args, Parser, Subcommand};
-use ilert_oauth::endpoint::{http_client, TokenEndpoint};
+use ilert_oauth::endpoint::http_client;
 use ilert_oauth::token_store::{KeyringStore, TokenStore};
 use ilert_oauth::{settings, Error, Session, Settings, SignIn};
 
@@ -70,6 +70,12 @@ impl Options {
         Ok((path, file.overlay(self.overrides())))
     }
 
+    /// The app's controller for these options.
+    pub fn controller(&self) -> Result<crate::controller::Controller, Error> {
+        let path = settings::settings_path(&settings::default_config_dir()?, self.profile.as_deref())?;
+        crate::controller::Controller::new(path, self.profile.clone(), self.overrides())
+    }
+
     pub fn overrides(&self) -> Settings {
         Settings {
             client_id: self.client_id.clone(),
@@ -115,9 +121,7 @@ async fn dispatch(command: Command, options: Options) -> Result<i32, Error> {
             }
             let session = sign_in.finish(store).await?;
             let account = session.account().clone();
-            let mut file = settings::load(&path)?;
-            file.account = Some(account.clone());
-            settings::save(&path, &file)?;
+            settings::update(&path, |f| f.account = Some(account.clone()))?;
             eprintln!("Signed in as {} in tenant {}.", account.username, account.tenant);
             Ok(0)
         }
@@ -153,9 +157,7 @@ async fn dispatch(command: Command, options: Options) -> Result<i32, Error> {
                 return Ok(0);
             };
             let out = session.sign_out().await;
-            let mut file = settings::load(&path)?;
-            file.account = None;
-            settings::save(&path, &file)?;
+            settings::update(&path, |f| f.account = None)?;
             out.store?;
             match out.revoke {
                 Ok(()) => println!("Signed out; the refresh token was revoked at ilert."),
@@ -166,17 +168,6 @@ async fn dispatch(command: Command, options: Options) -> Result<i32, Error> {
     }
 }
 
-/// The stored session of the configured account, if any.
 async fn restore(settings: &Settings, store: Arc<dyn TokenStore>) -> Result<Option<Session>, Error> {
-    let Some(account) = settings.account.clone() else { return Ok(None) };
-    let endpoint = TokenEndpoint::new(settings, http_client())?;
-    if account.issuer != endpoint.endpoints().issuer {
-        // Tokens are bound to their issuer: never send them to another endpoint.
-        return Err(Error::Config(format!(
-            "the stored sign-in belongs to {}, but the API URL is now {}; sign in again",
-            account.issuer,
-            endpoint.endpoints().issuer
-        )));
-    }
-    Session::restore(endpoint, store, account).await
+    Session::restore_configured(settings, http_client(), store).await
 }

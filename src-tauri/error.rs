@@ -16,6 +16,12 @@ impl From<ilert_oauth::Error> for IpcError {
     }
 }
 
+impl From<ilert_api::ApiError> for IpcError {
+    fn from(e: ilert_api::ApiError) -> Self {
+        IpcError { kind: e.kind(), message: e.to_string() }
+    }
+}
+
 impl IpcError {
     pub fn internal(what: &str) -> Self {
         tracing::error!(what, "internal error");

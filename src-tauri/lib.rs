@@ -3,16 +3,17 @@
 //!
 //! # Layout
 //! - `cli`: the command line (same binary; no subcommand opens the window).
-//! - `commands`: the `#[tauri::command]`s the UI may call.
-//! - `state`: what the app keeps while it runs.
+//! - `controller`: what the app does (settings, sign-in, demo, dashboard,
+//!   sign-out) in plain Rust, testable without a window.
+//! - `commands`: the `#[tauri::command]`s the UI may call; thin.
 //! - `error`: errors as `{kind, message}` across IPC.
 //! - `logging`: tracing to stderr and the log file.
 
 pub mod cli;
 pub mod commands;
+pub mod controller;
 pub mod error;
 pub mod logging;
-pub mod state;
 
 use clap::Parser;
 use tauri::{Manager, Runtime};
@@ -31,19 +32,22 @@ pub fn main() -> i32 {
 
 /// Opens the window.
 pub fn run(options: cli::Options) {
-    let state = match options.load() {
-        Ok((settings_path, settings)) => state::AppState { settings_path, settings: std::sync::RwLock::new(settings) },
+    let controller = match options.controller() {
+        Ok(mut c) => {
+            c.no_browser = std::env::var("ILERT_NO_BROWSER").is_ok_and(|v| v == "1");
+            c
+        }
         Err(e) => {
             eprintln!("error: {e}");
             std::process::exit(1);
         }
     };
-    build_app(tauri::Builder::default(), state)
+    build_app(tauri::Builder::default(), controller)
         .setup(|app| {
             if let Some(guard) = logging::init_app(app.path().app_log_dir().ok().as_deref()) {
                 app.manage(guard);
             }
-            tracing::info!(settings = %app.state::<state::AppState>().settings_path.display(), "ilert Desktop starting");
+            tracing::info!(settings = %app.state::<controller::Controller>().settings_path().display(), "ilert Desktop starting");
             Ok(())
         })
         .run(tauri::generate_context!())
@@ -52,11 +56,17 @@ pub fn run(options: cli::Options) {
 
 /// The app without its runtime and context, so tests can pass
 /// `tauri::test::mock_builder()` and their own state.
-pub fn build_app<R: Runtime>(builder: tauri::Builder<R>, state: state::AppState) -> tauri::Builder<R> {
-    builder
-        .plugin(tauri_plugin_opener::init())
-        .manage(state)
-        .invoke_handler(tauri::generate_handler![commands::app_info])
+pub fn build_app<R: Runtime>(builder: tauri::Builder<R>, controller: controller::Controller) -> tauri::Builder<R> {
+    builder.plugin(tauri_plugin_opener::init()).manage(controller).invoke_handler(tauri::generate_handler![
+        commands::app_info,
+        commands::get_settings,
+        commands::set_settings,
+        commands::sign_in,
+        commands::cancel_sign_in,
+        commands::session_info,
+        commands::dashboard,
+        commands::sign_out,
+    ])
 }
 
 #[cfg(test)]
@@ -67,14 +77,8 @@ mod tests {
     #[test]
     fn app_info_answers_over_ipc() {
         let dir = tempfile::tempdir().unwrap();
-        let state = crate::state::AppState {
-            settings_path: dir.path().join("settings.json"),
-            settings: std::sync::RwLock::new(ilert_oauth::Settings {
-                client_id: Some("cid".into()),
-                tenant: Some("acme".into()),
-                ..Default::default()
-            }),
-        };
+        let overrides = ilert_oauth::Settings { client_id: Some("cid".into()), tenant: Some("acme".into()), ..Default::default() };
+        let state = crate::controller::Controller::new(dir.path().join("settings.json"), None, overrides).unwrap();
         // The real context, so the real capabilities decide what the webview may call.
         let app = super::build_app(mock_builder(), state).build(tauri::generate_context!(test = true)).unwrap();
         let webview = tauri::WebviewWindowBuilder::new(&app, "main", Default::default()).build().unwrap();

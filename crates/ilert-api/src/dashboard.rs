@@ -36,8 +36,12 @@ impl<T> Panel<T> {
             Err(e @ ApiError::ScopeNotGranted { .. }) => {
                 Panel::NotGranted { scope: e.missing_scope().unwrap_or(scope).to_string(), message: e.to_string() }
             }
-            Err(e) => Panel::Error { kind: e.kind().to_string(), message: e.to_string() },
+            Err(e) => Panel::error(&e),
         }
+    }
+
+    fn error(e: &ApiError) -> Panel<T> {
+        Panel::Error { kind: e.kind().to_string(), message: e.to_string() }
     }
 
     fn not_granted(scope: &str) -> Panel<T> {
@@ -68,6 +72,11 @@ pub struct Dashboard {
 }
 
 impl Dashboard {
+    /// Every panel failed for the same reason (the session could not give a token).
+    fn failed(now: DateTime<Utc>, e: ApiError) -> Dashboard {
+        Dashboard { fetched_at: now, user: Panel::error(&e), on_call: Panel::error(&e), schedules: Panel::error(&e), alert_sources: Panel::error(&e) }
+    }
+
     pub fn session_expired(&self) -> bool {
         self.user.is_session_expired() || self.on_call.is_session_expired() || self.schedules.is_session_expired() || self.alert_sources.is_session_expired()
     }
@@ -143,8 +152,11 @@ impl Client {
     /// Fetches every panel the granted scopes allow, concurrently.
     #[tracing::instrument(name = "api.dashboard", skip_all)]
     pub async fn dashboard(&self) -> Dashboard {
-        let scope = self.session().scope().to_string();
         let now = Utc::now();
+        let scope = match self.session().granted_scope().await {
+            Ok(s) => s,
+            Err(e) => return Dashboard::failed(now, ApiError::from(e)),
+        };
         let (schedule_ok, policy_ok) = (can_read(&scope, "schedule"), can_read(&scope, "policy"));
         let user = async { if can_read(&scope, "profile") { Some(self.current_user().await) } else { None } };
         let on_calls = async { if schedule_ok || policy_ok { Some(self.on_calls_between(Some(now + Duration::days(MY_SHIFTS_AHEAD_DAYS))).await) } else { None } };

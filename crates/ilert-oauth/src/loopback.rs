@@ -53,6 +53,34 @@ impl CancelHandle {
     pub fn cancel(&self) {
         self.0.send_replace(true);
     }
+    /// Whether both handles cancel the same sign-in.
+    pub fn same(&self, other: &CancelHandle) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+/// Checks that a redirect URI is one the receiver can serve (RFC 8252:
+/// `http://` to 127.0.0.1, [::1] or localhost, with a port) and returns the
+/// parsed URI, its port and the addresses to listen on.
+pub fn check_redirect_uri(redirect_uri: &str) -> Result<(Url, u16, Vec<IpAddr>), Error> {
+    let url = Url::parse(redirect_uri).map_err(|e| Error::Config(format!("redirect URI '{redirect_uri}': {e}")))?;
+    if url.scheme() != "http" {
+        return Err(Error::Config(format!("redirect URI '{redirect_uri}' must be http:// to a loopback address (RFC 8252)")));
+    }
+    let port = url.port().ok_or_else(|| Error::Config(format!("redirect URI '{redirect_uri}' needs an explicit port")))?;
+    let hosts: Vec<IpAddr> = match url.host() {
+        Some(url::Host::Ipv4(ip)) if ip.is_loopback() => vec![IpAddr::V4(ip)],
+        Some(url::Host::Ipv6(ip)) if ip.is_loopback() => vec![IpAddr::V6(ip)],
+        Some(url::Host::Domain(d)) if d.eq_ignore_ascii_case("localhost") => {
+            vec![IpAddr::V4(Ipv4Addr::LOCALHOST), IpAddr::V6(Ipv6Addr::LOCALHOST)]
+        }
+        _ => {
+            return Err(Error::Config(format!(
+                "redirect URI '{redirect_uri}' must use 127.0.0.1, [::1] or localhost: the receiver never listens beyond loopback"
+            )))
+        }
+    };
+    Ok((url, port, hosts))
 }
 
 /// A bound receiver, not yet waiting.
@@ -65,23 +93,7 @@ impl Receiver {
     /// Binds the loopback address(es) and port of `redirect_uri`. Port 0
     /// picks a free port (tests); [`Receiver::redirect_uri`] then tells which.
     pub async fn bind(redirect_uri: &str) -> Result<Receiver, Error> {
-        let mut url = Url::parse(redirect_uri).map_err(|e| Error::Config(format!("redirect URI '{redirect_uri}': {e}")))?;
-        if url.scheme() != "http" {
-            return Err(Error::Config(format!("redirect URI '{redirect_uri}' must be http:// to a loopback address (RFC 8252)")));
-        }
-        let port = url.port().ok_or_else(|| Error::Config(format!("redirect URI '{redirect_uri}' needs an explicit port")))?;
-        let hosts: Vec<IpAddr> = match url.host() {
-            Some(url::Host::Ipv4(ip)) if ip.is_loopback() => vec![IpAddr::V4(ip)],
-            Some(url::Host::Ipv6(ip)) if ip.is_loopback() => vec![IpAddr::V6(ip)],
-            Some(url::Host::Domain(d)) if d.eq_ignore_ascii_case("localhost") => {
-                vec![IpAddr::V4(Ipv4Addr::LOCALHOST), IpAddr::V6(Ipv6Addr::LOCALHOST)]
-            }
-            _ => {
-                return Err(Error::Config(format!(
-                    "redirect URI '{redirect_uri}' must use 127.0.0.1, [::1] or localhost: the receiver never listens beyond loopback"
-                )))
-            }
-        };
+        let (mut url, port, hosts) = check_redirect_uri(redirect_uri)?;
         let mut listeners = Vec::new();
         let mut port = port;
         for (i, ip) in hosts.iter().enumerate() {

@@ -20,7 +20,7 @@ use tokio::sync::Mutex;
 use crate::endpoint::{TokenEndpoint, TokenInfo, Tokens};
 use crate::error::Error;
 use crate::secret::Secret;
-use crate::settings::Account;
+use crate::settings::{Account, Settings};
 use crate::token_store::TokenStore;
 
 /// Timing rules of the lifecycle; the defaults are ilert's.
@@ -51,7 +51,9 @@ pub struct Session {
     endpoint: TokenEndpoint,
     store: Arc<dyn TokenStore>,
     account: Account,
-    scope: String,
+    /// Granted scopes: from the sign-in, or learnt on the first refresh
+    /// after a restore (the keyring holds only the refresh token).
+    scope: std::sync::RwLock<String>,
     policy: RefreshPolicy,
     state: Mutex<TokenState>,
 }
@@ -71,7 +73,7 @@ impl Session {
             endpoint,
             store,
             account,
-            scope,
+            scope: std::sync::RwLock::new(scope),
             policy: RefreshPolicy::default(),
             state: Mutex::new(TokenState {
                 access: Some(tokens.access),
@@ -94,10 +96,26 @@ impl Session {
             endpoint,
             store,
             account,
-            scope: String::new(),
+            scope: Default::default(),
             policy: RefreshPolicy::default(),
             state: Mutex::new(TokenState { access: None, expires_at: Instant::now(), refresh: Some(refresh), last_refresh: None, ended: false }),
         }))
+    }
+
+    /// The stored session of the account the settings remember, if any.
+    /// Tokens are bound to their issuer: if the API URL has changed since
+    /// the sign-in, the stored token is not sent to the new one.
+    pub async fn restore_configured(settings: &Settings, http: reqwest::Client, store: Arc<dyn TokenStore>) -> Result<Option<Session>, Error> {
+        let Some(account) = settings.account.clone() else { return Ok(None) };
+        let endpoint = TokenEndpoint::new(settings, http)?;
+        if account.issuer != endpoint.endpoints().issuer {
+            return Err(Error::Config(format!(
+                "the stored sign-in belongs to {}, but the API URL is now {}; sign in again",
+                account.issuer,
+                endpoint.endpoints().issuer
+            )));
+        }
+        Session::restore(endpoint, store, account).await
     }
 
     pub fn with_policy(mut self, policy: RefreshPolicy) -> Session {
@@ -110,8 +128,19 @@ impl Session {
     }
 
     /// The scope granted at sign-in (empty for a restored session until token_info).
-    pub fn scope(&self) -> &str {
-        &self.scope
+    /// The granted scopes, space-separated. Empty for a restored session
+    /// until its first refresh; [`Session::granted_scope`] waits for that.
+    pub fn scope(&self) -> String {
+        self.scope.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// The granted scopes, refreshing first when a restored session does not
+    /// know them yet.
+    pub async fn granted_scope(&self) -> Result<String, Error> {
+        if self.scope().is_empty() {
+            self.access_token().await?;
+        }
+        Ok(self.scope())
     }
 
     pub fn is_persistent(&self) -> bool {
@@ -175,6 +204,15 @@ impl Session {
                     }
                     st.refresh = Some(new);
                 }
+                let scope = match tokens.scope.clone() {
+                    Some(s) => Some(s),
+                    // ilert may not echo the scope; ask once when it is unknown.
+                    None if self.scope().is_empty() => self.endpoint.token_info(&tokens.access).await.ok().and_then(|i| i.scope),
+                    None => None,
+                };
+                if let Some(scope) = scope {
+                    *self.scope.write().unwrap_or_else(|e| e.into_inner()) = scope;
+                }
                 st.access = Some(tokens.access.clone());
                 st.expires_at = Instant::now() + tokens.expires_in;
                 st.last_refresh = Some(Instant::now());
@@ -225,6 +263,22 @@ impl Session {
         let (s, a) = (self.store.clone(), self.account.clone());
         let store = blocking(move || s.delete(&a)).await;
         SignOut { revoke, store }
+    }
+}
+
+impl Session {
+    /// Ends a session that a newer sign-in of the same account replaces:
+    /// its refresh token is revoked at ilert (ilert keeps at most 10 per app
+    /// and user) but the keyring entry, which now holds the new token, stays.
+    #[tracing::instrument(name = "session.retire", skip_all)]
+    pub async fn retire(&self) -> Result<(), Error> {
+        let mut st = self.state.lock().await;
+        st.access = None;
+        st.ended = true;
+        match st.refresh.take() {
+            Some(r) => self.endpoint.revoke(&r).await,
+            None => Ok(()),
+        }
     }
 }
 

@@ -178,6 +178,15 @@ pub fn load(path: &Path) -> Result<Settings, Error> {
     }
 }
 
+/// Reads the file, changes it with `f` and writes it back: only what `f`
+/// touches changes, whatever else is in the file (or the environment) stays.
+pub fn update(path: &Path, f: impl FnOnce(&mut Settings)) -> Result<Settings, Error> {
+    let mut file = load(path)?;
+    f(&mut file);
+    save(path, &file)?;
+    Ok(file)
+}
+
 /// Writes a settings file atomically (temp file + rename), so a crash never
 /// leaves half a file behind.
 pub fn save(path: &Path, settings: &Settings) -> Result<(), Error> {

@@ -30,6 +30,8 @@ async fn full_login_restores_from_the_store_without_a_browser() {
 
     let endpoint = TokenEndpoint::new(&settings(&sb, ANY_PORT), http_client()).unwrap();
     let restored = Session::restore(endpoint, store, session.account().clone()).await.unwrap().expect("stored session");
+    assert_eq!(restored.scope(), "", "the keyring holds no scope");
+    assert!(restored.granted_scope().await.unwrap().contains("source"), "learnt on the first refresh");
     restored.access_token().await.unwrap();
     assert_eq!(sb.knobs().token_requests("refresh_token"), 1, "restore refreshed once");
     assert_eq!(sb.knobs().token_requests("authorization_code"), 1, "no new sign-in");

@@ -127,6 +127,12 @@ impl Knobs {
         let now = inner.in_flight;
         std::mem::replace(&mut inner.peak_in_flight, now)
     }
+    /// Every access token, refresh token and authorization code the sandbox
+    /// ever issued: what a leak scan looks for.
+    pub fn issued_secrets(&self) -> Vec<String> {
+        let inner = self.lock();
+        inner.access.keys().cloned().chain(inner.refresh.values().map(|g| g.token.clone())).chain(inner.issued_codes.iter().cloned()).collect()
+    }
     /// How many refresh tokens of `username` are live (not revoked, not expired).
     pub fn live_refresh_tokens(&self, username: &str) -> usize {
         let now = chrono::Utc::now();

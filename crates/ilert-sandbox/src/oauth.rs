@@ -201,6 +201,7 @@ fn decide_inner(k: &Knobs, body: &[u8]) -> Response {
                 let inner = k.lock();
                 (inner.config.consent_username.clone(), inner.config.code_lifetime)
             };
+            k.lock().issued_codes.push(code.clone());
             k.lock().codes.insert(
                 code.clone(),
                 Code {

@@ -71,6 +71,8 @@ pub struct Inner {
     pub faults: Vec<Fault>,
     /// Every request's path, oldest first (tests count retries and pages).
     pub requests: Vec<String>,
+    /// Every code it issued (codes are forgotten once used), for leak scans.
+    pub issued_codes: Vec<String>,
     /// Requests being handled now, and the most there ever were at once.
     pub in_flight: usize,
     pub peak_in_flight: usize,
@@ -124,6 +126,7 @@ impl Knobs {
                 log: Vec::new(),
                 faults: Vec::new(),
                 requests: Vec::new(),
+                issued_codes: Vec::new(),
                 in_flight: 0,
                 peak_in_flight: 0,
                 nonce: 0,

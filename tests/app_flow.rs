@@ -1,0 +1,174 @@
+//! The app's controller (what the commands call) across every layer:
+//! settings file, sign-in through the loopback receiver, the sandbox as
+//! ilert (embedded for the demo, or a test's own), the dashboard and
+//! sign-out; no window needed. An HTTP client plays the browser.
+
+use std::sync::{Arc, Mutex};
+
+use ilert_api::Panel;
+use ilert_desktop_lib::controller::{Controller, Progress, SettingsView};
+use ilert_oauth::Settings;
+use ilert_sandbox::{browser, Config, Sandbox};
+
+/// A browser that approves whatever authorize URL it is given.
+fn approving_browser(url: &str) -> Result<(), String> {
+    let url = url.to_string();
+    tokio::spawn(async move {
+        let loc = browser::approve(&url).await;
+        reqwest::get(&loc).await.unwrap();
+    });
+    Ok(())
+}
+
+fn collect() -> (Arc<Mutex<Vec<Progress>>>, impl Fn(Progress)) {
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let sink = seen.clone();
+    (seen, move |p| sink.lock().unwrap().push(p))
+}
+
+fn controller(dir: &tempfile::TempDir, overrides: Settings) -> Controller {
+    let profile = format!("app-{}-{}", std::process::id(), dir.path().file_name().unwrap().to_string_lossy().replace('.', ""));
+    Controller::new(dir.path().join("settings.json"), Some(profile), overrides).unwrap()
+}
+
+/// Any port: the tests run in parallel, and the demo registers whatever port the receiver got.
+fn any_port() -> Settings {
+    Settings { redirect_uri: Some("http://127.0.0.1:0/callback".into()), ..Default::default() }
+}
+
+#[tokio::test]
+async fn the_demo_signs_in_fills_the_dashboard_and_signs_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = controller(&dir, any_port());
+    assert_eq!(c.session_info().await.unwrap(), None, "signed out at first");
+    let (seen, progress) = collect();
+    let info = c.sign_in(true, None, progress, approving_browser).await.unwrap();
+    assert!(info.demo);
+    assert_eq!((info.username.as_str(), info.tenant.as_str()), ("ada", "sandbox"));
+    assert!(info.scopes.contains(&"source".to_string()) && info.access_expires_at.is_some());
+    let steps = seen.lock().unwrap().clone();
+    let Progress::WaitingForBrowser { authorize_url, browser_opened, demo } = &steps[0] else { panic!("{steps:?}") };
+    assert!(*browser_opened && *demo);
+    assert!(authorize_url.starts_with(&c.demo_url().await.unwrap()));
+    assert_eq!(steps.last(), Some(&Progress::SignedIn));
+
+    let d = c.dashboard(|_| {}).await.unwrap();
+    assert_eq!(d.user.data().unwrap().username.as_deref(), Some("ada"));
+    assert_eq!(d.alert_sources.data().unwrap().len(), 60);
+    assert_eq!(d.schedules.data().unwrap().len(), 3);
+    assert!(!d.on_call.data().unwrap().policies.is_empty());
+
+    // The demo never touches the settings file (its sandbox is gone after a restart).
+    assert!(!dir.path().join("settings.json").exists());
+    let out = c.sign_out().await.unwrap();
+    assert!(out.revoked, "{}", out.message);
+    assert_eq!(c.session_info().await.unwrap(), None);
+    assert!(matches!(c.dashboard(|_| {}).await, Err(ilert_oauth::Error::NotSignedIn)));
+}
+
+#[tokio::test]
+async fn without_a_client_id_only_the_demo_signs_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = controller(&dir, any_port());
+    let err = c.sign_in(false, None, |_| {}, approving_browser).await.unwrap_err();
+    assert_eq!(err.kind(), "noClientId");
+}
+
+#[tokio::test]
+async fn a_missing_scope_is_not_granted_until_granted() {
+    let sb = Sandbox::start(Config::default()).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let redirect = format!("http://127.0.0.1:{}/callback", std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port());
+    sb.knobs().register_client("app-test", &redirect);
+    // The scopes come from the settings file, so granting one more can save it there.
+    let path = dir.path().join("settings.json");
+    ilert_oauth::settings::save(&path, &Settings { scopes: Some("profile schedule policy offline_access".into()), ..Default::default() }).unwrap();
+    let env = Settings { client_id: Some("app-test".into()), auth_url: Some(sb.url()), api_url: Some(sb.url()), redirect_uri: Some(redirect), ..Default::default() };
+    let c = Controller::new(path, Some(format!("scope-{}", std::process::id())), env).unwrap();
+    c.sign_in(false, None, |_| {}, approving_browser).await.unwrap();
+    let d = c.dashboard(|_| {}).await.unwrap();
+    assert!(matches!(&d.alert_sources, Panel::NotGranted { scope, .. } if scope == "source"));
+    assert!(d.on_call.data().is_some());
+
+    let info = c.sign_in(false, Some("source"), |_| {}, approving_browser).await.unwrap();
+    assert!(info.scopes.contains(&"source".to_string()));
+    assert_eq!(c.dashboard(|_| {}).await.unwrap().alert_sources.data().unwrap().len(), 60);
+    let file = ilert_oauth::settings::load(&dir.path().join("settings.json")).unwrap();
+    assert_eq!(file.scopes.as_deref(), Some("profile schedule policy offline_access source"), "remembered");
+    assert_eq!(file.account.unwrap().username, "ada", "the account is remembered, shared with the command line");
+    assert_eq!(sb.knobs().live_refresh_tokens("ada"), 1, "the replaced sign-in's token was revoked");
+    c.sign_out().await.unwrap();
+}
+
+#[tokio::test]
+async fn cancel_ends_a_waiting_sign_in_and_a_new_one_takes_the_port() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let c = Arc::new(controller(&dir, Settings { redirect_uri: Some(format!("http://127.0.0.1:{port}/callback")), ..Default::default() }));
+    let waiting = tokio::spawn({
+        let c = c.clone();
+        async move { c.sign_in(true, None, |_| {}, |_| Ok(())).await }
+    });
+    while c.demo_url().await.is_none() || !c.cancel_sign_in() {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(waiting.await.unwrap().unwrap_err().kind(), "cancelled");
+    // Starting again while one waits: the old one is ended and its port reused.
+    let first = tokio::spawn({
+        let c = c.clone();
+        async move { c.sign_in(true, None, |_| {}, |_| Ok(())).await }
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let info = c.sign_in(true, None, |_| {}, approving_browser).await.unwrap();
+    assert_eq!(info.username, "ada");
+    assert_eq!(first.await.unwrap().unwrap_err().kind(), "cancelled");
+}
+
+#[tokio::test]
+async fn settings_are_validated_before_anything_is_saved() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = controller(&dir, Settings { tenant: Some("from-env".into()), ..Default::default() });
+    let bad = [
+        SettingsView { api_url: Some("http://api.example.com".into()), ..Default::default() },
+        SettingsView { redirect_uri: Some("http://192.0.2.1:4598/callback".into()), ..Default::default() },
+        SettingsView { redirect_uri: Some("https://localhost:4598/callback".into()), ..Default::default() },
+    ];
+    for input in bad {
+        let err = c.set_settings(input.clone()).unwrap_err();
+        assert_eq!(err.kind(), "config", "{input:?}: {err}");
+        assert!(!dir.path().join("settings.json").exists(), "nothing saved for {input:?}");
+    }
+    let saved = c
+        .set_settings(SettingsView { client_id: Some("  abc  ".into()), tenant: Some("Acme".into()), scopes: Some("profile  source".into()), ..Default::default() })
+        .unwrap();
+    assert_eq!(saved.file.client_id.as_deref(), Some("abc"));
+    assert_eq!(saved.file.tenant.as_deref(), Some("acme"));
+    assert_eq!(saved.file.scopes.as_deref(), Some("profile source"));
+    assert_eq!(saved.effective.tenant.as_deref(), Some("from-env"), "the environment wins");
+    assert_eq!(saved.from_environment, ["tenant"]);
+    assert_eq!(c.settings().client_id.as_deref(), Some("abc"));
+}
+
+/// Everything the webview would receive in a full demo session, as JSON,
+/// holds none of the tokens or codes the sandbox issued.
+#[tokio::test]
+async fn nothing_the_ui_receives_holds_a_token() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = controller(&dir, any_port());
+    let (seen, progress) = collect();
+    let mut sent = vec![serde_json::to_string(&c.sign_in(true, None, progress, approving_browser).await.unwrap()).unwrap()];
+    sent.push(serde_json::to_string(&c.session_info().await.unwrap()).unwrap());
+    let (seen2, progress2) = collect();
+    sent.push(serde_json::to_string(&c.dashboard(progress2).await.unwrap()).unwrap());
+    sent.push(serde_json::to_string(&c.settings_state().unwrap()).unwrap());
+    sent.push(serde_json::to_string(&c.sign_out().await.unwrap()).unwrap());
+    for p in seen.lock().unwrap().iter().chain(seen2.lock().unwrap().iter()) {
+        sent.push(serde_json::to_string(p).unwrap());
+    }
+    let text = sent.join("\n");
+    let issued = c.demo_knobs().await.expect("the demo ran").issued_secrets();
+    assert!(issued.len() >= 3, "an access token, a refresh token and a code were issued");
+    for s in &issued {
+        assert!(!text.contains(s.as_str()), "a secret reached the UI");
+    }
+}

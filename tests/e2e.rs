@@ -1,7 +1,9 @@
 //! End to end in the real webview: the built app under Xvfb, driven through
-//! WebDriver (tauri-driver + WebKitWebDriver). Needs a display and the
-//! drivers, so `scripts/test` runs it (`--include-ignored`) inside its
-//! Xvfb + D-Bus session; a bare `cargo test` leaves it out.
+//! WebDriver (tauri-driver + WebKitWebDriver), signing in against a sandbox
+//! with an HTTP client approving the consent the way a person would in the
+//! browser. Needs a display and the drivers, so `scripts/test` runs these
+//! (`--include-ignored`) inside its Xvfb + D-Bus session; a bare `cargo
+//! test` leaves them out. Screenshots go to `artifacts/screenshots/`.
 
 use std::net::TcpListener;
 use std::path::PathBuf;
@@ -9,11 +11,16 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use fantoccini::{Client, ClientBuilder, Locator};
+use ilert_sandbox::{browser, Config, Fault, Sandbox};
 
-/// tauri-driver, killed on drop.
+/// One app at a time: two WebKit instances on two cores make timing noisy.
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// tauri-driver with the app's environment, killed on drop.
 struct Driver {
     child: Child,
     port: u16,
+    _home: tempfile::TempDir,
 }
 
 impl Drop for Driver {
@@ -27,20 +34,33 @@ fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
-fn start_driver() -> Driver {
+/// Starts tauri-driver; the app it launches inherits `env`, a private config
+/// directory, its own keyring profile, and "do not open a browser".
+fn start_driver(tag: &str, env: &[(&str, String)]) -> Driver {
     assert!(std::env::var_os("DISPLAY").is_some(), "no DISPLAY: run scripts/test, which starts Xvfb");
+    let home = tempfile::tempdir().unwrap();
     let (port, native) = (free_port(), free_port());
-    let child = Command::new("tauri-driver")
-        .args(["--port", &port.to_string(), "--native-port", &native.to_string()])
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("tauri-driver on PATH (cargo install tauri-driver --locked; scripts/setup does it)");
+    let mut cmd = Command::new("tauri-driver");
+    cmd.args(["--port", &port.to_string(), "--native-port", &native.to_string()])
+        .env("XDG_CONFIG_HOME", home.path().join("config"))
+        .env("XDG_DATA_HOME", home.path().join("data"))
+        .env("XDG_CACHE_HOME", home.path().join("cache"))
+        .env("ILERT_PROFILE", format!("e2e-{tag}-{}", std::process::id()))
+        .env("ILERT_NO_BROWSER", "1")
+        .env("ILERT_REDIRECT_URI", "http://127.0.0.1:0/callback")
+        .env_remove("ILERT_CLIENT_ID")
+        .env_remove("ILERT_SCOPES")
+        .stdout(Stdio::null());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let child = cmd.spawn().expect("tauri-driver on PATH (cargo install tauri-driver --locked; scripts/setup does it)");
     let deadline = Instant::now() + Duration::from_secs(20);
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
         assert!(Instant::now() < deadline, "tauri-driver did not listen on {port}");
         std::thread::sleep(Duration::from_millis(100));
     }
-    Driver { child, port }
+    Driver { child, port, _home: home }
 }
 
 async fn open_app(driver: &Driver) -> Client {
@@ -63,45 +83,204 @@ fn artifact(name: &str) -> PathBuf {
     dir.join(name)
 }
 
-/// Waits until `css` holds text other than the placeholder, and returns it.
-async fn text_of(client: &Client, css: &str) -> String {
-    let deadline = Instant::now() + Duration::from_secs(20);
+/// Saves a screenshot after the DOM changes have been painted (WebKit may
+/// otherwise hand back the previous frame).
+async fn screenshot(client: &Client, name: &str) {
+    client
+        .execute_async("const done = arguments[0]; requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(done, 80)));", vec![])
+        .await
+        .expect("the page paints");
+    let png = client.screenshot().await.expect("screenshot");
+    assert!(png.starts_with(b"\x89PNG"));
+    std::fs::write(artifact(name), png).unwrap();
+}
+
+/// Evaluates `expr` in the page until it is truthy; returns its value.
+async fn until(client: &Client, expr: &str, what: &str) -> serde_json::Value {
+    let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        if let Ok(el) = client.find(Locator::Css(css)).await {
-            if let Ok(t) = el.text().await {
-                if !t.is_empty() && t != "…" {
-                    return t;
-                }
+        if let Ok(v) = client.execute(&format!("return ({expr});"), vec![]).await {
+            let truthy = !matches!(&v, serde_json::Value::Null | serde_json::Value::Bool(false))
+                && v != serde_json::json!("")
+                && v != serde_json::json!(0);
+            if truthy {
+                return v;
             }
         }
-        assert!(Instant::now() < deadline, "{css} never filled in: the page did not render or the command did not answer");
+        if Instant::now() > deadline {
+            let status = client.execute("return document.getElementById('status').textContent", vec![]).await.ok();
+            panic!("timed out waiting for {what} ({expr}); status line: {status:?}");
+        }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
 
-/// A screenshot after the DOM changes have been painted: WebKit otherwise may
-/// hand back the previous frame.
-async fn screenshot(client: &Client) -> Vec<u8> {
-    client
-        .execute_async("const done = arguments[0]; requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(done, 50)));", vec![])
-        .await
-        .expect("the page paints");
-    client.screenshot().await.expect("screenshot")
+async fn view(client: &Client, name: &str) {
+    until(client, &format!("document.body.dataset.view === '{name}'"), &format!("the {name} view")).await;
+}
+
+async fn panel_state(client: &Client, panel: &str, state: &str) {
+    until(client, &format!("document.getElementById('{panel}').dataset.state === '{state}'"), &format!("{panel} {state}")).await;
+}
+
+async fn click(client: &Client, css: &str) {
+    client.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}")).click().await.unwrap_or_else(|e| panic!("click {css}: {e}"));
+}
+
+/// Reads the authorize link from the waiting screen, approves it as the
+/// person in the browser, and follows the redirect to the app's receiver.
+async fn approve_from_waiting_screen(client: &Client) -> String {
+    view(client, "waiting").await;
+    let url = until(client, "document.getElementById('authorize-url').value", "the authorize link").await;
+    let url = url.as_str().unwrap().to_string();
+    let loc = browser::approve(&url).await;
+    let page = reqwest::get(&loc).await.unwrap();
+    assert_eq!(page.status(), 200, "the receiver took the callback");
+    url
+}
+
+async fn source_rows(client: &Client) -> u64 {
+    client.execute("return document.querySelectorAll('#panel-sources tbody tr').length", vec![]).await.unwrap().as_u64().unwrap()
+}
+
+/// Everything the webview holds (its DOM, including input values) must not
+/// contain any secret the sandbox issued.
+async fn assert_no_secret_in_page(client: &Client, issued: &[String]) {
+    let page = client.source().await.unwrap();
+    let values = client.execute("return [...document.querySelectorAll('input')].map(i => i.value).join('\\n')", vec![]).await.unwrap();
+    let text = format!("{page}\n{values}");
+    assert!(!issued.is_empty());
+    for s in issued {
+        assert!(!text.contains(s.as_str()), "a token or code reached the webview");
+    }
 }
 
 #[tokio::test]
 #[ignore = "needs Xvfb, tauri-driver and WebKitWebDriver; scripts/test runs it"]
-async fn window_renders_and_shows_values_from_rust() {
-    let driver = start_driver();
+async fn demo_signs_in_shows_every_source_filters_and_signs_out() {
+    let _one = ONE_AT_A_TIME.lock().await;
+    let driver = start_driver("demo", &[]);
     let client = open_app(&driver).await;
-    let version = text_of(&client, "#version").await;
-    assert_eq!(version, env!("CARGO_PKG_VERSION"), "the version comes from the Rust command");
-    let status = text_of(&client, "#status").await;
-    assert!(status.starts_with("Ready"), "{status}");
-    let host = text_of(&client, "#authorize-host").await;
-    assert_eq!(host, "app.ilert.com");
-    let png = screenshot(&client).await;
-    assert!(png.starts_with(b"\x89PNG"), "a PNG came back");
-    std::fs::write(artifact("foundation.png"), png).unwrap();
+
+    view(&client, "signed-out").await;
+    until(&client, "!document.getElementById('try-demo').hidden", "Try the demo (no client id)").await;
+    screenshot(&client, "signed-out.png").await;
+
+    click(&client, "#try-demo").await;
+    view(&client, "waiting").await;
+    until(&client, "document.getElementById('authorize-url').value", "the authorize link").await;
+    screenshot(&client, "waiting.png").await;
+    let url = approve_from_waiting_screen(&client).await;
+    assert!(url.contains("code_challenge_method=S256"));
+
+    view(&client, "dashboard").await;
+    panel_state(&client, "panel-sources", "ready").await;
+    panel_state(&client, "panel-on-call", "ready").await;
+    until(&client, "document.getElementById('session-user')?.textContent === 'ada'", "the user in the Session panel").await;
+    let who = client.find(Locator::Css("#who")).await.unwrap().text().await.unwrap();
+    assert!(who.starts_with("ada"), "{who}");
+    assert_eq!(source_rows(&client).await, 60, "every alert source, across ilert's pages of 50");
+    let on_call = client.execute("return document.getElementById('panel-on-call').textContent", vec![]).await.unwrap();
+    let on_call = on_call.as_str().unwrap();
+    for part in ["My shifts", "On call now", "Escalation policies", "SRE Critical", "Level 1", "Ada Lovelace (you)", "Schedules", "Next: "] {
+        assert!(on_call.contains(part), "{part:?} missing from the on-call panel: {on_call}");
+    }
+    assert!(on_call.contains("until ") && on_call.contains(", in "), "absolute and relative times: {on_call}");
+    screenshot(&client, "signed-in-light.png").await;
+
+    // Filter: the rows shown are exactly those whose status says "In maintenance".
+    let maintenance = client
+        .execute("return [...document.querySelectorAll('#panel-sources tbody td:nth-child(2)')].filter(td => td.textContent === 'In maintenance').length", vec![])
+        .await
+        .unwrap()
+        .as_u64()
+        .unwrap();
+    assert!(maintenance > 0);
+    client.find(Locator::Css("#source-filter")).await.unwrap().send_keys("in maint").await.unwrap();
+    until(&client, &format!("document.querySelectorAll('#panel-sources tbody tr').length === {maintenance}"), "the filtered rows").await;
+
+    click(&client, "#sign-out").await;
+    view(&client, "signed-out").await;
+    let note = until(&client, "document.getElementById('signed-out-error').textContent", "the sign-out message").await;
+    assert!(note.as_str().unwrap().contains("Signed out"), "{note}");
+    client.close().await.unwrap();
+}
+
+#[tokio::test]
+#[ignore = "needs Xvfb, tauri-driver and WebKitWebDriver; scripts/test runs it"]
+async fn missing_scope_fault_recovery_grant_and_no_token_in_the_webview() {
+    let _one = ONE_AT_A_TIME.lock().await;
+    let sb = Sandbox::start(Config::default()).await.unwrap();
+    let port = free_port();
+    let redirect = format!("http://127.0.0.1:{port}/callback");
+    sb.knobs().register_client("e2e-app", &redirect);
+    // ilert fails the on-call endpoints until the fault is cleared.
+    sb.knobs().add_fault(Fault::status("/api/on-calls", 500));
+    sb.knobs().add_fault(Fault::status("/api/schedules", 500));
+    let driver = start_driver(
+        "real",
+        &[
+            ("ILERT_CLIENT_ID", "e2e-app".into()),
+            ("ILERT_AUTH_URL", sb.url()),
+            ("ILERT_API_URL", sb.url()),
+            ("ILERT_REDIRECT_URI", redirect),
+            ("ILERT_SCOPES", "profile schedule policy offline_access".into()),
+        ],
+    );
+    let client = open_app(&driver).await;
+    view(&client, "signed-out").await;
+    assert!(client.execute("return document.getElementById('try-demo').hidden", vec![]).await.unwrap().as_bool().unwrap(), "no demo offer with a client id");
+    click(&client, "#sign-in").await;
+    approve_from_waiting_screen(&client).await;
+    view(&client, "dashboard").await;
+
+    panel_state(&client, "panel-sources", "notGranted").await;
+    panel_state(&client, "panel-on-call", "error").await;
+    let err = client.find(Locator::Css("#panel-on-call")).await.unwrap().text().await.unwrap();
+    assert!(err.contains("500"), "the error says what ilert answered: {err}");
+    screenshot(&client, "error.png").await;
+    assert_no_secret_in_page(&client, &sb.knobs().issued_secrets()).await;
+
+    // ilert recovers; "Try again" loads the panel.
+    sb.knobs().clear_faults();
+    click(&client, "#panel-on-call button.retry").await;
+    panel_state(&client, "panel-on-call", "ready").await;
+
+    // "Grant access" signs in again with `source` added.
+    click(&client, "#panel-sources button.grant").await;
+    let url = approve_from_waiting_screen(&client).await;
+    assert!(url.contains("source"), "the new sign-in asks for the scope");
+    view(&client, "dashboard").await;
+    panel_state(&client, "panel-sources", "ready").await;
+    assert_eq!(source_rows(&client).await, 60);
+    until(&client, "document.getElementById('session-scopes').textContent.split(' ').includes('source')", "the granted scope in the Session panel").await;
+    assert_eq!(sb.knobs().live_refresh_tokens("ada"), 1, "the replaced sign-in's token was revoked");
+    assert_no_secret_in_page(&client, &sb.knobs().issued_secrets()).await;
+
+    click(&client, "#sign-out").await;
+    view(&client, "signed-out").await;
+    assert_eq!(sb.knobs().live_refresh_tokens("ada"), 0, "sign-out revoked at ilert");
+    client.close().await.unwrap();
+}
+
+#[tokio::test]
+#[ignore = "needs Xvfb, tauri-driver and WebKitWebDriver; scripts/test runs it"]
+async fn dark_theme_follows_the_os() {
+    let _one = ONE_AT_A_TIME.lock().await;
+    let driver = start_driver("dark", &[("GTK_THEME", "Adwaita:dark".into())]);
+    let client = open_app(&driver).await;
+    view(&client, "signed-out").await;
+    let dark = client.execute("return matchMedia('(prefers-color-scheme: dark)').matches", vec![]).await.unwrap();
+    assert_eq!(dark, serde_json::json!(true), "the webview reports the OS's dark preference");
+    let bg = client.execute("return getComputedStyle(document.body).backgroundColor", vec![]).await.unwrap();
+    assert_eq!(bg, serde_json::json!("rgb(11, 17, 32)"), "the dark palette applies");
+    click(&client, "#try-demo").await;
+    approve_from_waiting_screen(&client).await;
+    view(&client, "dashboard").await;
+    panel_state(&client, "panel-sources", "ready").await;
+    panel_state(&client, "panel-on-call", "ready").await;
+    screenshot(&client, "signed-in-dark.png").await;
+    click(&client, "#sign-out").await;
+    view(&client, "signed-out").await;
     client.close().await.unwrap();
 }

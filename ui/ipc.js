@@ -1,17 +1,18 @@
-// The only door to the Rust core: Tauri commands. Errors arrive as {kind, message}.
+// The only door to the Rust core: Tauri commands and the `progress` event.
+// Errors arrive as {kind, message}. No command ever returns a token.
 
-const core = window.__TAURI__?.core;
+const tauri = window.__TAURI__;
 
 /** @template T @param {string} cmd @param {object} [args] @returns {Promise<T>} */
 export async function invoke(cmd, args) {
-  if (!core) throw { kind: "noIpc", message: "Not running inside ilert Desktop." };
-  return core.invoke(cmd, args);
+  if (!tauri?.core) throw { kind: "noIpc", message: "Not running inside ilert Desktop." };
+  return tauri.core.invoke(cmd, args);
 }
 
 /**
  * @typedef {object} AppInfo
  * @property {string} version
- * @property {"demo"|"ilert"} mode
+ * @property {"demo"|"ilert"} mode  demo: no client ID is configured
  * @property {string|null} clientId
  * @property {string|null} tenant
  * @property {string} authorizeHost
@@ -19,7 +20,41 @@ export async function invoke(cmd, args) {
  * @property {string} redirectUri
  * @property {string} scopes
  * @property {string} settingsFile
+ *
+ * @typedef {object} SessionInfo
+ * @property {string} username
+ * @property {string} tenant
+ * @property {string} issuer
+ * @property {string[]} scopes
+ * @property {string|null} accessExpiresAt
+ * @property {boolean} persistent  false: the OS keyring was unavailable
+ * @property {boolean} demo
+ *
+ * @typedef {{state: "ready", data: any} | {state: "notGranted", scope: string, message: string} | {state: "error", kind: string, message: string}} Panel
+ *
+ * @typedef {object} Dashboard
+ * @property {string} fetchedAt
+ * @property {Panel} user
+ * @property {Panel} onCall
+ * @property {Panel} schedules
+ * @property {Panel} alertSources
  */
 
 /** @returns {Promise<AppInfo>} */
 export const appInfo = () => invoke("app_info");
+export const getSettings = () => invoke("get_settings");
+export const setSettings = (settings) => invoke("set_settings", { settings });
+/** @returns {Promise<SessionInfo>} */
+export const signIn = (demo, addScope = null) => invoke("sign_in", { demo, addScope });
+export const cancelSignIn = () => invoke("cancel_sign_in");
+/** @returns {Promise<SessionInfo|null>} */
+export const sessionInfo = () => invoke("session_info");
+/** @returns {Promise<Dashboard>} */
+export const dashboard = () => invoke("dashboard");
+export const signOut = () => invoke("sign_out");
+
+/** Calls `handler(payload)` for every `progress` event; returns the unlisten promise. */
+export function onProgress(handler) {
+  if (!tauri?.event) return Promise.resolve(() => {});
+  return tauri.event.listen("progress", (e) => handler(e.payload));
+}

@@ -1,0 +1,131 @@
+// The dashboard's panels, each from its own {state, …} as the core sends it:
+// ready (with data, possibly empty), notGranted, or error. A panel that
+// fails on refresh keeps its last data and says it is stale.
+
+import { h } from "./dom.js";
+import { until, from, words, clock, relative } from "./format.js";
+
+const SCOPE_WORDS = {
+  source: "alert sources",
+  schedule: "schedules and on-call",
+  policy: "escalation policies",
+  profile: "your profile",
+};
+
+/** The "not granted" state, with the button that signs in again with the scope. */
+function notGranted(panel, onGrant) {
+  const what = SCOPE_WORDS[panel.scope] ?? panel.scope;
+  return h("div", { class: "state not-granted" },
+    h("p", null, `Access to ${what} was not granted to this sign-in (scope `, h("code", null, panel.scope), ").") ,
+    h("button", { type: "button", class: "primary grant", "data-scope": panel.scope, onclick: () => onGrant(panel.scope) }, `Grant access to ${what}`));
+}
+
+function errorState(panel, onRetry) {
+  return h("div", { class: "state error-state" },
+    h("p", { class: "error" }, panel.message),
+    h("button", { type: "button", class: "retry", onclick: onRetry }, "Try again"));
+}
+
+/**
+ * Renders one panel section. `render(data)` returns the content for ready data.
+ * @param {HTMLElement} section
+ * @param {import("./ipc.js").Panel} panel
+ * @param {{render: (data: any) => Node, isEmpty: (data: any) => boolean, empty: string, last?: any, onGrant: Function, onRetry: Function, fetchedAt?: string}} o
+ */
+export function renderPanel(section, panel, o) {
+  const body = section.querySelector(".body");
+  section.setAttribute("aria-busy", "false");
+  let content;
+  let state = panel.state;
+  if (panel.state === "ready") {
+    state = o.isEmpty(panel.data) ? "empty" : "ready";
+    content = state === "empty" ? h("p", { class: "state empty muted" }, o.empty) : o.render(panel.data);
+  } else if (panel.state === "notGranted") {
+    content = notGranted(panel, o.onGrant);
+  } else if (o.last) {
+    // Keep what we had; say it is old and why.
+    state = "stale";
+    content = h("div", null,
+      h("p", { class: "state stale-note" }, `Could not refresh (${panel.message}). Showing data from ${clock(new Date(o.fetchedAt))}.`,
+        " ", h("button", { type: "button", class: "retry link", onclick: o.onRetry }, "Try again")),
+      o.render(o.last));
+  } else {
+    content = errorState(panel, o.onRetry);
+  }
+  section.dataset.state = state;
+  body.replaceChildren(content);
+}
+
+export function loading(section) {
+  section.dataset.state = "loading";
+  section.setAttribute("aria-busy", "true");
+  section.querySelector(".body").replaceChildren(h("p", { class: "state loading muted" }, h("span", { class: "spinner", "aria-hidden": "true" }), " Loading…"));
+}
+
+/** On call: my shifts first, then each policy's levels, then schedules. */
+export function onCallView(onCall, schedules, now = new Date()) {
+  const parts = [];
+  if (onCall) {
+    // My current shifts and the next one; the rest as a count.
+    const current = onCall.myShifts.filter((s) => s.current);
+    const upcoming = onCall.myShifts.filter((s) => !s.current);
+    const mine = [...current, ...upcoming.slice(0, 1)];
+    const more = upcoming.length - 1;
+    parts.push(h("h4", null, "My shifts"));
+    parts.push(mine.length
+      ? h("ul", { class: "list my-shifts" }, mine.map((s) => h("li", { class: s.current ? "now" : "" },
+          h("strong", null, s.current ? "On call now" : "Next"), " · ", s.schedule ?? "", " ",
+          h("span", { class: "muted" }, s.current ? until(s.end, now) : from(s.start, now)),
+          s.policies.length ? h("div", { class: "muted small" }, `for ${s.policies.join(", ")}`) : null)),
+          more > 0 ? h("li", { class: "muted small more" }, `and ${more} more in the next 14 days`) : null)
+      : h("p", { class: "muted" }, "You have no shifts in the next 14 days."));
+    parts.push(h("h4", null, "Escalation policies"));
+    parts.push(h("ul", { class: "list policies" }, onCall.policies.map((p) => h("li", { class: "policy" },
+      h("div", { class: "policy-name" }, p.name),
+      p.levels.length
+        ? h("ol", { class: "levels" }, p.levels.map((l) => h("li", null,
+            h("span", { class: "level" }, `Level ${l.level}`), " ",
+            l.people.map((person, i) => [i ? ", " : "",
+              h("span", { class: person.mine ? "person me" : "person" }, person.name + (person.mine ? " (you)" : "")),
+              person.until ? h("span", { class: "muted small" }, ` ${until(person.until, now)}`) : h("span", { class: "muted small" }, " always"),
+              person.schedule ? h("span", { class: "muted small" }, ` via ${person.schedule}`) : null]))))
+        : h("p", { class: "muted small" }, "Nobody is on call.")))));
+  }
+  if (schedules) {
+    parts.push(h("h4", null, "Schedules"));
+    parts.push(h("ul", { class: "list schedules" }, schedules.map((s) => h("li", null,
+      h("div", { class: "policy-name" }, s.name),
+      h("div", null, s.current ? [h("span", { class: s.current.mine ? "person me" : "person" }, s.current.name), " ", h("span", { class: "muted small" }, until(s.current.end, now))] : h("span", { class: "muted" }, "Nobody now")),
+      s.next ? h("div", { class: "muted small" }, `Next: ${s.next.name} ${from(s.next.start, now)}`) : null))));
+  }
+  return h("div", null, parts);
+}
+
+const STATUS_CLASS = {
+  PENDING: "bad", ALL_ACCEPTED: "warn", ALL_RESOLVED: "ok", IN_MAINTENANCE: "info", DISABLED: "off",
+};
+
+/** Alert sources as a table, filtered by `filter` (any field, case-insensitive). */
+export function sourcesView(sources, filter) {
+  const f = filter.trim().toLowerCase();
+  const shown = f
+    ? sources.filter((s) => [s.name, s.status, words(s.status), s.integrationType ?? "", s.escalationPolicy?.name ?? ""].some((v) => v.toLowerCase().includes(f)))
+    : sources;
+  if (!shown.length) return h("p", { class: "state empty muted" }, `No alert source matches “${filter}”.`);
+  return h("table", { class: "sources" },
+    h("thead", null, h("tr", null, h("th", { scope: "col" }, "Name"), h("th", { scope: "col" }, "Status"), h("th", { scope: "col" }, "Integration"), h("th", { scope: "col" }, "Escalation policy"))),
+    h("tbody", null, shown.map((s) => h("tr", { "data-id": s.id },
+      h("td", null, s.name),
+      h("td", null, h("span", { class: `pill ${STATUS_CLASS[s.status] ?? "off"}` }, words(s.status))),
+      h("td", null, words(s.integrationType ?? "")),
+      h("td", null, s.escalationPolicy?.name ?? "—")))));
+}
+
+export function sessionView(info, now = new Date()) {
+  return h("dl", { class: "facts" },
+    h("dt", null, "User"), h("dd", { id: "session-user" }, info.username),
+    h("dt", null, "Tenant"), h("dd", { id: "session-tenant" }, info.demo ? `${info.tenant} (demo)` : info.tenant),
+    h("dt", null, "Scopes"), h("dd", { id: "session-scopes" }, info.scopes.join(" ")),
+    h("dt", null, "Access token"), h("dd", null, info.accessExpiresAt ? `expires ${clock(new Date(info.accessExpiresAt), now)} (${relative(new Date(info.accessExpiresAt), now)}); renewed automatically` : "renewed when needed"),
+    h("dt", null, "Stored"), h("dd", { id: "session-persistent" }, info.persistent ? "in the OS keyring" : "for this run only: the OS keyring is unavailable"));
+}

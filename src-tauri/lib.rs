@@ -93,6 +93,13 @@ mod tests {
         assert_eq!(res["authorizeHost"], "acme.ilert.com");
         assert_eq!(res["redirectUri"], "http://localhost:4598/callback");
 
+        // Every app command is granted; get_settings answers without a session.
+        let res = tauri::test::get_ipc_response(&webview, request("get_settings")).map(|b| b.deserialize::<serde_json::Value>().unwrap()).unwrap();
+        assert_eq!(res["effective"]["clientId"], "cid");
+        assert_eq!(res["fromEnvironment"], serde_json::json!(["clientId", "tenant"]));
+        let res = tauri::test::get_ipc_response(&webview, request("session_info")).map(|b| b.deserialize::<serde_json::Value>().unwrap()).unwrap();
+        assert_eq!(res, serde_json::Value::Null, "signed out");
+
         // A command that is not granted is refused by the ACL.
         let refused = tauri::test::get_ipc_response(&webview, request("plugin:opener|open_url"));
         assert!(refused.is_err(), "the webview must not open URLs itself");

@@ -172,3 +172,27 @@ async fn nothing_the_ui_receives_holds_a_token() {
         assert!(!text.contains(s.as_str()), "a secret reached the UI");
     }
 }
+
+/// A restart (a new controller on the same settings file and keyring
+/// profile) is signed in again without a browser, with its scopes known.
+#[tokio::test]
+#[ignore = "needs an unlocked Secret Service; scripts/test runs it"]
+async fn a_restart_restores_the_session_from_the_keyring() {
+    let sb = Sandbox::start(Config::default()).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let redirect = format!("http://127.0.0.1:{}/callback", std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port());
+    sb.knobs().register_client("app-test", &redirect);
+    let env = Settings { client_id: Some("app-test".into()), auth_url: Some(sb.url()), api_url: Some(sb.url()), redirect_uri: Some(redirect), ..Default::default() };
+    let profile = Some(format!("restart-{}", std::process::id()));
+    let first = Controller::new(dir.path().join("settings.json"), profile.clone(), env.clone()).unwrap();
+    assert!(first.sign_in(false, None, |_| {}, approving_browser).await.unwrap().persistent, "kept in the keyring");
+    drop(first);
+
+    let second = Controller::new(dir.path().join("settings.json"), profile, env).unwrap();
+    let info = second.session_info().await.unwrap().expect("restored");
+    assert_eq!(info.username, "ada");
+    assert!(info.scopes.contains(&"source".to_string()));
+    assert_eq!(sb.knobs().token_requests("authorization_code"), 1, "no second browser sign-in");
+    assert_eq!(second.dashboard(|_| {}).await.unwrap().alert_sources.data().unwrap().len(), 60);
+    second.sign_out().await.unwrap();
+}

@@ -42,7 +42,15 @@ pub fn run(options: cli::Options) {
             std::process::exit(1);
         }
     };
+    // `scripts/bench` measures start-up to the page's load event; the bare
+    // baseline in bench/bare prints the same line.
+    let bench = std::env::var("ILERT_BENCH").is_ok_and(|v| v == "1");
     build_app(tauri::Builder::default(), controller)
+        .on_page_load(move |_, payload| {
+            if bench && matches!(payload.event(), tauri::webview::PageLoadEvent::Finished) {
+                println!("bench: page loaded");
+            }
+        })
         .setup(|app| {
             if let Some(guard) = logging::init_app(app.path().app_log_dir().ok().as_deref()) {
                 app.manage(guard);

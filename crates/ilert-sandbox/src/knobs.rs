@@ -133,6 +133,10 @@ impl Knobs {
         let inner = self.lock();
         inner.access.keys().cloned().chain(inner.refresh.values().map(|g| g.token.clone())).chain(inner.issued_codes.iter().cloned()).collect()
     }
+    /// The time spent handling requests since the last call (which resets it).
+    pub fn take_busy_time(&self) -> Duration {
+        std::mem::take(&mut self.lock().busy)
+    }
     /// How many refresh tokens of `username` are live (not revoked, not expired).
     pub fn live_refresh_tokens(&self, username: &str) -> usize {
         let now = chrono::Utc::now();
@@ -175,7 +179,12 @@ pub(crate) async fn faults_and_latency(State(knobs): State<Arc<Knobs>>, req: Req
         })
     };
     match fault {
-        None => next.run(req).await,
+        None => {
+            let started = std::time::Instant::now();
+            let res = next.run(req).await;
+            knobs.lock().busy += started.elapsed();
+            res
+        }
         Some(FaultKind::Delay { millis }) => {
             tokio::time::sleep(Duration::from_millis(millis)).await;
             next.run(req).await

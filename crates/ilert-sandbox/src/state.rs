@@ -76,6 +76,9 @@ pub struct Inner {
     /// Requests being handled now, and the most there ever were at once.
     pub in_flight: usize,
     pub peak_in_flight: usize,
+    /// Time spent handling requests (injected latency and faults excluded):
+    /// what benchmarks subtract to get a client's own overhead.
+    pub busy: std::time::Duration,
     nonce: u64,
 }
 
@@ -129,6 +132,7 @@ impl Knobs {
                 issued_codes: Vec::new(),
                 in_flight: 0,
                 peak_in_flight: 0,
+                busy: std::time::Duration::ZERO,
                 nonce: 0,
             })),
             keys: Arc::new(keys),

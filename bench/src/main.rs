@@ -1,0 +1,169 @@
+//! ilert Desktop's benchmarks. `scripts/bench` builds the release binaries
+//! and runs all of them; each prints medians (and every sample) so the
+//! README's figures can be checked.
+//!
+//! Side by side means alternating within one run, so the machine's noise
+//! falls on both equally.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use clap::{Parser, Subcommand};
+use ilert_api::Client;
+use ilert_oauth::endpoint::http_client;
+use ilert_oauth::session::RefreshPolicy;
+use ilert_oauth::token_store::MemoryStore;
+use ilert_oauth::{Session, Settings, SignIn};
+use ilert_sandbox::{browser, Config, Sandbox};
+
+mod startup;
+
+#[derive(Parser)]
+#[command(about = "ilert Desktop benchmarks")]
+struct Cli {
+    #[command(subcommand)]
+    what: What,
+}
+
+#[derive(Subcommand)]
+enum What {
+    /// Cold start to the page's load event, and idle RSS, beside the bare app (needs a display).
+    Startup {
+        #[arg(long)]
+        app: PathBuf,
+        #[arg(long)]
+        bare: PathBuf,
+        #[arg(long, default_value_t = 7)]
+        runs: usize,
+        /// How long the window idles before its memory is read.
+        #[arg(long, default_value_t = 5)]
+        idle_secs: u64,
+    },
+    /// Dashboard load at 200 ms latency, sign-in overhead, refresh single flight.
+    Core {
+        #[arg(long, default_value_t = 9)]
+        runs: usize,
+    },
+    /// Sizes of the release binary and the .deb.
+    Sizes {
+        #[arg(long)]
+        binary: PathBuf,
+        #[arg(long)]
+        deb: Option<PathBuf>,
+        #[arg(long)]
+        bare: Option<PathBuf>,
+    },
+}
+
+fn main() {
+    match Cli::parse().what {
+        What::Startup { app, bare, runs, idle_secs } => startup::run(&app, &bare, runs, Duration::from_secs(idle_secs)),
+        What::Core { runs } => tokio::runtime::Runtime::new().unwrap().block_on(core(runs)),
+        What::Sizes { binary, deb, bare } => sizes(&binary, deb.as_deref(), bare.as_deref()),
+    }
+}
+
+pub fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    let n = v.len();
+    if n % 2 == 1 { v[n / 2] } else { (v[n / 2 - 1] + v[n / 2]) / 2.0 }
+}
+
+pub fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+fn settings(sb: &Sandbox) -> Settings {
+    Settings {
+        client_id: Some("bench".into()),
+        auth_url: Some(sb.url()),
+        api_url: Some(sb.url()),
+        redirect_uri: Some("http://127.0.0.1:0/callback".into()),
+        ..Default::default()
+    }
+}
+
+/// One sign-in; returns the session and the core's own time: `start()`
+/// (bind, PKCE, URL) plus the time from the callback leaving the "browser"
+/// to the session being ready, minus what the sandbox spent handling the
+/// token and token_info requests in that span.
+async fn timed_sign_in(sb: &Sandbox) -> (Session, Duration) {
+    let t0 = Instant::now();
+    let s = SignIn::start(&settings(sb), http_client()).await.unwrap();
+    let start = t0.elapsed();
+    sb.knobs().register_client("bench", s.redirect_uri().as_str());
+    let url = s.authorize_url().to_string();
+    let knobs = sb.knobs().clone();
+    let browser = tokio::spawn(async move {
+        let loc = browser::approve(&url).await;
+        let _ = knobs.take_busy_time(); // authorize and consent are the browser's part
+        let sent = Instant::now();
+        reqwest::get(&loc).await.unwrap();
+        sent
+    });
+    let session = s.finish(Arc::new(MemoryStore::default())).await.unwrap();
+    let done = Instant::now();
+    let sent = browser.await.unwrap();
+    let server = sb.knobs().take_busy_time();
+    (session, (start + done.saturating_duration_since(sent)).saturating_sub(server))
+}
+
+async fn core(runs: usize) {
+    // Sign-in overhead in the core.
+    let sb = Sandbox::start(Config::default()).await.unwrap();
+    timed_sign_in(&sb).await; // warm up
+    let mut overhead = Vec::new();
+    for _ in 0..runs {
+        overhead.push(ms(timed_sign_in(&sb).await.1));
+    }
+    println!("sign-in overhead in the core: median {:.2} ms (samples {:?})", median(overhead.clone()), round(&overhead));
+
+    // Dashboard load at 200 ms latency beside a single request, alternating.
+    let sb = Sandbox::start(Config::default()).await.unwrap();
+    let (session, _) = timed_sign_in(&sb).await;
+    let client = Client::new(Arc::new(session), http_client());
+    client.dashboard().await; // warm connections
+    sb.knobs().set_latency(Duration::from_millis(200));
+    let (mut single, mut full) = (Vec::new(), Vec::new());
+    for _ in 0..runs {
+        let t = Instant::now();
+        client.current_user().await.unwrap();
+        single.push(ms(t.elapsed()));
+        let t = Instant::now();
+        let d = client.dashboard().await;
+        full.push(ms(t.elapsed()));
+        assert!(d.alert_sources.data().is_some() && d.on_call.data().is_some(), "the dashboard loaded");
+    }
+    let (s, f) = (median(single.clone()), median(full.clone()));
+    println!("dashboard at 200 ms latency: median {f:.0} ms vs a single request {s:.0} ms = {:.2}x (dashboard {:?}, single {:?})", f / s, round(&full), round(&single));
+
+    // 100 concurrent calls on an expired token.
+    let sb = Sandbox::start(Config::default()).await.unwrap();
+    sb.knobs().set_access_token_lifetime(Duration::from_secs(1));
+    let (session, _) = timed_sign_in(&sb).await;
+    let session = Arc::new(session.with_policy(RefreshPolicy { leeway: Duration::ZERO, ..Default::default() }));
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let before = sb.knobs().token_requests("refresh_token");
+    let calls: Vec<_> = (0..100).map(|_| { let s = session.clone(); tokio::spawn(async move { s.access_token().await.map(|_| ()) }) }).collect();
+    let mut ok = 0;
+    for c in calls {
+        ok += c.await.unwrap().is_ok() as usize;
+    }
+    println!("100 concurrent calls on an expired token: {} token request(s), {ok} of 100 calls served", sb.knobs().token_requests("refresh_token") - before);
+}
+
+fn round(v: &[f64]) -> Vec<f64> {
+    v.iter().map(|x| (x * 100.0).round() / 100.0).collect()
+}
+
+fn sizes(binary: &std::path::Path, deb: Option<&std::path::Path>, bare: Option<&std::path::Path>) {
+    let mb = |p: &std::path::Path| std::fs::metadata(p).map(|m| m.len() as f64 / 1_000_000.0).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+    println!("release binary: {:.1} MB ({})", mb(binary), binary.display());
+    if let Some(d) = deb {
+        println!(".deb: {:.1} MB ({})", mb(d), d.display());
+    }
+    if let Some(b) = bare {
+        println!("bare Tauri binary (baseline): {:.1} MB", mb(b));
+    }
+}

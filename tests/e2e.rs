@@ -6,6 +6,7 @@
 //! test` leaves them out. Screenshots go to `artifacts/screenshots/`.
 
 use std::net::TcpListener;
+use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -20,12 +21,14 @@ static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(())
 struct Driver {
     child: Child,
     port: u16,
-    _home: tempfile::TempDir,
+    /// The app's private config, data and cache directories.
+    home: tempfile::TempDir,
 }
 
 impl Drop for Driver {
     fn drop(&mut self) {
-        let _ = self.child.kill();
+        // The whole group: tauri-driver, the WebKitWebDriver it started, the app.
+        let _ = Command::new("kill").args(["-KILL", "--", &format!("-{}", self.child.id())]).status();
         let _ = self.child.wait();
     }
 }
@@ -50,7 +53,8 @@ fn start_driver(tag: &str, env: &[(&str, String)]) -> Driver {
         .env("ILERT_REDIRECT_URI", "http://127.0.0.1:0/callback")
         .env_remove("ILERT_CLIENT_ID")
         .env_remove("ILERT_SCOPES")
-        .stdout(Stdio::null());
+        .stdout(Stdio::null())
+        .process_group(0);
     for (k, v) in env {
         cmd.env(k, v);
     }
@@ -60,18 +64,27 @@ fn start_driver(tag: &str, env: &[(&str, String)]) -> Driver {
         assert!(Instant::now() < deadline, "tauri-driver did not listen on {port}");
         std::thread::sleep(Duration::from_millis(100));
     }
-    Driver { child, port, _home: home }
+    Driver { child, port, home }
 }
 
 async fn open_app(driver: &Driver) -> Client {
     let app = env!("CARGO_BIN_EXE_ilert-desktop");
     let mut caps = serde_json::Map::new();
     caps.insert("tauri:options".into(), serde_json::json!({ "application": app }));
-    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-        .capabilities(caps)
-        .connect(&format!("http://127.0.0.1:{}", driver.port))
-        .await
-        .expect("WebDriver session with the app")
+    // tauri-driver listens before its WebKitWebDriver is ready: retry briefly.
+    let mut last = None;
+    for _ in 0..20 {
+        match ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(caps.clone())
+            .connect(&format!("http://127.0.0.1:{}", driver.port))
+            .await
+        {
+            Ok(c) => return c,
+            Err(e) => last = Some(e),
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    panic!("no WebDriver session with the app: {last:?}")
 }
 
 /// Where screenshots go: `$E2E_ARTIFACTS`, else `artifacts/screenshots/`.
@@ -217,7 +230,7 @@ async fn missing_scope_fault_recovery_grant_and_no_token_in_the_webview() {
     // ilert fails the on-call endpoints until the fault is cleared.
     sb.knobs().add_fault(Fault::status("/api/on-calls", 500));
     sb.knobs().add_fault(Fault::status("/api/schedules", 500));
-    let driver = start_driver(
+    let mut driver = start_driver(
         "real",
         &[
             ("ILERT_CLIENT_ID", "e2e-app".into()),
@@ -261,6 +274,35 @@ async fn missing_scope_fault_recovery_grant_and_no_token_in_the_webview() {
     view(&client, "signed-out").await;
     assert_eq!(sb.knobs().live_refresh_tokens("ada"), 0, "sign-out revoked at ilert");
     client.close().await.unwrap();
+
+    // Everything the app wrote (settings, logs, WebKit's caches) holds no secret.
+    // Stop the app (the driver takes it down) but keep its directories.
+    let kept = std::mem::replace(&mut driver.home, tempfile::tempdir().unwrap());
+    drop(driver);
+    let home = kept.path().to_path_buf();
+    let log = home.join("data/com.ilert.desktop/logs/ilert-desktop.log");
+    let listing = || {
+        let out = Command::new("find").arg(&home).args(["-maxdepth", "4", "-not", "-path", "*mesa*"]).output().unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    assert!(std::fs::metadata(&log).map(|m| m.len() > 0).unwrap_or(false), "the app's log file was written: {}\n{}", log.display(), listing());
+    let issued = sb.knobs().issued_secrets();
+    let mut files = 0;
+    let mut stack = vec![home];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if let Ok(bytes) = std::fs::read(&p) {
+                files += 1;
+                for s in &issued {
+                    assert!(!bytes.windows(s.len()).any(|w| w == s.as_bytes()), "a secret was written to {}", p.display());
+                }
+            }
+        }
+    }
+    assert!(files >= 2, "settings and log at least ({files} files)");
 }
 
 #[tokio::test]

@@ -2,46 +2,14 @@
 //! endpoint, paging, concurrency, retries, 401 refresh, scope errors,
 //! timeouts and bad bodies.
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use ilert_api::api::alert_sources::AlertSourceStatus;
-use ilert_api::{ApiError, Client, Panel, RetryPolicy};
-use ilert_oauth::endpoint::http_client;
-use ilert_oauth::token_store::MemoryStore;
-use ilert_oauth::{Session, Settings, SignIn};
-use ilert_sandbox::{browser, Config, Fault, FaultKind, Sandbox};
+use ilert_api::{ApiError, Panel};
+use ilert_sandbox::{Fault, FaultKind};
 
-const ALL: &str = "profile schedule policy source alert team offline_access";
-
-async fn session(sb: &Sandbox, scopes: &str) -> Arc<Session> {
-    let settings = Settings {
-        client_id: Some("api-test".into()),
-        auth_url: Some(sb.url()),
-        api_url: Some(sb.url()),
-        redirect_uri: Some("http://127.0.0.1:0/callback".into()),
-        scopes: Some(scopes.into()),
-        ..Default::default()
-    };
-    let s = SignIn::start(&settings, http_client()).await.unwrap();
-    sb.knobs().register_client("api-test", s.redirect_uri().as_str());
-    let url = s.authorize_url().to_string();
-    let b = tokio::spawn(async move { reqwest::get(browser::approve(&url).await).await.unwrap() });
-    let session = s.finish(Arc::new(MemoryStore::default())).await.unwrap();
-    b.await.unwrap();
-    Arc::new(session)
-}
-
-/// Fast retries so the tests do not sleep for seconds.
-fn fast(c: Client) -> Client {
-    c.with_retry(RetryPolicy { retries: 3, base: Duration::from_millis(20), cap: Duration::from_millis(80) })
-}
-
-async fn client(scopes: &str) -> (Sandbox, Client) {
-    let sb = Sandbox::start(Config::default()).await.unwrap();
-    let c = fast(Client::new(session(&sb, scopes).await, http_client()));
-    (sb, c)
-}
+mod common;
+use common::{client, ALL};
 
 #[tokio::test]
 async fn every_endpoint_decodes_into_its_model() {

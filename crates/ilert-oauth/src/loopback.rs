@@ -10,8 +10,9 @@
 //! preconnect, a wrong path, junk bytes, a wrong state or a second callback, gets a
 //! harmless answer and the receiver keeps waiting. HTTP parsing is hyper's;
 //! each connection has a header deadline, a size cap and an overall deadline,
-//! and at most [`MAX_CONNECTIONS`] are served at once, so a flood cannot
-//! starve the real callback or grow memory without bound.
+//! and at most [`MAX_CONNECTIONS`] are open at once: a new connection over the
+//! limit closes the oldest one, so a flood of idle (slowloris) connections
+//! can neither grow memory without bound nor lock the real callback out.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -23,7 +24,7 @@ use hyper::header::{HeaderValue, CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT
 use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::TcpListener;
-use tokio::sync::{mpsc, watch, Semaphore};
+use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinSet;
 use url::Url;
 
@@ -32,7 +33,7 @@ use crate::secret::Secret;
 
 type Full = http_body_util::Full<hyper::body::Bytes>;
 
-/// Connections served at once; more are closed on accept.
+/// Connections open at once; a new one over the limit closes the oldest.
 pub const MAX_CONNECTIONS: usize = 64;
 /// How long a client may take to send its request headers.
 const HEADER_TIMEOUT: Duration = Duration::from_secs(5);
@@ -135,7 +136,8 @@ impl Receiver {
             done: AtomicBool::new(false),
             rejected: AtomicUsize::new(0),
             tx,
-            slots: Arc::new(Semaphore::new(MAX_CONNECTIONS)),
+            open: std::sync::Mutex::new(std::collections::VecDeque::new()),
+            next_id: AtomicUsize::new(0),
         });
         let mut accepting = JoinSet::new();
         for listener in self.listeners {
@@ -165,18 +167,40 @@ struct Shared {
     done: AtomicBool,
     rejected: AtomicUsize,
     tx: mpsc::Sender<Result<Secret, Error>>,
-    slots: Arc<Semaphore>,
+    /// Open connections, oldest first, each with the switch that closes it.
+    open: std::sync::Mutex<std::collections::VecDeque<(usize, oneshot::Sender<()>)>>,
+    next_id: AtomicUsize,
+}
+
+impl Shared {
+    /// Registers a new connection, closing the oldest when at the limit.
+    fn admit(&self) -> (usize, oneshot::Receiver<()>) {
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let (close, closed) = oneshot::channel();
+        let mut open = self.open.lock().unwrap_or_else(|e| e.into_inner());
+        while open.len() >= MAX_CONNECTIONS {
+            if let Some((_, oldest)) = open.pop_front() {
+                let _ = oldest.send(());
+            }
+        }
+        open.push_back((id, close));
+        (id, closed)
+    }
+
+    fn leave(&self, id: usize) {
+        self.open.lock().unwrap_or_else(|e| e.into_inner()).retain(|(i, _)| *i != id);
+    }
 }
 
 async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
     loop {
         let Ok((stream, _)) = listener.accept().await else { continue };
-        // Over the limit: close at once rather than queue.
-        let Ok(permit) = shared.slots.clone().try_acquire_owned() else { continue };
+        let (id, closed) = shared.admit();
         let shared = shared.clone();
         tokio::spawn(async move {
+            let served = shared.clone();
             let service = hyper::service::service_fn(move |req| {
-                let shared = shared.clone();
+                let shared = served.clone();
                 async move { Ok::<_, std::convert::Infallible>(handle(&shared, req)) }
             });
             let conn = hyper::server::conn::http1::Builder::new()
@@ -185,8 +209,11 @@ async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
                 .max_buf_size(MAX_HEAD)
                 .keep_alive(false)
                 .serve_connection(TokioIo::new(stream), service);
-            let _ = tokio::time::timeout(CONNECTION_TIMEOUT, conn).await;
-            drop(permit);
+            tokio::select! {
+                _ = tokio::time::timeout(CONNECTION_TIMEOUT, conn) => {}
+                _ = closed => {} // evicted by a newer connection
+            }
+            shared.leave(id);
         });
     }
 }
@@ -197,22 +224,9 @@ fn handle(shared: &Shared, req: Request<Incoming>) -> Response<Full> {
     if req.method() != hyper::Method::GET || req.uri().path() != shared.path {
         return page(StatusCode::NOT_FOUND, "Not found", "Nothing here.");
     }
-    let mut code = None;
-    let mut state = None;
-    let mut error = None;
-    let mut description = None;
-    for (k, v) in url::form_urlencoded::parse(req.uri().query().unwrap_or("").as_bytes()) {
-        let slot = match &*k {
-            "code" => &mut code,
-            "state" => &mut state,
-            "error" => &mut error,
-            "error_description" => &mut description,
-            _ => continue,
-        };
-        if slot.replace(v.into_owned()).is_some() {
-            return page(StatusCode::BAD_REQUEST, "Invalid sign-in redirect", "A parameter appears twice.");
-        }
-    }
+    let Some(CallbackParams { code, state, error, description }) = CallbackParams::parse(req.uri().query().unwrap_or("")) else {
+        return page(StatusCode::BAD_REQUEST, "Invalid sign-in redirect", "A parameter appears twice.");
+    };
     if shared.done.load(Ordering::SeqCst) {
         return page(StatusCode::OK, "Already done", "This sign-in is already complete. You can close this tab.");
     }
@@ -242,6 +256,37 @@ fn handle(shared: &Shared, req: Request<Incoming>) -> Response<Full> {
     };
     let _ = shared.tx.try_send(outcome);
     resp
+}
+
+/// The parameters of a redirect that matter; the rest are ignored.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct CallbackParams {
+    pub code: Option<String>,
+    pub state: Option<String>,
+    pub error: Option<String>,
+    pub description: Option<String>,
+}
+
+impl CallbackParams {
+    /// Parses a query string (any bytes: invalid percent-encoding and
+    /// non-UTF-8 are replaced, never a panic). `None` when a parameter that
+    /// matters appears twice: which one to believe is not ours to guess.
+    pub fn parse(query: &str) -> Option<CallbackParams> {
+        let mut p = CallbackParams::default();
+        for (k, v) in url::form_urlencoded::parse(query.as_bytes()) {
+            let slot = match &*k {
+                "code" => &mut p.code,
+                "state" => &mut p.state,
+                "error" => &mut p.error,
+                "error_description" => &mut p.description,
+                _ => continue,
+            };
+            if slot.replace(v.into_owned()).is_some() {
+                return None;
+            }
+        }
+        Some(p)
+    }
 }
 
 /// ilert's error texts are short; a long one is somebody else's payload.

@@ -240,3 +240,52 @@ async fn a_busy_port_is_a_clear_error_naming_it() {
     let err = SignIn::start(&settings(&sb, "http://0.0.0.0:4598/callback"), http_client()).await.err().unwrap();
     assert!(matches!(err, Error::Config(_)));
 }
+
+/// Tokens are bound to the issuer that minted them: settings pointing at
+/// another API (a new or a hostile host) do not receive the stored token.
+#[tokio::test]
+async fn tokens_stay_with_their_issuer() {
+    let sb = sandbox().await;
+    let store: Arc<dyn TokenStore> = Arc::new(MemoryStore::default());
+    let session = login(&sb, store.clone()).await;
+    let other = sandbox().await;
+    let mut moved = settings(&other, ANY_PORT);
+    moved.account = Some(session.account().clone());
+    let err = Session::restore_configured(&moved, http_client(), store.clone()).await.err().expect("refused");
+    assert_eq!(err.kind(), "config", "{err}");
+    assert!(err.to_string().contains(&sb.url()) && err.to_string().contains(&other.url()));
+    assert_eq!(other.knobs().requests("/"), 0, "the other host heard nothing");
+    // With the original settings it restores.
+    let mut same = settings(&sb, ANY_PORT);
+    same.account = Some(session.account().clone());
+    assert!(Session::restore_configured(&same, http_client(), store).await.unwrap().is_some());
+}
+
+/// A keyring that fails on write (locked, full, refusing): the sign-in still
+/// completes, in memory only, and says so.
+#[tokio::test]
+async fn a_keyring_failing_on_write_leaves_a_session_in_memory() {
+    struct Refusing;
+    impl TokenStore for Refusing {
+        fn load(&self, _: &ilert_oauth::Account) -> Result<Option<ilert_oauth::Secret>, Error> {
+            Err(Error::Keyring("locked".into()))
+        }
+        fn save(&self, _: &ilert_oauth::Account, _: &ilert_oauth::Secret) -> Result<(), Error> {
+            Err(Error::Keyring("the collection is locked".into()))
+        }
+        fn delete(&self, _: &ilert_oauth::Account) -> Result<(), Error> {
+            Err(Error::Keyring("locked".into()))
+        }
+        fn is_persistent(&self) -> bool {
+            true
+        }
+    }
+    let sb = sandbox().await;
+    let session = login(&sb, Arc::new(Refusing)).await;
+    assert!(!session.is_persistent());
+    let first = session.access_token().await.unwrap();
+    sb.knobs().expire_access_tokens();
+    assert!(session.unauthorized(&first).await.is_ok(), "refresh works from memory");
+    let out = session.sign_out().await;
+    assert!(out.revoke.is_ok() && out.store.is_ok(), "sign-out clears the memory store");
+}

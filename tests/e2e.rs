@@ -270,6 +270,17 @@ async fn missing_scope_fault_recovery_grant_and_no_token_in_the_webview() {
     assert_eq!(sb.knobs().live_refresh_tokens("ada"), 1, "the replaced sign-in's token was revoked");
     assert_no_secret_in_page(&client, &sb.knobs().issued_secrets()).await;
 
+    // A refresh that fails keeps the last data, marked stale; the next one recovers.
+    sb.knobs().add_fault(Fault::status("/api/alert-sources", 500));
+    click(&client, "#refresh").await;
+    panel_state(&client, "panel-sources", "stale").await;
+    assert_eq!(source_rows(&client).await, 60, "the last data stays on screen");
+    let note = client.find(Locator::Css("#panel-sources .stale-note")).await.unwrap().text().await.unwrap();
+    assert!(note.contains("Could not refresh") && note.contains("500"), "{note}");
+    sb.knobs().clear_faults();
+    click(&client, "#refresh").await;
+    panel_state(&client, "panel-sources", "ready").await;
+
     click(&client, "#sign-out").await;
     view(&client, "signed-out").await;
     assert_eq!(sb.knobs().live_refresh_tokens("ada"), 0, "sign-out revoked at ilert");

@@ -318,7 +318,7 @@ async fn missing_scope_fault_recovery_grant_and_no_token_in_the_webview() {
 
 #[tokio::test]
 #[ignore = "needs Xvfb, tauri-driver and WebKitWebDriver; scripts/test runs it"]
-async fn dark_theme_follows_the_os() {
+async fn dark_theme_follows_the_os_and_the_demo_starts_by_keyboard() {
     let _one = ONE_AT_A_TIME.lock().await;
     let driver = start_driver("dark", &[("GTK_THEME", "Adwaita:dark".into())]);
     let client = open_app(&driver).await;
@@ -327,7 +327,17 @@ async fn dark_theme_follows_the_os() {
     assert_eq!(dark, serde_json::json!(true), "the webview reports the OS's dark preference");
     let bg = client.execute("return getComputedStyle(document.body).backgroundColor", vec![]).await.unwrap();
     assert_eq!(bg, serde_json::json!("rgb(11, 17, 32)"), "the dark palette applies");
-    click(&client, "#try-demo").await;
+    // By keyboard alone: Tab to "Try the demo", Enter.
+    let mut reached = false;
+    for _ in 0..10 {
+        client.active_element().await.unwrap().send_keys(&fantoccini::key::Key::Tab.to_string()).await.unwrap();
+        if client.execute("return document.activeElement.id", vec![]).await.unwrap() == serde_json::json!("try-demo") {
+            reached = true;
+            break;
+        }
+    }
+    assert!(reached, "Tab reaches the demo button");
+    client.active_element().await.unwrap().send_keys(&fantoccini::key::Key::Enter.to_string()).await.unwrap();
     approve_from_waiting_screen(&client).await;
     view(&client, "dashboard").await;
     panel_state(&client, "panel-sources", "ready").await;

@@ -65,15 +65,19 @@ impl Options {
     /// The settings these options select: the profile's file, with the flags
     /// and environment laid over it.
     pub fn load(&self) -> Result<(std::path::PathBuf, Settings), Error> {
-        let path = settings::settings_path(&settings::default_config_dir()?, self.profile.as_deref())?;
+        let path = self.settings_path()?;
         let file = settings::load(&path)?;
         Ok((path, file.overlay(self.overrides())))
     }
 
     /// The app's controller for these options.
     pub fn controller(&self) -> Result<crate::controller::Controller, Error> {
-        let path = settings::settings_path(&settings::default_config_dir()?, self.profile.as_deref())?;
-        crate::controller::Controller::new(path, self.profile.clone(), self.overrides())
+        crate::controller::Controller::new(self.settings_path()?, self.profile.clone(), self.overrides())
+    }
+
+    /// The profile's settings file.
+    fn settings_path(&self) -> Result<std::path::PathBuf, Error> {
+        settings::settings_path(&settings::default_config_dir()?, self.profile.as_deref())
     }
 
     pub fn overrides(&self) -> Settings {

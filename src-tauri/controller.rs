@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use ilert_api::{Client, Dashboard};
 use ilert_oauth::loopback::{check_redirect_uri, CancelHandle};
 use ilert_oauth::token_store::{KeyringStore, TokenStore};
-use ilert_oauth::{settings, Error, Session, Settings, SignIn};
+use ilert_oauth::{settings, Account, Error, Session, Settings, SignIn};
 use ilert_sandbox::{Config, Sandbox, DEMO_CLIENT_ID};
 use serde::{Deserialize, Serialize};
 
@@ -168,6 +168,14 @@ impl Controller {
         self.settings_state()
     }
 
+    /// The signed-in account, in the settings file (shared with the command
+    /// line) and in the settings in effect alike.
+    fn remember_account(&self, account: Option<Account>) -> Result<(), Error> {
+        settings::update(&self.settings_path, |f| f.account = account.clone())?;
+        self.settings.write().unwrap_or_else(|e| e.into_inner()).account = account;
+        Ok(())
+    }
+
     fn store(&self, demo: bool) -> Arc<dyn TokenStore> {
         let profile = match (&self.profile, demo) {
             (Some(p), true) => Some(format!("{p}-demo")),
@@ -273,9 +281,7 @@ impl Controller {
         let session = Arc::new(result?);
         progress(Progress::SignedIn);
         if !demo {
-            let account = session.account().clone();
-            settings::update(&self.settings_path, |f| f.account = Some(account.clone()))?;
-            self.settings.write().unwrap_or_else(|e| e.into_inner()).account = Some(account);
+            self.remember_account(Some(session.account().clone()))?;
         }
         let replaced = self.active.write().await.replace(Active { client: Client::new(session.clone(), self.http.clone()), demo });
         if let Some(old) = replaced {
@@ -343,7 +349,7 @@ impl Controller {
                 // Learn the scopes now; a transient failure keeps the session for a retry.
                 match client.session().granted_scope().await {
                     Err(Error::SessionExpired) => {
-                        settings::update(&self.settings_path, |f| f.account = None)?;
+                        self.remember_account(None)?;
                         Err(Error::SessionExpired)
                     }
                     Err(e) => Err(e),
@@ -377,8 +383,7 @@ impl Controller {
         };
         let out = active.client.session().sign_out().await;
         if !active.demo {
-            settings::update(&self.settings_path, |f| f.account = None)?;
-            self.settings.write().unwrap_or_else(|e| e.into_inner()).account = None;
+            self.remember_account(None)?;
         }
         out.store?;
         Ok(match out.revoke {

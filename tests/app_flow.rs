@@ -10,6 +10,8 @@ use ilert_desktop_lib::controller::{Controller, Progress, SettingsView};
 use ilert_oauth::Settings;
 use ilert_sandbox::{browser, Config, Sandbox};
 
+mod common;
+
 /// A browser that approves whatever authorize URL it is given.
 fn approving_browser(url: &str) -> Result<(), String> {
     let url = url.to_string();
@@ -78,7 +80,7 @@ async fn without_a_client_id_only_the_demo_signs_in() {
 async fn a_missing_scope_is_not_granted_until_granted() {
     let sb = Sandbox::start(Config::default()).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let redirect = format!("http://127.0.0.1:{}/callback", std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port());
+    let redirect = common::free_redirect();
     sb.knobs().register_client("app-test", &redirect);
     // The scopes come from the settings file, so granting one more can save it there.
     let path = dir.path().join("settings.json");
@@ -103,8 +105,7 @@ async fn a_missing_scope_is_not_granted_until_granted() {
 #[tokio::test]
 async fn cancel_ends_a_waiting_sign_in_and_a_new_one_takes_the_port() {
     let dir = tempfile::tempdir().unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let c = Arc::new(controller(&dir, Settings { redirect_uri: Some(format!("http://127.0.0.1:{port}/callback")), ..Default::default() }));
+    let c = Arc::new(controller(&dir, Settings { redirect_uri: Some(common::free_redirect()), ..Default::default() }));
     let waiting = tokio::spawn({
         let c = c.clone();
         async move { c.sign_in(true, None, |_| {}, |_| Ok(())).await }
@@ -180,7 +181,7 @@ async fn nothing_the_ui_receives_holds_a_token() {
 async fn a_restart_restores_the_session_from_the_keyring() {
     let sb = Sandbox::start(Config::default()).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let redirect = format!("http://127.0.0.1:{}/callback", std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port());
+    let redirect = common::free_redirect();
     sb.knobs().register_client("app-test", &redirect);
     let env = Settings { client_id: Some("app-test".into()), auth_url: Some(sb.url()), api_url: Some(sb.url()), redirect_uri: Some(redirect), ..Default::default() };
     let profile = Some(format!("restart-{}", std::process::id()));

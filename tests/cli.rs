@@ -11,6 +11,8 @@ use ilert_sandbox::{browser, Config, Fault, Sandbox};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::Command;
 
+mod common;
+
 const CLIENT: &str = "cli-test";
 
 /// The binary with a private config dir, a profile of its own and the
@@ -25,8 +27,7 @@ struct Cli {
 impl Cli {
     async fn new(tag: &str) -> Cli {
         let sandbox = Sandbox::start(Config::default()).await.unwrap();
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let redirect = format!("http://127.0.0.1:{port}/callback");
+        let redirect = common::free_redirect();
         sandbox.knobs().register_client(CLIENT, &redirect);
         Cli { home: tempfile::tempdir().unwrap(), sandbox, redirect, profile: format!("cli-{tag}-{}", std::process::id()) }
     }
@@ -91,23 +92,6 @@ fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
 
-/// Every file under `dir`, read as bytes, searched for `needle`.
-fn files_containing(dir: &Path, needle: &str) -> Vec<String> {
-    let mut hits = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if std::fs::read(&p).map(|b| b.windows(needle.len()).any(|w| w == needle.as_bytes())).unwrap_or(false) {
-                hits.push(p.display().to_string());
-            }
-        }
-    }
-    hits
-}
-
 #[tokio::test]
 #[ignore = "needs an unlocked Secret Service; scripts/test runs it"]
 async fn login_status_token_logout() {
@@ -138,8 +122,9 @@ async fn login_status_token_logout() {
 
     // Nothing the command line wrote holds a token in clear.
     assert!(cli.settings_file().exists());
+    let written = common::files(cli.home.path());
     for secret in [&token, &refresh] {
-        assert_eq!(files_containing(cli.home.path(), secret), Vec::<String>::new());
+        assert_eq!(common::containing(&written, secret), Vec::<&Path>::new());
     }
 
     // ilert cannot be told: the local sign-out still completes, and says so.

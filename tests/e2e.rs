@@ -5,7 +5,6 @@
 //! (`--include-ignored`) inside its Xvfb + D-Bus session; a bare `cargo
 //! test` leaves them out. Screenshots go to `artifacts/screenshots/`.
 
-use std::net::TcpListener;
 use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -13,6 +12,9 @@ use std::time::{Duration, Instant};
 
 use fantoccini::{Client, ClientBuilder, Locator};
 use ilert_sandbox::{browser, Config, Fault, Sandbox};
+
+mod common;
+use common::free_port;
 
 /// One app at a time: two WebKit instances on two cores make timing noisy.
 static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
@@ -31,10 +33,6 @@ impl Drop for Driver {
         let _ = Command::new("kill").args(["-KILL", "--", &format!("-{}", self.child.id())]).status();
         let _ = self.child.wait();
     }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
 /// Starts tauri-driver; the app it launches inherits `env`, a private config
@@ -224,8 +222,7 @@ async fn demo_signs_in_shows_every_source_filters_and_signs_out() {
 async fn missing_scope_fault_recovery_grant_and_no_token_in_the_webview() {
     let _one = ONE_AT_A_TIME.lock().await;
     let sb = Sandbox::start(Config::default()).await.unwrap();
-    let port = free_port();
-    let redirect = format!("http://127.0.0.1:{port}/callback");
+    let redirect = common::free_redirect();
     sb.knobs().register_client("e2e-app", &redirect);
     // ilert fails the on-call endpoints until the fault is cleared.
     sb.knobs().add_fault(Fault::status("/api/on-calls", 500));
@@ -292,28 +289,17 @@ async fn missing_scope_fault_recovery_grant_and_no_token_in_the_webview() {
     drop(driver);
     let home = kept.path().to_path_buf();
     let log = home.join("data/com.ilert.desktop/logs/ilert-desktop.log");
-    let listing = || {
-        let out = Command::new("find").arg(&home).args(["-maxdepth", "4", "-not", "-path", "*mesa*"]).output().unwrap();
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    };
-    assert!(std::fs::metadata(&log).map(|m| m.len() > 0).unwrap_or(false), "the app's log file was written: {}\n{}", log.display(), listing());
-    let issued = sb.knobs().issued_secrets();
-    let mut files = 0;
-    let mut stack = vec![home];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if let Ok(bytes) = std::fs::read(&p) {
-                files += 1;
-                for s in &issued {
-                    assert!(!bytes.windows(s.len()).any(|w| w == s.as_bytes()), "a secret was written to {}", p.display());
-                }
-            }
-        }
+    let written = common::files(&home);
+    assert!(
+        written.iter().any(|(p, b)| *p == log && !b.is_empty()),
+        "the app's log file was written: {}\n{:#?}",
+        log.display(),
+        written.iter().map(|(p, _)| p).collect::<Vec<_>>()
+    );
+    assert!(written.len() >= 2, "settings and log at least ({} files)", written.len());
+    for s in sb.knobs().issued_secrets() {
+        assert_eq!(common::containing(&written, &s), Vec::<&std::path::Path>::new(), "a secret was written");
     }
-    assert!(files >= 2, "settings and log at least ({files} files)");
 }
 
 #[tokio::test]

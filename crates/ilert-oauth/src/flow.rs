@@ -15,7 +15,7 @@ use crate::pkce::Pkce;
 use crate::secret::Secret;
 use crate::session::{blocking, Session};
 use crate::settings::{Account, Settings};
-use crate::token_store::{MemoryStore, TokenStore};
+use crate::token_store::TokenStore;
 
 /// How long to wait for the person in the browser (ilert's code lives 2 min
 /// after consent; 5 minutes to get there is plenty).
@@ -85,17 +85,17 @@ impl SignIn {
             username: info.username.clone().unwrap_or_default(),
         };
         let scope = info.scope.clone().or(tokens.scope.clone()).unwrap_or(self.scope);
-        let mut store = store;
-        if let Some(refresh) = &tokens.refresh {
-            let (s, a, r) = (store.clone(), account.clone(), refresh.clone());
-            if let Err(e) = blocking(move || s.save(&a, &r)).await {
-                tracing::warn!(error = %e, "refresh token kept in memory only");
-                let memory: Arc<dyn TokenStore> = Arc::new(MemoryStore::default());
-                memory.save(&account, refresh)?;
-                store = memory;
+        let session = Session::from_tokens(self.endpoint, store.clone(), account.clone(), tokens, scope);
+        let Some(stored) = session.stored().await else { return Ok(session) };
+        let (s, a) = (store, account.clone());
+        let session = match blocking(move || s.save(&a, &stored)).await {
+            Ok(()) => session,
+            Err(e) => {
+                tracing::warn!(error = %e, "tokens kept in memory only");
+                session.into_memory().await
             }
-        }
-        tracing::info!(tenant = %account.tenant, user = %account.username, "signed in");
-        Ok(Session::from_tokens(self.endpoint, store, account, tokens, scope))
+        };
+        tracing::info!(tenant = %account.tenant, user = %account.username, persistent = session.is_persistent(), "signed in");
+        Ok(session)
     }
 }

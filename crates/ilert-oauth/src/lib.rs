@@ -7,8 +7,10 @@
 //! - [`pkce`]: verifier, S256 challenge and `state`, from the OS CSPRNG.
 //! - [`loopback`]: the temporary redirect receiver on 127.0.0.1 / [::1] (RFC 8252).
 //! - [`endpoint`]: ilert's token, token_info and revoke endpoints and their error formats.
-//! - [`token_store`]: the refresh token in the OS keyring (or, when that is
-//!   unavailable, in memory only, never on disk).
+//! - [`token_store`]: the account's tokens in the OS keyring (or, when that is
+//!   unavailable, in memory only, never on disk), shared by every process.
+//! - [`account_lock`]: the per-account file lock that makes refresh single-flight across processes.
+//! - [`clock`]: wall-clock expiry, which survives a laptop's sleep.
 //! - [`session`]: the token lifecycle: proactive and on-401 refresh, single
 //!   flight, ilert's one-refresh-per-5-minutes rule, sign-out with revoke.
 //! - [`flow`]: one sign-in from start to a [`session::Session`].
@@ -18,6 +20,8 @@
 //! No token, code, verifier or state is ever logged, displayed or put in an
 //! error message; reaching a secret's text takes an explicit `expose()`.
 
+pub mod account_lock;
+pub mod clock;
 pub mod endpoint;
 pub mod error;
 pub mod flow;

@@ -1,26 +1,116 @@
-//! Where the refresh token lives between runs: the OS keyring (macOS
-//! Keychain, Windows Credential Manager, the Secret Service on Linux), or,
-//! when the keyring is unavailable or locked, memory only, never a file.
+//! Where a signed-in account's tokens live between runs: the OS keyring
+//! (macOS Keychain, Windows Credential Manager, the Secret Service on Linux),
+//! or, when the keyring is unavailable or locked, memory only, never a file.
 //!
-//! The keyring calls block (D-Bus on Linux), so the session runs them on
-//! tokio's blocking pool.
+//! One keyring entry per account holds the refresh token *and* the current
+//! access token with its wall-clock expiry (and the granted scope), so every
+//! process of the app (the window, `ilert-desktop token` in a script) reuses
+//! one access token for its hour instead of each refreshing: ilert asks for
+//! at most one refresh per five minutes. Older entries that hold a bare
+//! refresh token still read.
+//!
+//! The keyring calls block (D-Bus on Linux) and can hang forever behind an
+//! unlock prompt nobody answers, so the session runs them on tokio's
+//! blocking pool under a time limit ([`keyring_timeout`]).
 
 use std::collections::HashMap;
 use std::sync::Mutex;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
 use crate::secret::Secret;
 use crate::settings::{Account, APP_ID};
 
-/// A home for refresh tokens, one per account.
+/// What one account's entry holds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredTokens {
+    pub refresh: Secret,
+    /// The access token last issued to any process, with its wall-clock expiry.
+    pub access: Option<(Secret, DateTime<Utc>)>,
+    /// The granted scopes, space-separated, when known.
+    pub scope: Option<String>,
+}
+
+impl StoredTokens {
+    pub fn refresh_only(refresh: Secret) -> StoredTokens {
+        StoredTokens { refresh, access: None, scope: None }
+    }
+
+    /// The text kept in the keyring: JSON, because the entry is one secret string.
+    fn encode(&self) -> String {
+        let wire = Wire {
+            v: 1,
+            refresh: self.refresh.expose(),
+            access: self.access.as_ref().map(|(a, _)| a.expose()),
+            access_expires_at: self.access.as_ref().map(|(_, t)| *t),
+            scope: self.scope.as_deref(),
+        };
+        serde_json::to_string(&wire).expect("stored tokens serialize")
+    }
+
+    /// Reads an entry; one that is not our JSON is a bare refresh token (the
+    /// format before the access token was shared).
+    fn decode(text: &str) -> StoredTokens {
+        #[derive(Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Owned {
+            refresh: String,
+            access: Option<String>,
+            access_expires_at: Option<DateTime<Utc>>,
+            scope: Option<String>,
+        }
+        match serde_json::from_str::<Owned>(text) {
+            Ok(o) => StoredTokens {
+                refresh: Secret::new(o.refresh),
+                access: o.access.zip(o.access_expires_at).map(|(a, t)| (Secret::new(a), t)),
+                scope: o.scope,
+            },
+            Err(_) => StoredTokens::refresh_only(Secret::new(text.trim())),
+        }
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Wire<'a> {
+    v: u8,
+    refresh: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    access: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    access_expires_at: Option<DateTime<Utc>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    scope: Option<&'a str>,
+}
+
+/// A home for tokens, one entry per account.
 pub trait TokenStore: Send + Sync {
-    /// The stored token; `Ok(None)` when there is none.
-    fn load(&self, account: &Account) -> Result<Option<Secret>, Error>;
-    fn save(&self, account: &Account, token: &Secret) -> Result<(), Error>;
+    /// The stored tokens; `Ok(None)` when there are none.
+    fn load(&self, account: &Account) -> Result<Option<StoredTokens>, Error>;
+    fn save(&self, account: &Account, tokens: &StoredTokens) -> Result<(), Error>;
     /// Deleting a missing entry is fine.
     fn delete(&self, account: &Account) -> Result<(), Error>;
     /// Whether tokens survive a restart (false: a session that is not persisted).
     fn is_persistent(&self) -> bool;
+    /// The name other processes share this store under (the keyring service),
+    /// which names the cross-process refresh lock; `None`: this process only.
+    fn shared_name(&self) -> Option<&str> {
+        None
+    }
+}
+
+/// How long one keyring call may take before it is abandoned: a locked
+/// keyring under ssh or cron shows an unlock prompt nobody can answer.
+/// `ILERT_KEYRING_TIMEOUT_MS` changes it (tests use a short one).
+pub fn keyring_timeout() -> Duration {
+    std::env::var("ILERT_KEYRING_TIMEOUT_MS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .map(Duration::from_millis)
+        .unwrap_or(Duration::from_secs(10))
 }
 
 /// The OS keyring, under service `com.ilert.desktop` (or
@@ -42,45 +132,70 @@ impl KeyringStore {
         &self.service
     }
 
-    fn entry(&self, account: &Account) -> Result<keyring::Entry, Error> {
-        keyring::Entry::new(&self.service, &account.key()).map_err(keyring_error)
+    fn entry(&self, key: &str) -> Result<keyring::Entry, Error> {
+        keyring::Entry::new(&self.service, key).map_err(keyring_error)
     }
 
-    /// Checks that the keyring answers (and is unlocked) by reading an entry
-    /// that does not exist.
+    /// Proves the keyring can keep a token: writes a probe item, reads it
+    /// back and deletes it. Reading alone is not enough: a locked collection
+    /// answers "no entry" to a read and refuses only the write.
     pub fn probe(&self) -> Result<(), Error> {
-        let probe = Account { issuer: "probe".into(), tenant: "probe".into(), username: "probe".into() };
-        match self.entry(&probe)?.get_password() {
-            Ok(_) | Err(keyring::Error::NoEntry) => Ok(()),
-            Err(e) => Err(keyring_error(e)),
+        let entry = self.entry(&format!("probe {}", std::process::id()))?;
+        let value = format!("probe-{:x}", rand_u64());
+        entry.set_password(&value).map_err(keyring_error)?;
+        let read = entry.get_password().map_err(keyring_error);
+        let _ = entry.delete_credential();
+        if read? != value {
+            return Err(Error::Keyring("the keyring did not keep a test item; it cannot hold your sign-in".into()));
         }
+        Ok(())
     }
 }
 
+fn rand_u64() -> u64 {
+    let mut b = [0u8; 8];
+    let _ = getrandom::fill(&mut b);
+    u64::from_le_bytes(b)
+}
+
+/// One sentence that names the cause; never the secret (no variant carries it).
 fn keyring_error(e: keyring::Error) -> Error {
     Error::Keyring(match e {
-        keyring::Error::NoStorageAccess(_) => "the keyring is locked or not reachable (no Secret Service?)".into(),
-        keyring::Error::PlatformFailure(_) => "the keyring failed".into(),
-        // No variant carries the secret; still, say only which kind of failure.
-        other => format!("{other}"),
+        keyring::Error::NoStorageAccess(inner) => {
+            let inner = inner.to_string();
+            if inner.contains("prompt") {
+                "the keyring is locked and its unlock prompt was dismissed; unlock it and try again".into()
+            } else {
+                "the keyring is locked; unlock it and try again".into()
+            }
+        }
+        keyring::Error::PlatformFailure(inner) => {
+            let inner = inner.to_string();
+            if inner.contains("ServiceUnknown") || inner.contains("NoServer") || inner.contains("No such file") || inner.contains("Connection refused") {
+                "no keyring is running (no Secret Service on the session bus)".into()
+            } else {
+                format!("the keyring failed ({inner})")
+            }
+        }
+        other => format!("the keyring failed ({other})"),
     })
 }
 
 impl TokenStore for KeyringStore {
-    fn load(&self, account: &Account) -> Result<Option<Secret>, Error> {
-        match self.entry(account)?.get_password() {
-            Ok(p) => Ok(Some(Secret::new(p))),
+    fn load(&self, account: &Account) -> Result<Option<StoredTokens>, Error> {
+        match self.entry(&account.key())?.get_password() {
+            Ok(p) => Ok(Some(StoredTokens::decode(&p))),
             Err(keyring::Error::NoEntry) => Ok(None),
             Err(e) => Err(keyring_error(e)),
         }
     }
 
-    fn save(&self, account: &Account, token: &Secret) -> Result<(), Error> {
-        self.entry(account)?.set_password(token.expose()).map_err(keyring_error)
+    fn save(&self, account: &Account, tokens: &StoredTokens) -> Result<(), Error> {
+        self.entry(&account.key())?.set_password(&tokens.encode()).map_err(keyring_error)
     }
 
     fn delete(&self, account: &Account) -> Result<(), Error> {
-        match self.entry(account)?.delete_credential() {
+        match self.entry(&account.key())?.delete_credential() {
             Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
             Err(e) => Err(keyring_error(e)),
         }
@@ -89,21 +204,25 @@ impl TokenStore for KeyringStore {
     fn is_persistent(&self) -> bool {
         true
     }
+
+    fn shared_name(&self) -> Option<&str> {
+        Some(&self.service)
+    }
 }
 
 /// Tokens in this process's memory only: the fallback when the keyring is
 /// unavailable, so a person can still sign in for this run.
 #[derive(Default)]
 pub struct MemoryStore {
-    tokens: Mutex<HashMap<String, Secret>>,
+    tokens: Mutex<HashMap<String, StoredTokens>>,
 }
 
 impl TokenStore for MemoryStore {
-    fn load(&self, account: &Account) -> Result<Option<Secret>, Error> {
+    fn load(&self, account: &Account) -> Result<Option<StoredTokens>, Error> {
         Ok(self.tokens.lock().unwrap_or_else(|e| e.into_inner()).get(&account.key()).cloned())
     }
-    fn save(&self, account: &Account, token: &Secret) -> Result<(), Error> {
-        self.tokens.lock().unwrap_or_else(|e| e.into_inner()).insert(account.key(), token.clone());
+    fn save(&self, account: &Account, tokens: &StoredTokens) -> Result<(), Error> {
+        self.tokens.lock().unwrap_or_else(|e| e.into_inner()).insert(account.key(), tokens.clone());
         Ok(())
     }
     fn delete(&self, account: &Account) -> Result<(), Error> {
@@ -112,5 +231,22 @@ impl TokenStore for MemoryStore {
     }
     fn is_persistent(&self) -> bool {
         false
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entries_round_trip_and_old_ones_read_as_a_refresh_token() {
+        let t = StoredTokens {
+            refresh: Secret::new("r.1"),
+            access: Some((Secret::new("a.1"), "2026-12-02T10:00:00Z".parse().unwrap())),
+            scope: Some("profile alert".into()),
+        };
+        assert_eq!(StoredTokens::decode(&t.encode()), t);
+        assert_eq!(StoredTokens::decode("eyJ.old.refresh\n"), StoredTokens::refresh_only(Secret::new("eyJ.old.refresh")));
+        assert!(!format!("{t:?}").contains("r.1"), "Debug redacts");
     }
 }

@@ -30,10 +30,9 @@ async fn full_login_restores_from_the_store_without_a_browser() {
 
     let endpoint = TokenEndpoint::new(&settings(&sb, ANY_PORT), http_client()).unwrap();
     let restored = Session::restore(endpoint, store, session.account().clone()).await.unwrap().expect("stored session");
-    assert_eq!(restored.scope(), "", "the keyring holds no scope");
-    assert!(restored.granted_scope().await.unwrap().contains("source"), "learnt on the first refresh");
-    restored.access_token().await.unwrap();
-    assert_eq!(sb.knobs().token_requests("refresh_token"), 1, "restore refreshed once");
+    assert!(restored.scope().contains("source"), "the stored entry keeps the scope");
+    assert!(restored.access_token().await.unwrap() == session.access_token().await.unwrap(), "the stored access token is reused");
+    assert_eq!(sb.knobs().token_requests("refresh_token"), 0, "no refresh while the stored access token is fresh");
     assert_eq!(sb.knobs().token_requests("authorization_code"), 1, "no new sign-in");
 }
 
@@ -97,8 +96,8 @@ async fn rotation_stores_the_new_token_and_no_rotation_keeps_it() {
         let old = session.access_token().await.unwrap();
         session.unauthorized(&old).await.unwrap();
         let after = store.load(session.account()).unwrap().unwrap();
-        assert_eq!(before != after, rotate, "rotate={rotate}");
-        assert!(sb.knobs().refresh_token_is_live(after.expose()));
+        assert_eq!(before.refresh != after.refresh, rotate, "rotate={rotate}");
+        assert!(sb.knobs().refresh_token_is_live(after.refresh.expose()));
     }
 }
 
@@ -107,7 +106,7 @@ async fn invalid_grant_removes_the_stored_token() {
     let sb = sandbox().await;
     let store: Arc<dyn TokenStore> = Arc::new(MemoryStore::default());
     let session = login(&sb, store.clone()).await;
-    let refresh = store.load(session.account()).unwrap().unwrap();
+    let refresh = store.load(session.account()).unwrap().unwrap().refresh;
     session.endpoint().revoke(&refresh).await.unwrap(); // revoked elsewhere
     let old = session.access_token().await.unwrap();
     assert!(matches!(session.unauthorized(&old).await, Err(Error::SessionExpired)));
@@ -130,13 +129,14 @@ async fn transient_failures_keep_the_stored_token() {
         let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).timeout(Duration::from_millis(700)).build().unwrap();
         let endpoint = TokenEndpoint::new(&settings(&sb, ANY_PORT), http).unwrap();
         let restored = Session::restore(endpoint, store.clone(), session.account().clone()).await.unwrap().unwrap();
+        let used = restored.access_token().await.unwrap();
         sb.knobs().add_fault(Fault::new("/api/developers/oauth2/token", fault.clone()).times(1));
-        let err = restored.access_token().await.unwrap_err();
+        let err = restored.unauthorized(&used).await.unwrap_err();
         assert_eq!(err.kind(), expect, "{fault:?}: {err}");
         assert!(err.is_transient());
         assert!(store.load(session.account()).unwrap().is_some(), "{fault:?} kept the token");
         // And it recovers once the fault is gone.
-        restored.access_token().await.unwrap();
+        assert!(restored.unauthorized(&used).await.unwrap() != used);
     }
 }
 
@@ -145,7 +145,7 @@ async fn sign_out_revokes_and_forgets_even_when_ilert_is_down() {
     let sb = sandbox().await;
     let store: Arc<dyn TokenStore> = Arc::new(MemoryStore::default());
     let session = login(&sb, store.clone()).await;
-    let refresh = store.load(session.account()).unwrap().unwrap();
+    let refresh = store.load(session.account()).unwrap().unwrap().refresh;
     let out = session.sign_out().await;
     out.revoke.unwrap();
     assert!(!sb.knobs().refresh_token_is_live(refresh.expose()));
@@ -267,10 +267,10 @@ async fn tokens_stay_with_their_issuer() {
 async fn a_keyring_failing_on_write_leaves_a_session_in_memory() {
     struct Refusing;
     impl TokenStore for Refusing {
-        fn load(&self, _: &ilert_oauth::Account) -> Result<Option<ilert_oauth::Secret>, Error> {
+        fn load(&self, _: &ilert_oauth::Account) -> Result<Option<ilert_oauth::token_store::StoredTokens>, Error> {
             Err(Error::Keyring("locked".into()))
         }
-        fn save(&self, _: &ilert_oauth::Account, _: &ilert_oauth::Secret) -> Result<(), Error> {
+        fn save(&self, _: &ilert_oauth::Account, _: &ilert_oauth::token_store::StoredTokens) -> Result<(), Error> {
             Err(Error::Keyring("the collection is locked".into()))
         }
         fn delete(&self, _: &ilert_oauth::Account) -> Result<(), Error> {

@@ -51,7 +51,7 @@ async fn a_full_session_logs_no_secret() {
     for (what, secret) in [
         ("access token", first.expose()),
         ("refreshed access token", second.expose()),
-        ("refresh token", refresh.expose()),
+        ("refresh token", refresh.refresh.expose()),
         ("authorization code", code.as_str()),
     ] {
         assert!(!text.contains(secret), "the {what} appears in the logs");

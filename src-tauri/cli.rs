@@ -7,6 +7,7 @@ use std::sync::Arc;
 use clap::{Args, Parser, Subcommand};
 use ilert_oauth::endpoint::http_client;
 use ilert_oauth::token_store::{KeyringStore, TokenStore};
+use ilert_oauth::session::blocking;
 use ilert_oauth::{settings, Error, Session, Settings, SignIn};
 
 /// See who is on call and how your ilert alert sources stand.
@@ -97,13 +98,17 @@ impl Options {
 pub fn run(command: Command, options: Options) -> i32 {
     crate::logging::init_cli();
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
-    match rt.block_on(dispatch(command, options)) {
+    let code = match rt.block_on(dispatch(command, options)) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e}");
             1
         }
-    }
+    };
+    // A keyring call abandoned after its time limit may still be blocked in
+    // D-Bus; do not wait for it on the way out.
+    rt.shutdown_background();
+    code
 }
 
 async fn dispatch(command: Command, options: Options) -> Result<i32, Error> {
@@ -113,7 +118,11 @@ async fn dispatch(command: Command, options: Options) -> Result<i32, Error> {
     let store = Arc::new(KeyringStore::new(options.profile.as_deref()));
     match command {
         Command::Login { no_browser } => {
-            store.probe().map_err(|e| Error::Keyring(format!("{e}; the command line cannot keep you signed in without it")))?;
+            // Prove the keyring can keep a token before the browser opens.
+            let probe = store.clone();
+            blocking(move || probe.probe()).await.map_err(|e| Error::Keyring(format!("{e}. The command line cannot keep you signed in without it")))?;
+            // The session this sign-in replaces, revoked once the new one is stored.
+            let previous = restore(&settings, store.clone()).await.ok().flatten();
             let sign_in = SignIn::start(&settings, http_client()).await?;
             let url = sign_in.authorize_url().to_string();
             if no_browser {
@@ -124,8 +133,20 @@ async fn dispatch(command: Command, options: Options) -> Result<i32, Error> {
                 eprintln!("Waiting for you to approve in the browser…");
             }
             let session = sign_in.finish(store).await?;
+            if !session.is_persistent() {
+                // The keyring refused the token after all: do not leave a grant behind.
+                let _ = session.sign_out().await;
+                return Err(Error::Keyring(
+                    "the keyring refused to store your sign-in, so the command line cannot keep it; ilert was told to forget it".into(),
+                ));
+            }
             let account = session.account().clone();
             settings::update(&path, |f| f.account = Some(account.clone()))?;
+            if let Some(previous) = previous {
+                if let Err(e) = previous.replaced_by(&session).await {
+                    eprintln!("Note: ilert could not be told to forget the previous sign-in ({e}).");
+                }
+            }
             eprintln!("Signed in as {} in tenant {}.", account.username, account.tenant);
             Ok(0)
         }
@@ -135,17 +156,20 @@ async fn dispatch(command: Command, options: Options) -> Result<i32, Error> {
                 Ok(1)
             }
             Some(session) => {
-                let info = session.token_info().await?;
+                // A usable access token proves the session; the stored one
+                // serves when it is fresh, so `status` costs ilert nothing.
+                session.access_token().await?;
+                let scope = session.granted_scope().await?;
                 let a = session.account();
                 println!("Signed in: yes");
                 println!("User:      {}", a.username);
                 println!("Tenant:    {}", a.tenant);
                 println!("Issuer:    {}", a.issuer);
-                println!("Scopes:    {}", info.scope.unwrap_or_default());
+                println!("Scopes:    {scope}");
                 if let Some(left) = session.access_expires_in().await {
                     println!("Access token expires in {} s", left.as_secs());
                 }
-                Ok(if info.active { 0 } else { 1 })
+                Ok(0)
             }
         },
         Command::Token => match restore(&settings, store).await? {

@@ -285,13 +285,7 @@ impl Controller {
         }
         let replaced = self.active.write().await.replace(Active { client: Client::new(session.clone(), self.http.clone()), demo });
         if let Some(old) = replaced {
-            let old = old.client.session().clone();
-            if old.account().key() == session.account().key() && old.is_persistent() == session.is_persistent() {
-                // The same store entry, which now holds the new token: only revoke the old one.
-                let _ = old.retire().await;
-            } else {
-                let _ = old.sign_out().await;
-            }
+            let _ = old.client.session().replaced_by(&session).await;
         }
         self.session_info().await?.ok_or(Error::NotSignedIn)
     }

@@ -56,7 +56,11 @@ impl Cli {
     /// `login --no-browser`: reads the authorize URL from stderr, answers
     /// the consent with `decision` and follows the redirect like a browser.
     async fn login(&self, decision: &str) -> (Output, String) {
-        let mut child = self.command(&["login", "--no-browser"]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+        self.login_decided(self.command(&["login", "--no-browser"]), decision).await
+    }
+
+    async fn login_decided(&self, mut command: Command, decision: &str) -> (Output, String) {
+        let mut child = command.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
         let mut stderr = BufReader::new(child.stderr.take().unwrap()).lines();
         let url = tokio::time::timeout(Duration::from_secs(30), stderr.next_line()).await.unwrap().unwrap().expect("a line on stderr");
         assert!(url.starts_with(&self.sandbox.url()) && url.contains("code_challenge_method=S256"), "the URL alone on its line: {url}");
@@ -72,7 +76,15 @@ impl Cli {
         (out, rest)
     }
 
+    /// The refresh token the keyring entry holds, read by another program.
     fn secret_tool_lookup(&self) -> Option<String> {
+        let entry = self.secret_tool_entry()?;
+        let json: serde_json::Value = serde_json::from_str(&entry).expect("the entry is JSON");
+        Some(json["refresh"].as_str().expect("a refresh token").to_string())
+    }
+
+    /// The keyring entry's whole text.
+    fn secret_tool_entry(&self) -> Option<String> {
         let settings: serde_json::Value = serde_json::from_slice(&std::fs::read(self.settings_file()).ok()?).ok()?;
         let a = &settings["account"];
         let key = format!("{}/{} @ {}", a["tenant"].as_str()?, a["username"].as_str()?, a["issuer"].as_str()?);
@@ -176,4 +188,208 @@ async fn remote_http_endpoints_are_refused() {
     let out = cli.command(&["status"]).env("ILERT_API_URL", "http://api.ilert.example").output().await.unwrap();
     assert_ne!(out.status.code(), Some(0));
     assert!(text(&out.stderr).contains("http"), "{}", text(&out.stderr));
+}
+
+/// With refresh-token rotation on at ilert, three `token` commands and the
+/// app's own session meet an expired access token at the same time, round
+/// after round, with one token request delayed to skew the order. Before the
+/// cross-process lock, the loser of each race got `invalid_grant` for the
+/// token the winner had just rotated, said "session expired" and deleted the
+/// keyring entry that held the winner's valid token.
+#[tokio::test]
+#[ignore = "needs an unlocked Secret Service; scripts/test runs it"]
+async fn concurrent_processes_with_rotation_never_lose_the_session() {
+    use std::sync::Arc;
+    use ilert_oauth::endpoint::{http_client, TokenEndpoint};
+    use ilert_oauth::token_store::KeyringStore;
+
+    let cli = Cli::new("race").await;
+    let knobs = cli.sandbox.knobs();
+    knobs.set_rotate_refresh_tokens(true);
+    // Every access token is inside the refresh leeway: every call refreshes.
+    knobs.set_access_token_lifetime(Duration::from_secs(1));
+    let (out, stderr) = cli.login("approve").await;
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+
+    // The app: its own session on the same keyring entry.
+    let settings: ilert_oauth::Settings = serde_json::from_slice(&std::fs::read(cli.settings_file()).unwrap()).unwrap();
+    let account = settings.account.clone().unwrap();
+    let oauth = ilert_oauth::Settings { client_id: Some(CLIENT.into()), api_url: Some(cli.sandbox.url()), auth_url: Some(cli.sandbox.url()), ..Default::default() };
+    let endpoint = TokenEndpoint::new(&oauth, http_client()).unwrap();
+    let store = Arc::new(KeyringStore::new(Some(&cli.profile)));
+    let app = Arc::new(ilert_oauth::Session::restore(endpoint, store, account).await.unwrap().expect("the app restores"));
+
+    let before = knobs.token_requests("refresh_token");
+    let (mut expired, mut failed) = (0, Vec::new());
+    for round in 0..20 {
+        knobs.add_fault(Fault::new("/api/developers/oauth2/token", ilert_sandbox::FaultKind::Delay { millis: 150 + 40 * (round % 5) }).times(1));
+        let app = app.clone();
+        let app_call = tokio::spawn(async move { app.access_token().await.map(|_| ()) });
+        for out in run_together(&cli, 3, &["token"]).await {
+            if out.status.code() != Some(0) {
+                let e = text(&out.stderr);
+                expired += e.contains("expired") as usize;
+                failed.push(format!("round {round}: {e}"));
+            }
+        }
+        if let Err(e) = app_call.await.unwrap() {
+            failed.push(format!("round {round}, app: {e}"));
+        }
+    }
+    let grants = knobs.token_requests("refresh_token") - before;
+    println!("two-process test: 20 rounds x (3 `token` + the app): {grants} refresh grants, {} failures", failed.len());
+    assert_eq!(expired, 0, "no spurious 'session expired'");
+    assert_eq!(failed, Vec::<String>::new());
+    assert!(cli.secret_tool_entry().is_some(), "the keyring entry is still there");
+    let out = cli.run(&["status"]).await;
+    assert_eq!(out.status.code(), Some(0), "still signed in: {}", text(&out.stderr));
+    let refresh = cli.secret_tool_lookup().unwrap();
+    assert!(knobs.refresh_token_is_live(&refresh), "the stored token is the live one");
+}
+
+async fn login_with(cli: &Cli, command: Command) -> (Output, String) {
+    cli.login_decided(command, "approve").await
+}
+
+/// Starts the children at once, then waits for all of them.
+async fn run_together(cli: &Cli, n: usize, args: &[&str]) -> Vec<Output> {
+    let children: Vec<_> = (0..n).map(|_| cli.command(args).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap()).collect();
+    let waits: Vec<_> = children.into_iter().map(|c| tokio::spawn(tokio::time::timeout(Duration::from_secs(60), c.wait_with_output()))).collect();
+    let mut out = Vec::new();
+    for w in waits {
+        out.push(w.await.unwrap().expect("the command finishes").unwrap());
+    }
+    out
+}
+
+/// ilert asks for at most one refresh per five minutes. The access token
+/// lives in the keyring entry with its expiry, so one `token` command after
+/// another reuses it: before, each process refreshed on its own.
+#[tokio::test]
+#[ignore = "needs an unlocked Secret Service; scripts/test runs it"]
+async fn sequential_commands_reuse_one_access_token() {
+    let cli = Cli::new("reuse").await;
+    let (out, stderr) = cli.login("approve").await;
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let token_info_at_login = cli.sandbox.knobs().requests("/api/developers/oauth2/token_info");
+    let mut tokens = Vec::new();
+    for _ in 0..5 {
+        let out = cli.run(&["token"]).await;
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        tokens.push(text(&out.stdout).trim().to_string());
+    }
+    assert_eq!(cli.run(&["status"]).await.status.code(), Some(0));
+    assert!(tokens.iter().all(|t| *t == tokens[0]), "one access token for all");
+    assert_eq!(cli.sandbox.knobs().token_requests("refresh_token"), 0, "no refresh while it is fresh");
+    assert_eq!(cli.sandbox.knobs().requests("/api/developers/oauth2/token_info"), token_info_at_login, "status does not ask token_info");
+    // Once it has expired, the next command refreshes once and the rest reuse that.
+    cli.sandbox.knobs().set_access_token_lifetime(Duration::from_secs(3600));
+    let entry = cli.secret_tool_entry().unwrap();
+    let mut json: serde_json::Value = serde_json::from_str(&entry).unwrap();
+    json["accessExpiresAt"] = serde_json::Value::String("2020-01-01T00:00:00Z".into());
+    store_entry(&cli, &json.to_string());
+    for _ in 0..3 {
+        assert_eq!(cli.run(&["token"]).await.status.code(), Some(0));
+    }
+    assert_eq!(cli.sandbox.knobs().token_requests("refresh_token"), 1);
+}
+
+/// Overwrites the CLI's keyring entry from another program.
+fn store_entry(cli: &Cli, text: &str) {
+    use std::io::Write;
+    let settings: serde_json::Value = serde_json::from_slice(&std::fs::read(cli.settings_file()).unwrap()).unwrap();
+    let a = &settings["account"];
+    let key = format!("{}/{} @ {}", a["tenant"].as_str().unwrap(), a["username"].as_str().unwrap(), a["issuer"].as_str().unwrap());
+    let mut child = std::process::Command::new("secret-tool")
+        .args(["store", "--label", "ilert Desktop", "service", &format!("com.ilert.desktop/{}", cli.profile), "username", &key])
+        .stdin(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(text.as_bytes()).unwrap();
+    assert!(child.wait().unwrap().success());
+}
+
+/// A second `login` of the same account revokes the refresh token it
+/// replaces, as the app does: before, it stayed live until ilert's cap of
+/// 10 per app and user evicted it.
+#[tokio::test]
+#[ignore = "needs an unlocked Secret Service; scripts/test runs it"]
+async fn a_second_login_revokes_the_token_it_replaces() {
+    let cli = Cli::new("relogin").await;
+    let (out, stderr) = cli.login("approve").await;
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let first = cli.secret_tool_lookup().unwrap();
+    let (out, stderr) = cli.login("approve").await;
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let second = cli.secret_tool_lookup().unwrap();
+    assert_ne!(first, second);
+    assert!(!cli.sandbox.knobs().refresh_token_is_live(&first), "the replaced token was revoked");
+    assert!(cli.sandbox.knobs().refresh_token_is_live(&second));
+    assert_eq!(cli.sandbox.knobs().live_refresh_tokens("ada"), 1);
+}
+
+/// A locked keyring: reading a missing entry needs no unlock, so the old
+/// check passed, the browser flow ran, the save failed and `login` still
+/// said "Signed in". Now the check writes a probe item, and fails first.
+/// Without a display the unlock prompt fails at once; with one it opens and
+/// nobody answers, and the time limit ends the wait.
+#[tokio::test]
+async fn a_locked_keyring_fails_login_before_the_browser_opens() {
+    // `scripts/test` has a display (Xvfb); a bare `cargo test` may not.
+    let cases = std::iter::once(None).chain(std::env::var("DISPLAY").ok().map(Some));
+    for display in cases {
+        let keyring = common::PrivateKeyring::start(display.as_deref());
+        keyring.lock();
+        let cli = Cli::new("locked").await;
+        let started = std::time::Instant::now();
+        let out = tokio::time::timeout(
+            Duration::from_secs(30),
+            cli.command(&["login", "--no-browser"])
+                .env("DBUS_SESSION_BUS_ADDRESS", &keyring.address)
+                .env("ILERT_KEYRING_TIMEOUT_MS", "2000")
+                .output(),
+        )
+        .await
+        .expect("login does not hang")
+        .unwrap();
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{stderr}");
+        assert!(!stderr.contains("code_challenge"), "no browser flow started: {stderr}");
+        let want = if display.is_some() { "did not answer within 2 s" } else { "the keyring is locked; unlock it and try again" };
+        assert!(stderr.contains(want), "display {display:?}: {stderr}");
+        assert_eq!(stderr.matches("keyring").count(), 1, "one clear message, not a chain: {stderr}");
+        assert!(started.elapsed() < Duration::from_secs(10));
+        assert_eq!(cli.sandbox.knobs().token_requests("authorization_code"), 0);
+        assert!(!cli.settings_file().exists());
+    }
+}
+
+/// A keyring that never answers (here a real gnome-keyring, stopped): every
+/// command ends within the time limit and names the cause, instead of hanging.
+#[tokio::test]
+async fn a_keyring_that_never_answers_does_not_hang_a_command() {
+    let keyring = common::PrivateKeyring::start(None);
+    let cli = Cli::new("frozen").await;
+    // Signed in earlier, so `status` and `token` have an entry to read.
+    let (out, stderr) = {
+        let mut c = cli.command(&["login", "--no-browser"]);
+        c.env("DBUS_SESSION_BUS_ADDRESS", &keyring.address);
+        login_with(&cli, c).await
+    };
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    keyring.freeze();
+    for args in [&["status"][..], &["token"], &["login", "--no-browser"], &["logout"]] {
+        let started = std::time::Instant::now();
+        let out = tokio::time::timeout(
+            Duration::from_secs(30),
+            cli.command(args).env("DBUS_SESSION_BUS_ADDRESS", &keyring.address).env("ILERT_KEYRING_TIMEOUT_MS", "1500").output(),
+        )
+        .await
+        .unwrap_or_else(|_| panic!("{args:?} hung"))
+        .unwrap();
+        let stderr = text(&out.stderr);
+        assert_ne!(out.status.code(), Some(0), "{args:?}: {stderr}");
+        assert!(stderr.contains("the keyring did not answer within 1.5 s"), "{args:?}: {stderr}");
+        assert!(started.elapsed() < Duration::from_secs(8), "{args:?} took {:?}", started.elapsed());
+    }
 }

@@ -51,7 +51,8 @@ pub enum Error {
     #[error("unexpected answer from ilert: {0}")]
     UnexpectedResponse(String),
     /// The OS keyring failed; the session can go on without being persisted.
-    #[error("the OS keyring is unavailable: {0}")]
+    /// The text is one sentence that names the cause ("the keyring is locked; …").
+    #[error("{0}")]
     Keyring(String),
     /// The system browser could not be opened.
     #[error("cannot open the browser: {0}")]

@@ -407,11 +407,26 @@ impl Session {
 }
 
 impl Session {
+    /// Ends `self` now that `newer` (a sign-in that just finished) replaces
+    /// it. The same account in the same store: the entry already holds the
+    /// newer token, so the old one is only revoked (ilert keeps at most 10
+    /// per app and user). Another account or store: a full sign-out.
+    pub async fn replaced_by(&self, newer: &Session) -> Result<(), Error> {
+        let same_entry = self.account.key() == newer.account.key()
+            && self.store.is_persistent() == newer.store.is_persistent()
+            && self.store.shared_name() == newer.store.shared_name();
+        if same_entry {
+            self.retire().await
+        } else {
+            self.sign_out().await.revoke
+        }
+    }
+
     /// Ends a session that a newer sign-in of the same account replaces:
     /// its refresh token is revoked at ilert (ilert keeps at most 10 per app
     /// and user) but the keyring entry, which now holds the new token, stays.
     #[tracing::instrument(name = "session.retire", skip_all)]
-    pub async fn retire(&self) -> Result<(), Error> {
+    async fn retire(&self) -> Result<(), Error> {
         let mut st = self.state.lock().await;
         st.access = None;
         st.ended = true;

@@ -21,8 +21,13 @@ pub enum Error {
     /// ilert (or the person) refused: the redirect carried `error=`.
     #[error("sign-in refused by ilert: {code}{}", description.as_deref().map(|d| format!(" ({d})")).unwrap_or_default())]
     Denied { code: String, description: Option<String> },
+    /// A redirect with `error` but without `state` ended the sign-in. It may
+    /// be ilert's (whether ilert echoes `state` on errors is undocumented)
+    /// or any local web page's, so its text is not shown.
+    #[error("the sign-in was ended by a redirect that did not carry this sign-in's state, so its message is not shown (it may not be ilert's). If you did not cancel in the browser, sign in again")]
+    EndedWithoutState,
     /// Nobody completed the sign-in in time.
-    #[error("sign-in timed out after {secs} s without a valid redirect{}", if *rejected > 0 { format!(" ({rejected} redirect(s) with a wrong state were rejected)") } else { String::new() })]
+    #[error("sign-in timed out after {secs} s without a valid redirect{}", if *rejected > 0 { format!(" ({rejected} request(s) without this sign-in's state were ignored)") } else { String::new() })]
     TimedOut { secs: u64, rejected: usize },
     /// The sign-in was cancelled.
     #[error("sign-in cancelled")]
@@ -73,6 +78,7 @@ impl Error {
             Error::PortInUse { .. } => "portInUse",
             Error::Listen(_) => "listen",
             Error::Denied { .. } => "denied",
+            Error::EndedWithoutState => "endedWithoutState",
             Error::TimedOut { .. } => "timeout",
             Error::Cancelled => "cancelled",
             Error::InvalidGrant(_) => "invalidGrant",

@@ -39,6 +39,8 @@ pub const MAX_CONNECTIONS: usize = 64;
 const HEADER_TIMEOUT: Duration = Duration::from_secs(5);
 /// How long one connection may live.
 const CONNECTION_TIMEOUT: Duration = Duration::from_secs(10);
+/// How often turned-away requests are summarised in the log.
+const SUMMARY_EVERY: Duration = Duration::from_secs(10);
 /// Request head size cap.
 const MAX_HEAD: usize = 16 * 1024;
 
@@ -129,12 +131,14 @@ impl Receiver {
     /// Stops listening as soon as it has its answer, times out, or is cancelled.
     #[tracing::instrument(name = "loopback.wait", skip_all, fields(addrs = ?self.local_addrs()))]
     pub async fn wait(self, state: &Secret, timeout: Duration, mut cancel: watch::Receiver<bool>) -> Result<Secret, Error> {
+        let deadline = tokio::time::Instant::now() + timeout;
         let (tx, mut rx) = mpsc::channel(1);
         let shared = Arc::new(Shared {
             path: self.redirect_uri.path().to_string(),
             state: state.clone(),
             done: AtomicBool::new(false),
             rejected: AtomicUsize::new(0),
+            ignored: AtomicUsize::new(0),
             tx,
             open: std::sync::Mutex::new(std::collections::VecDeque::new()),
             next_id: AtomicUsize::new(0),
@@ -143,14 +147,22 @@ impl Receiver {
         for listener in self.listeners {
             accepting.spawn(accept_loop(listener, shared.clone()));
         }
-        let outcome = tokio::select! {
-            Some(outcome) = rx.recv() => outcome,
-            _ = tokio::time::sleep(timeout) => Err(Error::TimedOut {
-                secs: timeout.as_secs(),
-                rejected: shared.rejected.load(Ordering::Relaxed),
-            }),
-            _ = cancel.wait_for(|c| *c) => Err(Error::Cancelled),
+        // Rejected requests are logged as counts, one line per interval: a
+        // flood of junk must not turn into a flood of log lines.
+        let mut summary = tokio::time::interval_at(tokio::time::Instant::now() + SUMMARY_EVERY, SUMMARY_EVERY);
+        let mut logged = (0, 0);
+        let outcome = loop {
+            tokio::select! {
+                Some(outcome) = rx.recv() => break outcome,
+                _ = tokio::time::sleep_until(deadline) => break Err(Error::TimedOut {
+                    secs: timeout.as_secs(),
+                    rejected: shared.rejected.load(Ordering::Relaxed),
+                }),
+                _ = cancel.wait_for(|c| *c) => break Err(Error::Cancelled),
+                _ = summary.tick() => logged = shared.log_counts(logged),
+            }
         };
+        shared.log_counts(logged);
         // Close the listeners; connections already answering finish on their own.
         accepting.abort_all();
         match &outcome {
@@ -165,7 +177,10 @@ struct Shared {
     path: String,
     state: Secret,
     done: AtomicBool,
+    /// Callbacks with a missing or wrong state.
     rejected: AtomicUsize,
+    /// Other paths, methods and malformed queries.
+    ignored: AtomicUsize,
     tx: mpsc::Sender<Result<Secret, Error>>,
     /// Open connections, oldest first, each with the switch that closes it.
     open: std::sync::Mutex<std::collections::VecDeque<(usize, oneshot::Sender<()>)>>,
@@ -173,6 +188,19 @@ struct Shared {
 }
 
 impl Shared {
+    /// Logs what was turned away since the counts in `since`; returns the new counts.
+    fn log_counts(&self, since: (usize, usize)) -> (usize, usize) {
+        let now = (self.rejected.load(Ordering::Relaxed), self.ignored.load(Ordering::Relaxed));
+        if now != since {
+            tracing::warn!(
+                wrong_state = now.0 - since.0,
+                other = now.1 - since.1,
+                "loopback: requests turned away since the last report"
+            );
+        }
+        now
+    }
+
     /// Registers a new connection, closing the oldest when at the limit.
     fn admit(&self) -> (usize, oneshot::Receiver<()>) {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
@@ -222,24 +250,28 @@ async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
 /// our state ends the wait.
 fn handle(shared: &Shared, req: Request<Incoming>) -> Response<Full> {
     if req.method() != hyper::Method::GET || req.uri().path() != shared.path {
+        shared.ignored.fetch_add(1, Ordering::Relaxed);
         return page(StatusCode::NOT_FOUND, "Not found", "Nothing here.");
     }
     let Some(CallbackParams { code, state, error, description }) = CallbackParams::parse(req.uri().query().unwrap_or("")) else {
+        shared.ignored.fetch_add(1, Ordering::Relaxed);
         return page(StatusCode::BAD_REQUEST, "Invalid sign-in redirect", "A parameter appears twice.");
     };
     if shared.done.load(Ordering::SeqCst) {
         return page(StatusCode::OK, "Already done", "This sign-in is already complete. You can close this tab.");
     }
     let state_ok = state.as_deref().is_some_and(|s| shared.state.ct_eq(s));
-    // ilert does not document whether `state` comes back with an error, so an
-    // error without state is accepted: at worst a local page cancels a
-    // sign-in, it cannot inject a code. An error with a wrong state is not ours.
     let outcome = match (error, code) {
-        (Some(e), _) if state_ok || state.is_none() => Err(Error::Denied { code: clip(&e), description: description.map(|d| clip(&d)) }),
+        // ilert's refusal of this very sign-in: its words are shown.
+        (Some(e), _) if state_ok => Err(Error::Denied { code: clip(&e), description: description.map(|d| clip(&d)) }),
+        // ilert does not document whether `state` comes back with an error,
+        // so an error without one must end the wait (else a real denial
+        // would hang for minutes); but any local web page can send it, so
+        // its text is never shown as ilert's.
+        (Some(_), _) if state.is_none() => Err(Error::EndedWithoutState),
         (None, Some(c)) if state_ok => Ok(Secret::new(c)),
         _ => {
             shared.rejected.fetch_add(1, Ordering::Relaxed);
-            tracing::warn!("redirect with a missing or wrong state rejected");
             return page(
                 StatusCode::BAD_REQUEST,
                 "Not this sign-in",

@@ -138,3 +138,43 @@ async fn ten_thousand_hostile_connections_do_not_starve_the_callback() {
     assert!(grown_mib < 64, "memory grew by {grown_mib} MiB during the flood");
     drop(held);
 }
+
+/// Any local web page can send `<img src="http://localhost:4598/callback?error=…">`.
+/// Without our `state` its text is never presented as ilert's: the wait ends
+/// with a fixed message of ours (ilert may not echo `state` on errors, so a
+/// real denial must still end it), and neither that message nor the page
+/// quotes the parameters. With a wrong state the wait goes on. With our
+/// state it is ilert's refusal and its words are shown.
+#[tokio::test]
+async fn an_error_without_our_state_is_not_shown_as_ilerts() {
+    let payload = "Call+ilert+support+at+%2B1-555-0100";
+    // Wrong state: ignored, and the real callback still completes.
+    let (r, addr) = receiver().await;
+    let (_c, rx) = CancelHandle::new();
+    let waiting = tokio::spawn(async move { r.wait(&Secret::new(STATE), Duration::from_secs(30), rx).await });
+    let page = reqwest::get(format!("http://{addr}/callback?error=access_denied&error_description={payload}&state=forged")).await.unwrap();
+    assert_eq!(page.status(), 400);
+    assert!(!page.text().await.unwrap().contains("555"));
+    assert_eq!(real_callback(&addr).await, 200);
+    assert_eq!(waiting.await.unwrap().unwrap().expose(), "the-code");
+
+    // No state: the wait ends, with our words only.
+    let (r, addr) = receiver().await;
+    let (_c, rx) = CancelHandle::new();
+    let waiting = tokio::spawn(async move { r.wait(&Secret::new(STATE), Duration::from_secs(30), rx).await });
+    let page = reqwest::get(format!("http://{addr}/callback?error=access_denied&error_description={payload}")).await.unwrap();
+    assert!(!page.text().await.unwrap().contains("555"), "the browser page does not quote it");
+    let err = waiting.await.unwrap().unwrap_err();
+    assert_eq!(err.kind(), "endedWithoutState", "{err}");
+    assert!(!err.to_string().contains("555") && !err.to_string().contains("access_denied"), "{err}");
+
+    // Our state: ilert's refusal, in ilert's words.
+    let (r, addr) = receiver().await;
+    let (_c, rx) = CancelHandle::new();
+    let waiting = tokio::spawn(async move { r.wait(&Secret::new(STATE), Duration::from_secs(30), rx).await });
+    let _ = reqwest::get(format!("http://{addr}/callback?error=access_denied&error_description=The+user+denied&state={STATE}")).await.unwrap();
+    let err = waiting.await.unwrap().unwrap_err();
+    assert_eq!(err.kind(), "denied");
+    assert!(err.to_string().contains("The user denied"), "{err}");
+}
+

@@ -157,8 +157,20 @@ impl Controller {
         candidate.tenant = clean(input.tenant).map(|t| t.to_ascii_lowercase());
         candidate.redirect_uri = clean(input.redirect_uri);
         candidate.scopes = clean(input.scopes).map(|s| s.split_whitespace().collect::<Vec<_>>().join(" "));
+        let file = candidate.clone();
         candidate.auth_url = clean(input.auth_url);
         candidate.api_url = clean(input.api_url);
+        // The window may change the hosts only to ilert's or loopback; what
+        // the file already holds (edited by hand) may stay.
+        for (what, new, old) in [("auth URL", &candidate.auth_url, &file.auth_url), ("API URL", &candidate.api_url, &file.api_url)] {
+            if let Some(url) = new.as_deref().filter(|u| Some(*u) != old.as_deref()) {
+                if !settings::is_ilert_or_loopback(url) {
+                    return Err(Error::Config(format!(
+                        "the {what} '{url}' is not an ilert host (https://….ilert.com) or loopback; another host can be set only with a flag or environment variable (ILERT_AUTH_URL, ILERT_API_URL)"
+                    )));
+                }
+            }
+        }
         let effective = candidate.clone().overlay(self.overrides.clone());
         effective.endpoints()?;
         check_redirect_uri(effective.redirect_uri())?;

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 
 use ilert_api::Panel;
 use ilert_desktop_lib::controller::{Controller, Progress, SettingsView};
-use ilert_oauth::Settings;
+use ilert_oauth::{settings, Settings};
 use ilert_sandbox::{browser, Config, Sandbox};
 
 mod common;
@@ -133,6 +133,9 @@ async fn settings_are_validated_before_anything_is_saved() {
         SettingsView { api_url: Some("http://api.example.com".into()), ..Default::default() },
         SettingsView { redirect_uri: Some("http://192.0.2.1:4598/callback".into()), ..Default::default() },
         SettingsView { redirect_uri: Some("https://localhost:4598/callback".into()), ..Default::default() },
+        // A page may not send the next sign-in's code and verifier elsewhere.
+        SettingsView { api_url: Some("https://api.evil.example".into()), ..Default::default() },
+        SettingsView { auth_url: Some("https://ilert.com.evil.example".into()), ..Default::default() },
     ];
     for input in bad {
         let err = c.set_settings(input.clone()).unwrap_err();
@@ -148,6 +151,14 @@ async fn settings_are_validated_before_anything_is_saved() {
     assert_eq!(saved.effective.tenant.as_deref(), Some("from-env"), "the environment wins");
     assert_eq!(saved.from_environment, ["tenant"]);
     assert_eq!(c.settings().client_id.as_deref(), Some("abc"));
+    // ilert's own hosts and loopback may be set from the window.
+    let saved = c.set_settings(SettingsView { api_url: Some("https://api.ilert.com".into()), auth_url: Some("http://127.0.0.1:4599".into()), ..saved.file }).unwrap();
+    assert_eq!(saved.file.api_url.as_deref(), Some("https://api.ilert.com"));
+    // A host set by hand in the file survives a save of another field.
+    settings::update(&dir.path().join("settings.json"), |f| f.api_url = Some("https://ilert.corp.example".into())).unwrap();
+    let file = c.settings_state().unwrap().file;
+    let saved = c.set_settings(SettingsView { client_id: Some("def".into()), ..file }).unwrap();
+    assert_eq!(saved.file.api_url.as_deref(), Some("https://ilert.corp.example"));
 }
 
 /// Everything the webview would receive in a full demo session, as JSON,

@@ -63,14 +63,14 @@ impl CancelHandle {
 }
 
 /// Checks that a redirect URI is one the receiver can serve (RFC 8252:
-/// `http://` to 127.0.0.1, [::1] or localhost, with a port) and returns the
-/// parsed URI, its port and the addresses to listen on.
+/// `http://` to 127.0.0.1, [::1] or localhost, with a port and a path) and
+/// that ilert's exact string match sees it as written: no user info, scheme
+/// and host in lower case (a URL parser would quietly lower them and send a
+/// URI the person never registered). Every problem is named at once.
+/// Returns the parsed URI, its port and the addresses to listen on.
 pub fn check_redirect_uri(redirect_uri: &str) -> Result<(Url, u16, Vec<IpAddr>), Error> {
-    let url = Url::parse(redirect_uri).map_err(|e| Error::Config(format!("redirect URI '{redirect_uri}': {e}")))?;
-    if url.scheme() != "http" {
-        return Err(Error::Config(format!("redirect URI '{redirect_uri}' must be http:// to a loopback address (RFC 8252)")));
-    }
-    let port = url.port().ok_or_else(|| Error::Config(format!("redirect URI '{redirect_uri}' needs an explicit port")))?;
+    let url = Url::parse(redirect_uri).map_err(|e| Error::Config(format!("redirect URI '{redirect_uri}' is not a URL: {e}")))?;
+    let mut problems: Vec<String> = Vec::new();
     let hosts: Vec<IpAddr> = match url.host() {
         Some(url::Host::Ipv4(ip)) if ip.is_loopback() => vec![IpAddr::V4(ip)],
         Some(url::Host::Ipv6(ip)) if ip.is_loopback() => vec![IpAddr::V6(ip)],
@@ -78,12 +78,55 @@ pub fn check_redirect_uri(redirect_uri: &str) -> Result<(Url, u16, Vec<IpAddr>),
             vec![IpAddr::V4(Ipv4Addr::LOCALHOST), IpAddr::V6(Ipv6Addr::LOCALHOST)]
         }
         _ => {
-            return Err(Error::Config(format!(
-                "redirect URI '{redirect_uri}' must use 127.0.0.1, [::1] or localhost: the receiver never listens beyond loopback"
-            )))
+            problems.push("its host must be 127.0.0.1, [::1] or localhost: the receiver never listens beyond loopback".into());
+            vec![]
         }
     };
-    Ok((url, port, hosts))
+    if url.scheme() != "http" {
+        problems.push("it must start with http:// (RFC 8252 loopback redirect)".into());
+    }
+    let written = WrittenParts::of(redirect_uri);
+    if written.scheme.bytes().any(|b| b.is_ascii_uppercase()) || written.host.bytes().any(|b| b.is_ascii_uppercase()) {
+        problems.push("write its scheme and host in lower case, as ilert matches the URI exactly".into());
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        problems.push("it must not carry a user name or password".into());
+    }
+    if url.port().is_none() {
+        problems.push("it needs an explicit port, e.g. http://localhost:4598/callback".into());
+    }
+    if !written.has_path {
+        problems.push("it needs a path, e.g. /callback".into());
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        problems.push("it must not carry a query or fragment".into());
+    }
+    if !problems.is_empty() {
+        return Err(Error::Config(format!("redirect URI '{redirect_uri}': {}", problems.join("; "))));
+    }
+    Ok((url.clone(), url.port().expect("checked above"), hosts))
+}
+
+/// The scheme and host of a URI as the person wrote them (before a parser normalises them).
+struct WrittenParts<'a> {
+    scheme: &'a str,
+    host: &'a str,
+    has_path: bool,
+}
+
+impl<'a> WrittenParts<'a> {
+    fn of(raw: &'a str) -> WrittenParts<'a> {
+        let (scheme, rest) = raw.trim().split_once("://").unwrap_or(("", raw));
+        let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+        let authority = &rest[..end];
+        let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+        let host = if host_port.starts_with('[') {
+            host_port.split_inclusive(']').next().unwrap_or(host_port)
+        } else {
+            host_port.split(':').next().unwrap_or(host_port)
+        };
+        WrittenParts { scheme, host, has_path: rest[end..].starts_with('/') }
+    }
 }
 
 /// A bound receiver, not yet waiting.
@@ -348,4 +391,40 @@ fn page(status: StatusCode, title: &str, text: &str) -> Response<Full> {
     h.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
     h.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
     resp
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn problem(uri: &str) -> String {
+        check_redirect_uri(uri).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn good_loopback_redirects_pass() {
+        for ok in ["http://localhost:4598/callback", "http://127.0.0.1:1/", "http://[::1]:4598/cb"] {
+            assert!(check_redirect_uri(ok).is_ok(), "{ok}");
+        }
+    }
+
+    #[test]
+    fn what_ilerts_exact_match_would_not_see_as_written_is_refused() {
+        assert!(problem("http://user:pw@localhost:4598/callback").contains("user name or password"));
+        assert!(problem("HTTP://localhost:4598/callback").contains("lower case"));
+        assert!(problem("http://LocalHost:4598/callback").contains("lower case"));
+        assert!(problem("http://localhost:4598").contains("needs a path"));
+        assert!(problem("http://localhost:4598?x=1").contains("needs a path"));
+    }
+
+    #[test]
+    fn the_host_is_checked_first_and_every_problem_named() {
+        let p = problem("http://example.com/cb");
+        assert!(p.contains("127.0.0.1, [::1] or localhost") && p.contains("explicit port"), "{p}");
+        assert!(p.find("host").unwrap() < p.find("port").unwrap(), "host first: {p}");
+        let p = problem("https://Example.com");
+        for want in ["loopback", "http://", "lower case", "port", "path"] {
+            assert!(p.contains(want), "{want}: {p}");
+        }
+    }
 }

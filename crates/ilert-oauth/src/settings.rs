@@ -141,6 +141,21 @@ pub fn checked_base(raw: &str, what: &str) -> Result<Url, Error> {
     Ok(url)
 }
 
+/// Whether a base URL may be set from the window: https on an ilert host
+/// (`ilert.com` or `*.ilert.com`), or loopback (the sandbox). Any other host
+/// comes only from a flag or an environment variable, so a compromised page
+/// cannot point the next sign-in's code and verifier at a host of its choosing.
+pub fn is_ilert_or_loopback(raw: &str) -> bool {
+    let Ok(url) = checked_base(raw, "URL") else { return false };
+    if is_loopback_host(&url) {
+        return true;
+    }
+    match url.host() {
+        Some(url::Host::Domain(d)) => url.scheme() == "https" && (d == "ilert.com" || d.ends_with(".ilert.com")),
+        _ => false,
+    }
+}
+
 pub fn is_loopback_host(url: &Url) -> bool {
     match url.host() {
         Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
@@ -187,17 +202,39 @@ pub fn update(path: &Path, f: impl FnOnce(&mut Settings)) -> Result<Settings, Er
     Ok(file)
 }
 
-/// Writes a settings file atomically (temp file + rename), so a crash never
-/// leaves half a file behind.
+/// Writes a settings file atomically (temporary file + rename), so a crash
+/// never leaves half a file behind. The directory is made private (0700) and
+/// the file is 0600. The temporary file is created exclusively
+/// (`O_CREAT|O_EXCL`, which never follows a symlink): a link planted at its
+/// path by another local user is removed (the link, not its target) and the
+/// creation retried, so nothing is ever written through it.
 pub fn save(path: &Path, settings: &Settings) -> Result<(), Error> {
+    use std::io::Write;
     let io = |e: std::io::Error| Error::Config(format!("cannot write {}: {e}", path.display()));
     if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(io)?;
+        crate::account_lock::create_private_dir(dir).map_err(io)?;
     }
     let tmp = path.with_extension("json.tmp");
     let json = serde_json::to_vec_pretty(settings).expect("settings serialize");
-    std::fs::write(&tmp, json).map_err(io)?;
+    let mut file = match create_exclusive(&tmp) {
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            // Left by a crash, or planted: remove_file removes a link, not its target.
+            std::fs::remove_file(&tmp).map_err(io)?;
+            create_exclusive(&tmp).map_err(io)?
+        }
+        other => other.map_err(io)?,
+    };
+    file.write_all(&json).and_then(|()| file.sync_all()).map_err(io)?;
+    drop(file);
     std::fs::rename(&tmp, path).map_err(io)
+}
+
+fn create_exclusive(path: &Path) -> std::io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)
 }
 
 #[cfg(test)]
@@ -230,6 +267,16 @@ mod tests {
     }
 
     #[test]
+    fn only_ilert_hosts_and_loopback_may_be_set_from_the_window() {
+        for ok in ["https://api.ilert.com", "https://acme.ilert.com/", "http://127.0.0.1:4599", "http://localhost:1", "https://[::1]:8443"] {
+            assert!(is_ilert_or_loopback(ok), "{ok}");
+        }
+        for bad in ["https://evil.example", "https://ilert.com.evil.example", "https://evililert.com", "http://api.ilert.com", "https://10.0.0.1"] {
+            assert!(!is_ilert_or_loopback(bad), "{bad}");
+        }
+    }
+
+    #[test]
     fn files_round_trip_per_profile() {
         let dir = tempfile::tempdir().unwrap();
         let a = settings_path(dir.path(), None).unwrap();
@@ -241,5 +288,27 @@ mod tests {
         save(&a, &s).unwrap();
         assert_eq!(load(&a).unwrap(), s);
         assert_eq!(load(&b).unwrap(), Settings::default());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn saved_privately_and_never_through_a_planted_link() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = settings_path(dir.path(), None).unwrap();
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::set_permissions(path.parent().unwrap(), std::fs::Permissions::from_mode(0o755)).unwrap();
+        // Another user plants a link where the temporary file will be.
+        let victim = dir.path().join("victim");
+        std::fs::write(&victim, "precious").unwrap();
+        std::os::unix::fs::symlink(&victim, path.with_extension("json.tmp")).unwrap();
+        let s = Settings { client_id: Some("abc".into()), ..Default::default() };
+        save(&path, &s).unwrap();
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious", "nothing written through the link");
+        assert_eq!(load(&path).unwrap(), s);
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&path), 0o600);
+        assert_eq!(mode(path.parent().unwrap()), 0o700);
+        assert!(!std::fs::symlink_metadata(&path).unwrap().file_type().is_symlink());
     }
 }

@@ -141,7 +141,11 @@ async fn dispatch(command: Command, options: Options) -> Result<i32, Error> {
                 ));
             }
             let account = session.account().clone();
-            settings::update(&path, |f| f.account = Some(account.clone()))?;
+            if let Err(e) = settings::update(&path, |f| f.account = Some(account.clone())) {
+                // Not remembered, so never restorable: leave no grant behind at ilert.
+                let _ = session.sign_out().await;
+                return Err(e);
+            }
             if let Some(previous) = previous {
                 if let Err(e) = previous.replaced_by(&session).await {
                     eprintln!("Note: ilert could not be told to forget the previous sign-in ({e}).");

@@ -293,7 +293,11 @@ impl Controller {
         let session = Arc::new(result?);
         progress(Progress::SignedIn);
         if !demo {
-            self.remember_account(Some(session.account().clone()))?;
+            if let Err(e) = self.remember_account(Some(session.account().clone())) {
+                // Not remembered, so never restorable: leave no grant behind at ilert.
+                let _ = session.sign_out().await;
+                return Err(e);
+            }
         }
         let replaced = self.active.write().await.replace(Active { client: Client::new(session.clone(), self.http.clone()), demo });
         if let Some(old) = replaced {
@@ -319,13 +323,16 @@ impl Controller {
         let Some(client) = self.client().await? else { return Ok(None) };
         let session = client.session();
         let demo = self.active.read().await.as_ref().is_some_and(|a| a.demo);
-        // ilert's view of the token is authoritative for the scopes.
-        let scope = match session.token_info().await {
-            Ok(info) if !info.active => return Err(Error::SessionExpired),
-            Ok(info) => info.scope.unwrap_or_else(|| session.scope()),
-            Err(e) if e.is_transient() => session.granted_scope().await.unwrap_or_default(),
+        // What the sign-in or the last refresh learnt (no token_info per
+        // call); when ilert never said, what was asked for.
+        let mut scope = match session.granted_scope().await {
+            Ok(s) => s,
+            Err(e) if e.is_transient() => session.scope(),
             Err(e) => return Err(e),
         };
+        if scope.is_empty() {
+            scope = self.settings().scopes().to_string();
+        }
         let account = session.account();
         Ok(Some(SessionInfo {
             username: account.username.clone(),

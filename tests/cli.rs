@@ -393,3 +393,27 @@ async fn a_keyring_that_never_answers_does_not_hang_a_command() {
         assert!(started.elapsed() < Duration::from_secs(8), "{args:?} took {:?}", started.elapsed());
     }
 }
+
+/// The command line in each reading of token_info and revoke that ilert's
+/// documentation allows (see the sandbox's `--introspection`).
+#[tokio::test]
+#[ignore = "needs an unlocked Secret Service; scripts/test runs it"]
+async fn every_reading_of_token_info_through_the_command_line() {
+    use ilert_sandbox::Introspection;
+    for mode in [Introspection::Ilert, Introspection::Rfc, Introspection::Absent] {
+        let cli = Cli::new(&format!("{mode:?}").to_lowercase()).await;
+        cli.sandbox.knobs().set_introspection(mode);
+        let (out, stderr) = cli.login("approve").await;
+        assert_eq!(out.status.code(), Some(0), "{mode:?}: {stderr}");
+        assert!(stderr.contains("Signed in as ada"), "{mode:?}: {stderr}");
+        let out = cli.run(&["status"]).await;
+        let status = text(&out.stdout);
+        assert_eq!(out.status.code(), Some(0), "{mode:?}: {status}{}", text(&out.stderr));
+        assert!(status.contains("User:      ada") && status.contains("source"), "{mode:?}: {status}");
+        assert_eq!(cli.run(&["token"]).await.status.code(), Some(0), "{mode:?}");
+        let refresh = cli.secret_tool_lookup().unwrap();
+        let out = cli.run(&["logout"]).await;
+        assert!(text(&out.stdout).contains("revoked at ilert"), "{mode:?}: {}", text(&out.stdout));
+        assert!(!cli.sandbox.knobs().refresh_token_is_live(&refresh), "{mode:?}");
+    }
+}

@@ -27,10 +27,12 @@ use crate::secret::Secret;
 use crate::settings::{Endpoints, Settings};
 
 /// ilert adds `refresh_token_expires_in` to the standard token response.
+/// Read leniently (any number, or absent): nothing depends on it, so an
+/// odd value must never fail a sign-in.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 pub struct IlertTokenFields {
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub refresh_token_expires_in: Option<u64>,
+    pub refresh_token_expires_in: Option<serde_json::Number>,
 }
 impl ExtraTokenFields for IlertTokenFields {}
 
@@ -213,7 +215,11 @@ impl TokenEndpoint {
         Ok(tokens(resp))
     }
 
-    /// ilert's token_info: tenant, username and granted scope of an access token.
+    /// ilert's token_info: tenant, username and granted scope of an access
+    /// token. `client_id` goes beside `token`, as RFC 7662 asks of a public
+    /// client (ilert's examples send `token` alone; an extra field does not
+    /// change its answer). Nothing depends on it: callers treat any failure
+    /// as "not known".
     #[tracing::instrument(name = "oauth.token_info", skip_all)]
     pub async fn token_info(&self, access: &Secret) -> Result<TokenInfo, Error> {
         let resp = self
@@ -221,7 +227,7 @@ impl TokenEndpoint {
             .0
             .post(self.endpoints.token_info.clone())
             .header(reqwest::header::ACCEPT, "application/json")
-            .form(&[("token", access.expose())])
+            .form(&[("token", access.expose()), ("client_id", self.client_id())])
             .send()
             .await
             .map_err(transport)?;
@@ -230,23 +236,48 @@ impl TokenEndpoint {
         let bytes = resp.bytes().await.map_err(transport)?;
         if !status.is_success() {
             return Err(match serde_json::from_slice::<IlertErrorBody>(&bytes) {
-                Ok(b) => b.into(),
-                Err(_) => Error::UnexpectedResponse(format!("token_info answered HTTP {status}")),
+                Ok(b) if b.code.is_some() || b.error.is_some() => b.into(),
+                _ => Error::UnexpectedResponse(format!("token_info answered HTTP {status}")),
             });
         }
         serde_json::from_slice(&bytes).map_err(|e| Error::UnexpectedResponse(format!("token_info: {e}")))
     }
 
-    /// Revokes a refresh token with ilert's documented request: a form with
-    /// `token` alone (no client id, as ilert's docs and clients send it).
-    /// Access tokens already issued stay valid until they expire.
+    /// The signed-in user's name from `GET /api/users/current` (needs the
+    /// `profile` scope): how the account is learnt when token_info does not answer.
+    #[tracing::instrument(name = "oauth.current_user", skip_all)]
+    pub async fn current_username(&self, access: &Secret) -> Result<Option<String>, Error> {
+        #[derive(Deserialize)]
+        struct Me {
+            username: Option<String>,
+            email: Option<String>,
+        }
+        let url = self.endpoints.api.join("users/current").map_err(|e| Error::Config(e.to_string()))?;
+        let resp = self.http.0.get(url).bearer_auth(access.expose()).header(reqwest::header::ACCEPT, "application/json").send().await.map_err(transport)?;
+        let status = resp.status();
+        check_transient(status.as_u16())?;
+        if !status.is_success() {
+            return Err(Error::UnexpectedResponse(format!("users/current answered HTTP {status}")));
+        }
+        let me: Me = resp.json().await.map_err(|e| Error::UnexpectedResponse(format!("users/current: {}", e.without_url())))?;
+        Ok(me.username.filter(|u| !u.is_empty()).or(me.email))
+    }
+
+    fn client_id(&self) -> &str {
+        self.oauth.client_id().as_str()
+    }
+
+    /// Revokes a refresh token: a form with `token` (ilert's documented
+    /// request) and `client_id` (how RFC 7009 identifies a public client;
+    /// extra to ilert, harmless). Access tokens already issued stay valid
+    /// until they expire.
     #[tracing::instrument(name = "oauth.revoke", skip_all)]
     pub async fn revoke(&self, refresh: &Secret) -> Result<(), Error> {
         let resp = self
             .http
             .0
             .post(self.endpoints.revoke.clone())
-            .form(&[("token", refresh.expose())])
+            .form(&[("token", refresh.expose()), ("client_id", self.client_id())])
             .send()
             .await
             .map_err(transport)?;

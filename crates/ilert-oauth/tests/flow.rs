@@ -289,3 +289,70 @@ async fn a_keyring_failing_on_write_leaves_a_session_in_memory() {
     let out = session.sign_out().await;
     assert!(out.revoke.is_ok() && out.store.is_ok(), "sign-out clears the memory store");
 }
+
+/// Sign-in, restore, refresh and sign-out in each reading of token_info and
+/// revoke that ilert's documentation allows: as ilert documents them, RFC
+/// 7662/7009 to the letter (`client_id` required, RFC 6749 error bodies),
+/// and no token_info at all. Before, the strict and absent readings failed
+/// every sign-in.
+#[tokio::test]
+async fn every_reading_of_token_info_and_revoke_signs_in_and_out() {
+    use ilert_sandbox::Introspection;
+    for mode in [Introspection::Ilert, Introspection::Rfc, Introspection::Absent] {
+        let sb = sandbox().await;
+        sb.knobs().set_introspection(mode);
+        sb.knobs().set_rotate_refresh_tokens(true);
+        let store: Arc<dyn TokenStore> = Arc::new(MemoryStore::default());
+        let session = login(&sb, store.clone()).await;
+        assert_eq!(session.account().username, "ada", "{mode:?}: from token_info or users/current");
+        assert_eq!(session.account().issuer, sb.url(), "{mode:?}: bound to its issuer");
+        let tenant = if mode == Introspection::Absent { "unknown" } else { "sandbox" };
+        assert_eq!(session.account().tenant, tenant, "{mode:?}");
+        assert!(session.scope().contains("source"), "{mode:?}: scope from the token response");
+
+        let endpoint = TokenEndpoint::new(&settings(&sb, ANY_PORT), http_client()).unwrap();
+        let restored = Session::restore(endpoint, store.clone(), session.account().clone()).await.unwrap().unwrap();
+        let used = restored.access_token().await.unwrap();
+        sb.knobs().expire_access_tokens();
+        restored.unauthorized(&used).await.unwrap();
+        let refresh = store.load(session.account()).unwrap().unwrap().refresh;
+        let out = restored.sign_out().await;
+        out.revoke.unwrap_or_else(|e| panic!("{mode:?}: revoke: {e}"));
+        assert!(!sb.knobs().refresh_token_is_live(refresh.expose()), "{mode:?}: revoked");
+    }
+}
+
+/// No answer of token_info fails a sign-in: either error shape, 4xx or 5xx,
+/// a non-JSON body, a timeout, or `active: false` just after issue.
+#[tokio::test]
+async fn no_token_info_failure_fails_a_sign_in() {
+    use ilert_sandbox::FaultKind;
+    let path = "/api/developers/oauth2/token_info";
+    for fault in [
+        FaultKind::Status { status: 500 },
+        FaultKind::Status { status: 403 },
+        FaultKind::Json { status: 400, body: serde_json::json!({"error": "invalid_client", "error_description": "client authentication failed"}) },
+        FaultKind::Json { status: 401, body: serde_json::json!({"code": "invalid_token", "error": "nope"}) },
+        FaultKind::Json { status: 200, body: serde_json::json!({"active": false}) },
+        FaultKind::Garbled,
+        FaultKind::WrongContentType,
+        FaultKind::Drop,
+    ] {
+        let sb = sandbox().await;
+        sb.knobs().add_fault(Fault::new(path, fault.clone()));
+        let session = login(&sb, Arc::new(MemoryStore::default())).await;
+        assert_eq!(session.account().username, "ada", "{fault:?}");
+        session.access_token().await.unwrap();
+    }
+    // A token_info that never answers: the sign-in still completes (the
+    // HTTP client's time limit, shortened here).
+    let sb = sandbox().await;
+    sb.knobs().add_fault(Fault::new(path, FaultKind::Delay { millis: 3000 }));
+    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).timeout(Duration::from_millis(1500)).build().unwrap();
+    let s = SignIn::start(&settings(&sb, ANY_PORT), http).await.unwrap();
+    sb.knobs().register_client(common::CLIENT, s.redirect_uri().as_str());
+    let browser = approve_in_browser(s.authorize_url().to_string());
+    let session = s.finish(Arc::new(MemoryStore::default())).await.unwrap();
+    browser.await.unwrap();
+    assert_eq!(session.account().username, "ada");
+}

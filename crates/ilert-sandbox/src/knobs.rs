@@ -31,6 +31,8 @@ pub enum FaultKind {
     Garbled,
     /// 200 with a JSON body labelled `text/html`.
     WrongContentType,
+    /// This status and JSON body, as given (an answer ilert might send).
+    Json { status: u16, body: serde_json::Value },
 }
 
 /// A fault on requests whose path starts with `path` (and whose method is
@@ -86,6 +88,15 @@ impl Knobs {
     }
     pub fn set_consent_username(&self, username: &str) {
         self.lock().config.consent_username = username.to_string();
+    }
+    pub fn set_introspection(&self, mode: crate::Introspection) {
+        self.lock().config.introspection = mode;
+    }
+    pub fn set_nulls(&self, on: bool) {
+        self.lock().config.nulls = on;
+    }
+    pub fn set_expired_as_key_error(&self, on: bool) {
+        self.lock().config.expired_as_key_error = on;
     }
     pub fn add_fault(&self, fault: Fault) {
         self.lock().faults.push(fault);
@@ -210,6 +221,9 @@ pub(crate) async fn faults_and_latency(State(knobs): State<Arc<Knobs>>, req: Req
         Some(FaultKind::WrongContentType) => {
             ([(header::CONTENT_TYPE, "text/html")], "<html><body>Service temporarily unavailable</body></html>").into_response()
         }
+        Some(FaultKind::Json { status, body }) => {
+            (StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), Json(body)).into_response()
+        }
     }
 }
 
@@ -253,6 +267,9 @@ struct ConfigPatch {
     rotate_refresh_tokens: Option<bool>,
     latency_millis: Option<u64>,
     consent_username: Option<String>,
+    introspection: Option<crate::Introspection>,
+    nulls: Option<bool>,
+    expired_as_key_error: Option<bool>,
 }
 
 pub(crate) fn admin_routes() -> Router<Arc<Knobs>> {
@@ -272,6 +289,9 @@ async fn get_config(State(k): State<Arc<Knobs>>) -> Json<ConfigPatch> {
         rotate_refresh_tokens: Some(inner.config.rotate_refresh_tokens),
         latency_millis: Some(inner.config.latency.as_millis() as u64),
         consent_username: Some(inner.config.consent_username.clone()),
+        introspection: Some(inner.config.introspection),
+        nulls: Some(inner.config.nulls),
+        expired_as_key_error: Some(inner.config.expired_as_key_error),
     })
 }
 
@@ -290,6 +310,15 @@ async fn patch_config(State(k): State<Arc<Knobs>>, Json(p): Json<ConfigPatch>) -
     }
     if let Some(u) = p.consent_username {
         k.set_consent_username(&u);
+    }
+    if let Some(m) = p.introspection {
+        k.set_introspection(m);
+    }
+    if let Some(n) = p.nulls {
+        k.set_nulls(n);
+    }
+    if let Some(e) = p.expired_as_key_error {
+        k.set_expired_as_key_error(e);
     }
     get_config(State(k)).await
 }

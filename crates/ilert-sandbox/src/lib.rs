@@ -87,6 +87,29 @@ pub struct Config {
     pub latency: Duration,
     /// The user who approves the consent page.
     pub consent_username: String,
+    /// How token_info and revoke answer (ilert documents neither error shape).
+    pub introspection: Introspection,
+    /// Answer every optional REST field with an explicit `null` (and add an
+    /// on-call without a user and a policy rule naming a user directly).
+    pub nulls: bool,
+    /// Answer an expired or revoked access token with 403 `KEY_ERROR` (as
+    /// ilert does for an unknown API key) instead of 401.
+    pub expired_as_key_error: bool,
+}
+
+/// The readings of token_info and revoke that ilert's documentation allows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "camelCase")]
+pub enum Introspection {
+    /// As ilert documents them: `token` alone; ilert's `{code, error}` errors;
+    /// `{"active": false}` for an inactive token (the sandbox's choice).
+    #[default]
+    Ilert,
+    /// RFC 7662 / RFC 7009 to the letter: `client_id` required, errors as
+    /// RFC 6749 `{error, error_description}` with HTTP 400.
+    Rfc,
+    /// token_info does not exist (404); revoke as ilert documents it.
+    Absent,
 }
 
 impl Default for Config {
@@ -100,6 +123,9 @@ impl Default for Config {
             rotate_refresh_tokens: false,
             latency: Duration::ZERO,
             consent_username: seed::DEMO_USERNAME.to_string(),
+            introspection: Introspection::Ilert,
+            nulls: false,
+            expired_as_key_error: false,
         }
     }
 }

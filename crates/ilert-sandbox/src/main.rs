@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use clap::Parser;
-use ilert_sandbox::{Config, Sandbox};
+use ilert_sandbox::{Config, Introspection, Sandbox};
 
 /// A local ilert that speaks its OAuth2 and REST wire formats, with seeded data.
 #[derive(Parser)]
@@ -30,6 +30,15 @@ struct Args {
     /// Latency added to every request, in milliseconds.
     #[arg(long, default_value_t = 0)]
     latency_ms: u64,
+    /// How token_info and revoke answer: as ilert documents them, RFC 7662/7009 strictly, or no token_info (404).
+    #[arg(long, value_enum, default_value_t = Introspection::Ilert)]
+    introspection: Introspection,
+    /// Every optional REST field as an explicit null.
+    #[arg(long)]
+    nulls: bool,
+    /// Expired access tokens get 403 KEY_ERROR instead of 401.
+    #[arg(long)]
+    expired_as_key_error: bool,
 }
 
 #[tokio::main]
@@ -44,6 +53,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         code_lifetime: Duration::from_secs(args.code_lifetime),
         rotate_refresh_tokens: args.rotate_refresh_tokens,
         latency: Duration::from_millis(args.latency_ms),
+        introspection: args.introspection,
+        nulls: args.nulls,
+        expired_as_key_error: args.expired_as_key_error,
         ..Config::default()
     };
     for c in &args.clients {

@@ -24,6 +24,7 @@ use subtle::ConstantTimeEq;
 use crate::knobs::OAuthEvent;
 use crate::scope;
 use crate::state::{Code, Consent, Knobs, RefreshIssue};
+use crate::Introspection;
 
 const BASE: &str = "/api/developers/oauth2";
 
@@ -306,13 +307,42 @@ fn refresh_key(k: &Knobs, token: &str) -> Option<String> {
     Some(data.claims.get("il_k")?.as_str()?.to_string())
 }
 
+/// RFC 6749's error body, for the strict mode of token_info and revoke.
+fn rfc_error(code: &str, text: &str) -> Response {
+    let mut resp = (StatusCode::BAD_REQUEST, no_store(), Json(serde_json::json!({ "error": code, "error_description": text }))).into_response();
+    resp.extensions_mut().insert(ErrorCode(code.to_string()));
+    resp
+}
+
+/// The form of token_info or revoke, checked as the configured mode reads it.
+fn introspection_params(k: &Knobs, body: &[u8]) -> Result<HashMap<String, String>, Response> {
+    let mode = k.lock().config.introspection;
+    let error = |code: &str, text: &str| if mode == Introspection::Rfc { rfc_error(code, text) } else { oauth_error(code, text) };
+    let p = params(body).map_err(|e| error("invalid_request", &e))?;
+    if !p.contains_key("token") {
+        return Err(error("invalid_request", "token is required"));
+    }
+    if mode == Introspection::Rfc {
+        // RFC 7662 §2.1 / RFC 7009 §2.1: a public client identifies itself.
+        match p.get("client_id") {
+            None => return Err(rfc_error("invalid_client", "client_id is required")),
+            Some(id) if !k.lock().config.clients.iter().any(|c| &c.client_id == id) => {
+                return Err(rfc_error("invalid_client", "unknown client_id"))
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(p)
+}
+
 async fn token_info(State(k): State<Arc<Knobs>>, body: Bytes) -> Response {
-    let resp = match params(&body) {
-        Err(e) => oauth_error("invalid_request", &e),
-        Ok(p) => match p.get("token") {
-            None => oauth_error("invalid_request", "token is required"),
-            Some(t) => {
-                let body = match k.access_grant(t) {
+    let resp = if k.lock().config.introspection == Introspection::Absent {
+        (StatusCode::NOT_FOUND, Json(serde_json::json!({ "status": 404, "message": "Not found", "code": "NOT_FOUND" }))).into_response()
+    } else {
+        match introspection_params(&k, &body) {
+            Err(r) => r,
+            Ok(p) => {
+                let body = match k.access_grant(&p["token"]) {
                     Some(g) => serde_json::json!({
                         "active": true,
                         "tenant_id": crate::seed::TENANT,
@@ -320,32 +350,32 @@ async fn token_info(State(k): State<Arc<Knobs>>, body: Bytes) -> Response {
                         "scope": g.scope,
                         "app_id": g.app_id,
                     }),
+                    // Undocumented at ilert; RFC 7662's answer.
                     None => serde_json::json!({ "active": false }),
                 };
                 (no_store(), Json(body)).into_response()
             }
-        },
+        }
     };
-    k.record(OAuthEvent { endpoint: "token_info".into(), grant_type: None, status: resp.status().as_u16(), error: None });
+    let error = resp.extensions().get::<ErrorCode>().map(|c| c.0.clone());
+    k.record(OAuthEvent { endpoint: "token_info".into(), grant_type: None, status: resp.status().as_u16(), error });
     resp
 }
 
 async fn revoke(State(k): State<Arc<Knobs>>, body: Bytes) -> Response {
-    let resp = match params(&body) {
-        Err(e) => oauth_error("invalid_request", &e),
-        Ok(p) => match p.get("token") {
-            None => oauth_error("invalid_request", "token is required"),
-            Some(t) => {
-                // RFC 7009: an unknown token is answered like a revoked one.
-                if let Some(key) = refresh_key(&k, t) {
-                    if let Some(g) = k.lock().refresh.get_mut(&key) {
-                        g.revoked = true;
-                    }
+    let resp = match introspection_params(&k, &body) {
+        Err(r) => r,
+        Ok(p) => {
+            // RFC 7009: an unknown token is answered like a revoked one.
+            if let Some(key) = refresh_key(&k, &p["token"]) {
+                if let Some(g) = k.lock().refresh.get_mut(&key) {
+                    g.revoked = true;
                 }
-                StatusCode::OK.into_response()
             }
-        },
+            StatusCode::OK.into_response()
+        }
     };
-    k.record(OAuthEvent { endpoint: "revoke".into(), grant_type: None, status: resp.status().as_u16(), error: None });
+    let error = resp.extensions().get::<ErrorCode>().map(|c| c.0.clone());
+    k.record(OAuthEvent { endpoint: "revoke".into(), grant_type: None, status: resp.status().as_u16(), error });
     resp
 }

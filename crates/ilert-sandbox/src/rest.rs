@@ -88,6 +88,9 @@ fn authorize(k: &Knobs, headers: &HeaderMap, method: &Method, resources: &[&str]
         return Err(ApiError::new(StatusCode::UNAUTHORIZED, "UNAUTHORIZED", "Missing Authorization header"));
     };
     let Some(grant) = k.access_grant(token) else {
+        if k.lock().config.expired_as_key_error {
+            return Err(ApiError::new(StatusCode::FORBIDDEN, "KEY_ERROR", "The provided key is unknown or revoked"));
+        }
         return Err(ApiError::new(StatusCode::UNAUTHORIZED, "UNAUTHORIZED", "The access token is invalid, expired or revoked"));
     };
     let level = Level::for_method(method);

@@ -40,6 +40,11 @@ export function renderPanel(section, panel, o) {
   if (panel.state === "ready") {
     state = o.isEmpty(panel.data) ? "empty" : "ready";
     content = state === "empty" ? h("p", { class: "state empty muted" }, o.empty) : o.render(panel.data);
+    if (panel.unreadable) {
+      // ilert sent entries we could not read: say so rather than hide them silently.
+      const n = panel.unreadable;
+      content = h("div", null, h("p", { class: "state unreadable-note muted small" }, `${n} ${n === 1 ? "entry" : "entries"} could not be read.`), content);
+    }
   } else if (panel.state === "notGranted") {
     content = notGranted(panel, o.onGrant);
   } else if (o.last) {
@@ -109,14 +114,14 @@ const STATUS_CLASS = {
 export function sourcesView(sources, filter) {
   const f = filter.trim().toLowerCase();
   const shown = f
-    ? sources.filter((s) => [s.name, s.status, words(s.status), s.integrationType ?? "", s.escalationPolicy?.name ?? ""].some((v) => v.toLowerCase().includes(f)))
+    ? sources.filter((s) => [s.name, s.status ?? "", words(s.status ?? "UNKNOWN"), s.integrationType ?? "", s.escalationPolicy?.name ?? ""].some((v) => v.toLowerCase().includes(f)))
     : sources;
   if (!shown.length) return h("p", { class: "state empty muted" }, `No alert source matches “${filter}”.`);
   return h("table", { class: "sources" },
     h("thead", null, h("tr", null, h("th", { scope: "col" }, "Name"), h("th", { scope: "col" }, "Status"), h("th", { scope: "col" }, "Integration"), h("th", { scope: "col" }, "Escalation policy"))),
     h("tbody", null, shown.map((s) => h("tr", { "data-id": s.id },
       h("td", null, s.name),
-      h("td", null, h("span", { class: `pill ${STATUS_CLASS[s.status] ?? "off"}` }, words(s.status))),
+      h("td", null, h("span", { class: `pill ${STATUS_CLASS[s.status] ?? "off"}` }, words(s.status ?? "UNKNOWN"))),
       h("td", null, words(s.integrationType ?? "")),
       h("td", null, s.escalationPolicy?.name ?? "—")))));
 }

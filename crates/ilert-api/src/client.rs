@@ -12,11 +12,38 @@ use tracing::Instrument;
 use url::Url;
 
 use crate::error::{ApiError, RestError};
+use crate::rate::{self, RateGate};
 use crate::retry::{is_retryable, RetryPolicy};
 
 /// The most pages one list is followed through, so a server that never
 /// returns a short page cannot keep the client busy forever.
 const MAX_PAGES: usize = 100;
+
+/// A list as read: the items that could be read, and how many could not.
+/// An entry ilert sends in a shape we cannot read is skipped (and logged),
+/// so one odd entry never turns a whole panel into an error.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Listed<T> {
+    pub items: Vec<T>,
+    pub unreadable: usize,
+}
+
+impl<T> Listed<T> {
+    pub fn into_inner(self) -> Vec<T> {
+        self.items
+    }
+
+    pub fn map<U>(self, f: impl FnOnce(Vec<T>) -> Vec<U>) -> Listed<U> {
+        Listed { items: f(self.items), unreadable: self.unreadable }
+    }
+}
+
+impl<T> std::ops::Deref for Listed<T> {
+    type Target = Vec<T>;
+    fn deref(&self) -> &Vec<T> {
+        &self.items
+    }
+}
 
 /// A query: repeatable keys allowed (`include=a&include=b`).
 pub type Query<'a> = &'a [(&'a str, &'a str)];
@@ -30,6 +57,7 @@ pub struct Client {
     retry: RetryPolicy,
     timeout: Duration,
     concurrent_pages: usize,
+    rate: RateGate,
 }
 
 impl Client {
@@ -37,7 +65,7 @@ impl Client {
     /// session, so its tokens are never sent to another host.
     pub fn new(session: Arc<Session>, http: reqwest::Client) -> Client {
         let base = session.endpoint().endpoints().api.clone();
-        Client { http, session, base, retry: RetryPolicy::default(), timeout: Duration::from_secs(20), concurrent_pages: 3 }
+        Client { http, session, base, retry: RetryPolicy::default(), timeout: Duration::from_secs(20), concurrent_pages: 1, rate: RateGate::default() }
     }
 
     pub fn with_retry(mut self, retry: RetryPolicy) -> Client {
@@ -51,9 +79,10 @@ impl Client {
         self
     }
 
-    /// How many pages of a long list (alert sources) are asked for at once.
-    /// ilert gives no total count, so pages past the end come back empty;
-    /// asking for a few at a time saves round trips for a few empty answers.
+    /// How many pages of a long list (alert sources) are asked for at once
+    /// (default 1: no speculative requests). ilert gives no total count, so
+    /// pages past the end come back empty; asking for a few at a time saves
+    /// round trips at the cost of requests that count against ilert's limit.
     pub fn with_concurrent_pages(mut self, n: usize) -> Client {
         self.concurrent_pages = n.max(1);
         self
@@ -63,12 +92,24 @@ impl Client {
         &self.session
     }
 
+    /// The wait after a first 429 without `Retry-After` (default 5 s; tests shorten it).
+    pub fn with_rate_limit_wait(mut self, first: Duration) -> Client {
+        self.rate = RateGate::with_first_wait(first);
+        self
+    }
+
+    /// ilert's rate limit as this client has met it.
+    pub fn rate_gate(&self) -> &RateGate {
+        &self.rate
+    }
+
     /// GET `path` (relative to `…/api/`) and decode the JSON body. `Ok(None)`
     /// is a 204 (ilert's "nobody" for user-on-call).
     pub async fn get_opt<T: DeserializeOwned>(&self, path: &str, query: Query<'_>) -> Result<Option<T>, ApiError> {
         let span = tracing::info_span!("api.get", path);
         let secs = self.timeout.as_secs();
-        tokio::time::timeout(self.timeout, self.get_inner(path, query).instrument(span))
+        let deadline = tokio::time::Instant::now() + self.timeout;
+        tokio::time::timeout(self.timeout, self.get_inner(path, query, deadline).instrument(span))
             .await
             .unwrap_or(Err(ApiError::Timeout { secs }))
     }
@@ -80,19 +121,19 @@ impl Client {
     /// Every item of a list, page by page with `start-index`/`max-results`
     /// (`page_size` must be within the endpoint's maximum: ilert answers 400
     /// beyond it rather than clamping).
-    pub async fn get_all<T: DeserializeOwned + Send>(&self, path: &str, query: Query<'_>, page_size: usize) -> Result<Vec<T>, ApiError> {
+    pub async fn get_all<T: DeserializeOwned + Send>(&self, path: &str, query: Query<'_>, page_size: usize) -> Result<Listed<T>, ApiError> {
         self.get_pages(path, query, page_size, 1).await
     }
 
     /// [`Client::get_all`] asking for the configured number of pages at once,
     /// for lists that are usually longer than a page.
-    pub async fn get_all_prefetched<T: DeserializeOwned + Send>(&self, path: &str, query: Query<'_>, page_size: usize) -> Result<Vec<T>, ApiError> {
+    pub async fn get_all_prefetched<T: DeserializeOwned + Send>(&self, path: &str, query: Query<'_>, page_size: usize) -> Result<Listed<T>, ApiError> {
         self.get_pages(path, query, page_size, self.concurrent_pages).await
     }
 
-    async fn get_pages<T: DeserializeOwned + Send>(&self, path: &str, query: Query<'_>, page_size: usize, at_once: usize) -> Result<Vec<T>, ApiError> {
+    async fn get_pages<T: DeserializeOwned + Send>(&self, path: &str, query: Query<'_>, page_size: usize, at_once: usize) -> Result<Listed<T>, ApiError> {
         let size = page_size.to_string();
-        let mut all = Vec::new();
+        let mut all = Listed { items: Vec::new(), unreadable: 0 };
         let mut start = 0;
         for _ in 0..MAX_PAGES.div_ceil(at_once) {
             let starts: Vec<String> = (0..at_once).map(|i| (start + i * page_size).to_string()).collect();
@@ -100,13 +141,22 @@ impl Client {
                 let mut q: Vec<(&str, &str)> = query.to_vec();
                 q.push(("start-index", s));
                 q.push(("max-results", &size));
-                async move { self.get::<Vec<T>>(path, &q).await }
+                async move { self.get::<Vec<serde_json::Value>>(path, &q).await }
             });
             let pages = join_all(pages).await;
             for page in pages {
                 let page = page?;
                 let short = page.len() < page_size;
-                all.extend(page);
+                for item in page {
+                    match T::deserialize(item) {
+                        Ok(t) => all.items.push(t),
+                        Err(e) => {
+                            // serde's message names the field, never a value.
+                            tracing::warn!(path, error = %e, "an entry could not be read; skipped");
+                            all.unreadable += 1;
+                        }
+                    }
+                }
                 if short {
                     return Ok(all);
                 }
@@ -116,12 +166,21 @@ impl Client {
         Err(ApiError::UnexpectedResponse(format!("{path}: more than {MAX_PAGES} pages")))
     }
 
-    async fn get_inner<T: DeserializeOwned>(&self, path: &str, query: Query<'_>) -> Result<Option<T>, ApiError> {
+    async fn get_inner<T: DeserializeOwned>(&self, path: &str, query: Query<'_>, deadline: tokio::time::Instant) -> Result<Option<T>, ApiError> {
         let url = self.base.join(path).map_err(|e| ApiError::UnexpectedResponse(format!("{path}: {e}")))?;
+        let resource = path.split('/').next().unwrap_or(path);
         let mut token = self.session.access_token().await?;
         let mut refreshed = false;
         let mut attempt = 0;
         loop {
+            // After a 429 nobody asks before the gate opens; a wait that
+            // would not fit this call's budget is reported instead.
+            if let Some(wait) = self.rate.closed_for() {
+                if tokio::time::Instant::now() + wait >= deadline {
+                    return Err(ApiError::RateLimited { retry_in_secs: wait.as_secs_f64().ceil() as u64 });
+                }
+                tokio::time::sleep(wait).await;
+            }
             let sent = self.http.get(url.clone()).query(query).bearer_auth(token.expose()).header("accept", "application/json").send().await;
             let resp = match sent {
                 Ok(r) => r,
@@ -141,16 +200,37 @@ impl Client {
                 }
             };
             let status = resp.status().as_u16();
-            if status == 401 && !refreshed {
+            if status == 429 {
+                let wait = self.rate.hit(rate::retry_after(resp.headers()));
+                tracing::warn!(path, wait_ms = wait.as_millis() as u64, "429: ilert is rate-limiting");
+                if attempt < self.retry.retries && tokio::time::Instant::now() + wait < deadline {
+                    attempt += 1;
+                    continue;
+                }
+                return Err(ApiError::RateLimited { retry_in_secs: wait.as_secs_f64().ceil() as u64 });
+            }
+            // ilert answers an unknown or revoked key with 403 KEY_ERROR.
+            let (resp, body) = if status == 403 {
+                let body = resp.bytes().await.unwrap_or_default();
+                (None, Some(serde_json::from_slice::<RestError>(&body).unwrap_or_default()))
+            } else {
+                (Some(resp), None)
+            };
+            let unauthorized = status == 401 || body.as_ref().is_some_and(RestError::is_key_error);
+            if unauthorized && !refreshed {
                 // Expired or revoked: one refresh through the session's single flight.
-                tracing::debug!("401: refreshing the access token");
+                tracing::debug!(status, "access token refused: refreshing it");
                 token = self.session.unauthorized(&token).await?;
                 refreshed = true;
                 continue;
             }
-            if status == 401 {
+            if unauthorized {
                 return Err(ApiError::SessionExpired);
             }
+            if let Some(body) = body {
+                return Err(body.into_error(status, resource));
+            }
+            let resp = resp.expect("kept for every status but 403");
             if is_retryable(status) && attempt < self.retry.retries {
                 let wait = self.retry.delay(attempt);
                 tracing::debug!(status, attempt, wait_ms = wait.as_millis() as u64, "retrying");
@@ -163,11 +243,10 @@ impl Client {
             }
             if !(200..300).contains(&status) {
                 return Err(match status {
-                    429 => ApiError::RateLimited { attempts: attempt + 1 },
                     502..=504 => ApiError::Unavailable { message: format!("HTTP {status} after {} tries", attempt + 1) },
                     _ => {
                         let body = resp.bytes().await.unwrap_or_default();
-                        serde_json::from_slice::<RestError>(&body).unwrap_or_default().into_error(status)
+                        serde_json::from_slice::<RestError>(&body).unwrap_or_default().into_error(status, resource)
                     }
                 });
             }

@@ -13,7 +13,11 @@ use crate::api::on_calls::OnCall;
 use crate::api::schedules::{Schedule, Shift};
 use crate::api::users::User;
 use crate::scope::can_read;
+use crate::client::Listed;
 use crate::{ApiError, Client};
+
+/// The group of on-call entries that name no escalation policy.
+const NO_POLICY: i64 = i64::MIN;
 
 /// How far ahead "my shifts" look.
 pub const MY_SHIFTS_AHEAD_DAYS: i64 = 14;
@@ -22,19 +26,36 @@ pub const MY_SHIFTS_AHEAD_DAYS: i64 = 14;
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "state", rename_all = "camelCase")]
 pub enum Panel<T> {
-    Ready { data: T },
+    /// `unreadable`: entries ilert sent that could not be read and were skipped.
+    Ready {
+        data: T,
+        #[serde(skip_serializing_if = "is_zero")]
+        unreadable: usize,
+    },
     /// The scope was not granted; signing in again with it added fixes it.
     #[serde(rename_all = "camelCase")]
     NotGranted { scope: String, message: String },
     Error { kind: String, message: String },
 }
 
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
 impl<T> Panel<T> {
-    fn from_result(r: Result<T, ApiError>, scope: &str) -> Panel<T> {
+    fn from_result(r: Result<T, ApiError>) -> Panel<T> {
+        Panel::with_unreadable(r.map(|data| (data, 0)))
+    }
+
+    /// Only a 403 that names its scope offers "Grant access": one that names
+    /// none is shown as the refusal it is (asking again for a scope already
+    /// granted would change nothing).
+    fn with_unreadable(r: Result<(T, usize), ApiError>) -> Panel<T> {
         match r {
-            Ok(data) => Panel::Ready { data },
-            Err(e @ ApiError::ScopeNotGranted { .. }) => {
-                Panel::NotGranted { scope: e.missing_scope().unwrap_or(scope).to_string(), message: e.to_string() }
+            Ok((data, unreadable)) => Panel::Ready { data, unreadable },
+            Err(ApiError::ScopeNotGranted { scope: Some(scope), message }) => {
+                let message = ApiError::ScopeNotGranted { scope: Some(scope.clone()), message }.to_string();
+                Panel::NotGranted { scope, message }
             }
             Err(e) => Panel::error(&e),
         }
@@ -50,7 +71,7 @@ impl<T> Panel<T> {
 
     pub fn data(&self) -> Option<&T> {
         match self {
-            Panel::Ready { data } => Some(data),
+            Panel::Ready { data, .. } => Some(data),
             _ => None,
         }
     }
@@ -157,31 +178,36 @@ impl Client {
             Ok(s) => s,
             Err(e) => return Dashboard::failed(now, ApiError::from(e)),
         };
-        let (schedule_ok, policy_ok) = (can_read(&scope, "schedule"), can_read(&scope, "policy"));
-        let user = async { if can_read(&scope, "profile") { Some(self.current_user().await) } else { None } };
+        // ilert never said what it granted: ask for every panel and let its
+        // 403s tell.
+        let can = |s: &str| scope.is_empty() || can_read(&scope, s);
+        let (schedule_ok, policy_ok) = (can("schedule"), can("policy"));
+        let user = async { if can("profile") { Some(self.current_user().await) } else { None } };
         let on_calls = async { if schedule_ok || policy_ok { Some(self.on_calls_between(Some(now + Duration::days(MY_SHIFTS_AHEAD_DAYS))).await) } else { None } };
         let policies = async { if policy_ok { Some(self.escalation_policies().await) } else { None } };
         let schedules = async { if schedule_ok { Some(self.schedules().await) } else { None } };
-        let sources = async { if can_read(&scope, "source") { Some(self.alert_sources().await) } else { None } };
+        let sources = async { if can("source") { Some(self.alert_sources().await) } else { None } };
         let (user, on_calls, policies, schedules, sources) = tokio::join!(user, on_calls, policies, schedules, sources);
 
         let me = user.as_ref().and_then(|u| u.as_ref().ok()).map(|u| u.id);
         let on_call = match on_calls {
             None => Panel::not_granted("schedule"),
-            Some(r) => Panel::from_result(
-                r.map(|calls| {
-                    let all_policies = policies.as_ref().and_then(|p| p.as_ref().ok()).map(Vec::as_slice);
-                    on_call_now(&calls, all_policies, me, now)
-                }),
-                "schedule",
-            ),
+            Some(r) => Panel::with_unreadable(r.map(|calls| {
+                let all_policies = policies.as_ref().and_then(|p| p.as_ref().ok());
+                let unreadable = calls.unreadable + all_policies.map_or(0, |p| p.unreadable);
+                (on_call_now(&calls, all_policies.map(|p| p.as_slice()), me, now), unreadable)
+            })),
         };
+        let listed = |r: Result<Listed<_>, ApiError>| r.map(|l| (l.items, l.unreadable));
         Dashboard {
             fetched_at: now,
-            user: user.map_or_else(|| Panel::not_granted("profile"), |r| Panel::from_result(r, "profile")),
+            user: user.map_or_else(|| Panel::not_granted("profile"), Panel::from_result),
             on_call,
-            schedules: schedules.map_or_else(|| Panel::not_granted("schedule"), |r| Panel::from_result(r.map(|s| schedules_now(&s, me)), "schedule")),
-            alert_sources: sources.map_or_else(|| Panel::not_granted("source"), |r| Panel::from_result(r, "source")),
+            schedules: schedules.map_or_else(
+                || Panel::not_granted("schedule"),
+                |r| Panel::with_unreadable(r.map(|s| (schedules_now(&s, me), s.unreadable))),
+            ),
+            alert_sources: sources.map_or_else(|| Panel::not_granted("source"), |r| Panel::with_unreadable(listed(r))),
         }
     }
 }
@@ -194,16 +220,22 @@ pub fn on_call_now(calls: &[OnCall], policies: Option<&[EscalationPolicy]>, me: 
         by_policy.entry(p.id).or_insert_with(|| (p.name.clone(), BTreeMap::new()));
     }
     for c in calls.iter().filter(|c| c.start <= now && now < c.end) {
-        let name = c.escalation_policy.name.clone().unwrap_or_else(|| format!("Policy #{}", c.escalation_policy.id));
-        let levels = &mut by_policy.entry(c.escalation_policy.id).or_insert_with(|| (name, BTreeMap::new())).1;
+        // An entry without a policy is grouped apart rather than dropped.
+        let (policy_id, name) = match &c.escalation_policy {
+            Some(p) => (p.id, p.name.clone().unwrap_or_else(|| format!("Policy #{}", p.id))),
+            None => (NO_POLICY, "No escalation policy".to_string()),
+        };
+        let levels = &mut by_policy.entry(policy_id).or_insert_with(|| (name, BTreeMap::new())).1;
         let people = levels.entry(c.escalation_level.unwrap_or(1)).or_default();
-        if people.iter().any(|p| p.user_id == c.user.id && p.schedule == c.schedule.as_ref().and_then(|s| s.name.clone())) {
+        // No user: a gap; the level is listed with nobody on it.
+        let Some(user) = &c.user else { continue };
+        if people.iter().any(|p| p.user_id == user.id && p.schedule == c.schedule.as_ref().and_then(|s| s.name.clone())) {
             continue;
         }
         people.push(Person {
-            user_id: c.user.id,
-            name: c.user.name(),
-            mine: Some(c.user.id) == me,
+            user_id: user.id,
+            name: user.name(),
+            mine: Some(user.id) == me,
             schedule: c.schedule.as_ref().map(|s| s.name.clone().unwrap_or_else(|| format!("Schedule #{}", s.id))),
             until: c.schedule.as_ref().map(|_| c.end),
         });
@@ -217,10 +249,13 @@ pub fn on_call_now(calls: &[OnCall], policies: Option<&[EscalationPolicy]>, me: 
     // My intervals: from schedules only (a direct rule has no shift), one
     // entry per schedule turn however many policies use that schedule.
     let mut mine: BTreeMap<(DateTime<Utc>, DateTime<Utc>, String), MyShift> = BTreeMap::new();
-    for c in calls.iter().filter(|c| Some(c.user.id) == me && c.end > now) {
+    for c in calls.iter().filter(|c| c.user.as_ref().map(|u| u.id) == me && me.is_some() && c.end > now) {
         let Some(s) = &c.schedule else { continue };
         let sched = s.name.clone().unwrap_or_else(|| format!("Schedule #{}", s.id));
-        let policy = c.escalation_policy.name.clone().unwrap_or_else(|| format!("Policy #{}", c.escalation_policy.id));
+        let policy = match &c.escalation_policy {
+            Some(p) => p.name.clone().unwrap_or_else(|| format!("Policy #{}", p.id)),
+            None => "No escalation policy".to_string(),
+        };
         let entry = mine.entry((c.start, c.end, sched.clone())).or_insert_with(|| MyShift {
             schedule: Some(sched),
             policies: Vec::new(),
@@ -250,7 +285,7 @@ pub fn schedules_now(schedules: &[Schedule], me: Option<i64>) -> Vec<ScheduleNow
         .iter()
         .map(|s| ScheduleNow {
             id: s.id,
-            name: s.name.clone(),
+            name: s.name.clone().unwrap_or_else(|| format!("Schedule #{}", s.id)),
             current: s.current_shift.as_ref().map(|c| shift_now(c, me)),
             next: s.next_shift.as_ref().map(|n| shift_now(n, me)),
         })

@@ -14,9 +14,17 @@ pub enum ApiError {
     /// five-minute refresh window).
     #[error("your ilert session has expired; sign in again")]
     SessionExpired,
-    /// Still 429 after the retries (ilert sends no Retry-After).
-    #[error("ilert is rate limiting requests (HTTP 429) and still was after {attempts} tries; try again in a minute")]
-    RateLimited { attempts: u32 },
+    /// ilert answered 429 and the next try would not fit this call's time
+    /// budget; the client waits `retry_in_secs` before asking again.
+    #[error("ilert is rate-limiting; next try in {retry_in_secs} s")]
+    RateLimited { retry_in_secs: u64 },
+    /// A 403 that names no scope: ilert refuses this data to this user or
+    /// app. Granting a scope again would not change it.
+    #[error("ilert refused access to {resource} (403{})", code.as_deref().map(|c| format!(" {c}")).unwrap_or_default())]
+    Forbidden { resource: String, code: Option<String>, message: String },
+    /// 402: the feature is not in the ilert account's plan.
+    #[error("{resource} is not part of your ilert account's plan (402{})", code.as_deref().map(|c| format!(" {c}")).unwrap_or_default())]
+    PlanLimit { resource: String, code: Option<String>, message: String },
     /// 502/503/504 or no connection, still after the retries.
     #[error("ilert is unavailable: {message}")]
     Unavailable { message: String },
@@ -41,6 +49,8 @@ impl ApiError {
             ApiError::ScopeNotGranted { .. } => "scopeNotGranted",
             ApiError::SessionExpired => "sessionExpired",
             ApiError::RateLimited { .. } => "rateLimited",
+            ApiError::Forbidden { .. } => "forbidden",
+            ApiError::PlanLimit { .. } => "planLimit",
             ApiError::Unavailable { .. } => "unavailable",
             ApiError::Timeout { .. } => "timeout",
             ApiError::Http { .. } => "http",
@@ -63,7 +73,7 @@ impl From<ilert_oauth::Error> for ApiError {
         use ilert_oauth::Error as E;
         match e {
             E::SessionExpired | E::InvalidGrant(_) | E::NotSignedIn => ApiError::SessionExpired,
-            E::RateLimited => ApiError::RateLimited { attempts: 1 },
+            E::RateLimited => ApiError::RateLimited { retry_in_secs: crate::rate::FIRST_WAIT.as_secs() },
             E::Unavailable(message) => ApiError::Unavailable { message },
             other => ApiError::Auth(other),
         }
@@ -83,11 +93,44 @@ pub(crate) struct RestError {
 }
 
 impl RestError {
-    pub(crate) fn into_error(self, status: u16) -> ApiError {
+    /// `resource`: what the request was for, in words ("on-calls").
+    pub(crate) fn into_error(self, status: u16, resource: &str) -> ApiError {
         let message = self.message.unwrap_or_default();
-        if status == 403 && self.code.as_deref() == Some("OAUTH2_SCOPE_ERROR") {
-            return ApiError::ScopeNotGranted { scope: self.scope, message };
+        let resource = resource.to_string();
+        match status {
+            403 if self.code.as_deref() == Some("OAUTH2_SCOPE_ERROR") && self.scope.is_some() => {
+                ApiError::ScopeNotGranted { scope: self.scope, message }
+            }
+            403 => ApiError::Forbidden { resource, code: self.code, message },
+            402 => ApiError::PlanLimit { resource, code: self.code, message },
+            _ => ApiError::Http { status, code: self.code, message },
         }
-        ApiError::Http { status, code: self.code, message }
+    }
+
+    /// ilert's answer to an unknown or revoked key: treated like a 401.
+    pub(crate) fn is_key_error(&self) -> bool {
+        self.code.as_deref() == Some("KEY_ERROR")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn body(json: &str) -> RestError {
+        serde_json::from_str(json).unwrap()
+    }
+
+    #[test]
+    fn a_403_offers_a_grant_only_when_it_names_the_scope() {
+        let e = body(r#"{"code":"OAUTH2_SCOPE_ERROR","scope":"alert"}"#).into_error(403, "alerts");
+        assert_eq!(e.missing_scope(), Some("alert"));
+        let e = body(r#"{"code":"OAUTH2_SCOPE_ERROR","message":"Missing scope"}"#).into_error(403, "on-calls");
+        assert_eq!(e.kind(), "forbidden");
+        assert_eq!(e.to_string(), "ilert refused access to on-calls (403 OAUTH2_SCOPE_ERROR)");
+        let e = body(r#"{}"#).into_error(403, "on-calls");
+        assert_eq!(e.to_string(), "ilert refused access to on-calls (403)");
+        let e = body(r#"{"code":"FEATURE_REQUIRED"}"#).into_error(402, "on-calls");
+        assert_eq!((e.kind(), e.to_string().as_str()), ("planLimit", "on-calls is not part of your ilert account's plan (402 FEATURE_REQUIRED)"));
     }
 }

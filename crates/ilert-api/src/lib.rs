@@ -13,7 +13,9 @@ pub mod api;
 pub mod client;
 pub mod dashboard;
 pub mod error;
+pub mod lenient;
 mod open_enum;
+pub mod rate;
 pub mod retry;
 pub mod scope;
 

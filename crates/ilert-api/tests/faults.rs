@@ -6,7 +6,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use ilert_api::{Client, Dashboard, Panel};
+use ilert_api::{Client, Dashboard};
 use ilert_oauth::endpoint::http_client;
 use ilert_oauth::token_store::{MemoryStore, TokenStore};
 use ilert_sandbox::{Config, Fault, FaultKind, Sandbox};
@@ -57,9 +57,10 @@ async fn every_fault_on_every_endpoint_is_survived() {
     let sb = Sandbox::start(Config::default()).await.unwrap();
     let store: Arc<dyn TokenStore> = Arc::new(MemoryStore::default());
     let session = common::session_in(&sb, common::ALL, store.clone()).await;
-    let client = common::fast(Client::new(session.clone(), http_client())).with_timeout(Duration::from_millis(700));
     for (path, name) in ENDPOINTS {
         for (fault, kind) in faults() {
+            // A client each: a 429 closes the client's rate gate for a while.
+            let client = common::fast(Client::new(session.clone(), http_client())).with_timeout(Duration::from_millis(700));
             sb.knobs().clear_faults();
             sb.knobs().add_fault(Fault::new(*path, fault.clone()));
             let d = client.dashboard().await;
@@ -72,6 +73,9 @@ async fn every_fault_on_every_endpoint_is_survived() {
             assert!(store.load(session.account()).unwrap().is_some(), "{path} {fault:?}: the refresh token is kept");
 
             sb.knobs().clear_faults();
+            if let Some(wait) = client.rate_gate().closed_for() {
+                tokio::time::sleep(wait).await;
+            }
             let d = client.dashboard().await;
             for p in [panel(&d, "user"), panel(&d, "onCall"), panel(&d, "schedules"), panel(&d, "alertSources")] {
                 assert_eq!(p["state"], "ready", "{path} {fault:?}: not recovered: {p}");
@@ -96,7 +100,10 @@ async fn a_failing_refresh_keeps_the_session() {
         let client = Client::new(Arc::new(restored), http_client());
         sb.knobs().add_fault(Fault::status("/api/developers/oauth2/token", status).times(1));
         let d = client.dashboard().await;
-        assert!(matches!(&d.user, Panel::Error { kind: k, .. } if k == kind), "{status}: {:?}", d.user);
+        // The panel whose 401 met the failing refresh says why; the others
+        // may already have the token of the next try.
+        let panels = [panel(&d, "user"), panel(&d, "onCall"), panel(&d, "schedules"), panel(&d, "alertSources")];
+        assert!(panels.iter().any(|p| p["state"] == "error" && p["kind"] == kind), "{status}: {panels:?}");
         assert!(!d.session_expired(), "a transient failure does not end the session");
         assert!(store.load(session.account()).unwrap().is_some(), "{status}: kept");
         let d = client.dashboard().await;

@@ -31,6 +31,8 @@ pub enum FaultKind {
     Garbled,
     /// 200 with a JSON body labelled `text/html`.
     WrongContentType,
+    /// 429 with `Retry-After: secs` (ilert sends none; a proxy might).
+    RetryAfter { secs: u64 },
     /// This status and JSON body, as given (an answer ilert might send).
     Json { status: u16, body: serde_json::Value },
 }
@@ -221,9 +223,37 @@ pub(crate) async fn faults_and_latency(State(knobs): State<Arc<Knobs>>, req: Req
         Some(FaultKind::WrongContentType) => {
             ([(header::CONTENT_TYPE, "text/html")], "<html><body>Service temporarily unavailable</body></html>").into_response()
         }
+        Some(FaultKind::RetryAfter { secs }) => (
+            StatusCode::TOO_MANY_REQUESTS,
+            [(header::RETRY_AFTER, secs.to_string())],
+            Json(serde_json::json!({"status": 429, "message": "Too many requests"})),
+        )
+            .into_response(),
         Some(FaultKind::Json { status, body }) => {
             (StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), Json(body)).into_response()
         }
+    }
+}
+
+/// The `nulls` mode's rewrite of REST answers (see [`crate::nulls`]).
+pub(crate) async fn nulls_mode(State(knobs): State<Arc<Knobs>>, req: Request, next: Next) -> Response {
+    let path = req.uri().path().to_string();
+    let resp = next.run(req).await;
+    let rest = path.starts_with("/api/") && !path.starts_with("/api/developers/");
+    if !rest || !knobs.lock().config.nulls || resp.status() != StatusCode::OK {
+        return resp;
+    }
+    let (mut parts, body) = resp.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 16 * 1024 * 1024).await else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    match serde_json::from_slice::<serde_json::Value>(&bytes) {
+        Ok(v) => {
+            let out = serde_json::to_vec(&crate::nulls::rewrite(&path, v)).expect("JSON serializes");
+            parts.headers.remove(header::CONTENT_LENGTH);
+            Response::from_parts(parts, Body::from(out))
+        }
+        Err(_) => Response::from_parts(parts, Body::from(bytes)),
     }
 }
 

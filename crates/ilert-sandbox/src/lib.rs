@@ -23,6 +23,7 @@
 #[cfg(feature = "browser")]
 pub mod browser;
 pub mod knobs;
+mod nulls;
 mod oauth;
 mod rest;
 pub mod scope;
@@ -221,6 +222,7 @@ fn router(knobs: Knobs) -> axum::Router {
         .merge(oauth::routes())
         .merge(rest::routes())
         .fallback(rest::not_found)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), knobs::nulls_mode))
         .layer(axum::middleware::from_fn_with_state(state.clone(), knobs::faults_and_latency))
         .merge(knobs::admin_routes())
         .with_state(state)

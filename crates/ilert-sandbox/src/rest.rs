@@ -5,8 +5,10 @@
 //! `max-results` paging and a hard 400 past an endpoint's maximum; error
 //! bodies `{status, message, code}`; a missing scope is 403
 //! `OAUTH2_SCOPE_ERROR` with the missing `scope`; a missing, expired, revoked
-//! or garbled bearer token is 401; optional fields are left out rather than
-//! sent as `null` (the OpenAPI schemas mark none of them nullable).
+//! or garbled bearer token is 401 (403 `KEY_ERROR` with the
+//! `expired_as_key_error` knob); optional fields are left out rather than
+//! sent as `null`, unless the `nulls` mode sends them all as `null`
+//! (see `nulls.rs`).
 
 use std::sync::Arc;
 

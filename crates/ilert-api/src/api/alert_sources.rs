@@ -3,6 +3,7 @@ use serde::{Deserialize, Serialize};
 use super::escalation_policies::PolicyRel;
 use super::teams::TeamRel;
 use crate::open_enum::open_enum;
+use crate::client::Listed;
 use crate::{ApiError, Client};
 
 open_enum!(
@@ -21,14 +22,17 @@ open_enum!(
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct AlertSource {
+    #[serde(deserialize_with = "crate::lenient::int")]
     pub id: i64,
     pub name: String,
-    pub status: AlertSourceStatus,
+    /// Read-only at ilert and not `required` in its description.
+    #[serde(default)]
+    pub status: Option<AlertSourceStatus>,
     #[serde(default)]
     pub integration_type: Option<String>,
     #[serde(default)]
     pub escalation_policy: Option<PolicyRel>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::lenient::vec")]
     pub teams: Vec<TeamRel>,
     #[serde(default)]
     pub active: Option<bool>,
@@ -36,7 +40,7 @@ pub struct AlertSource {
 
 impl Client {
     /// Every alert source, through all pages (ilert's maximum page is 50).
-    pub async fn alert_sources(&self) -> Result<Vec<AlertSource>, ApiError> {
+    pub async fn alert_sources(&self) -> Result<Listed<AlertSource>, ApiError> {
         self.get_all_prefetched("alert-sources", &[], 50).await
     }
 }

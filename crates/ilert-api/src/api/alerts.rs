@@ -2,6 +2,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::open_enum::open_enum;
+use crate::client::Listed;
 use crate::{ApiError, Client};
 
 open_enum!(
@@ -13,6 +14,7 @@ open_enum!(
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct SourceRel {
+    #[serde(deserialize_with = "crate::lenient::int")]
     pub id: i64,
     #[serde(default)]
     pub name: Option<String>,
@@ -22,12 +24,16 @@ pub struct SourceRel {
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct Alert {
+    #[serde(deserialize_with = "crate::lenient::int")]
     pub id: i64,
-    pub summary: String,
-    pub status: AlertStatus,
+    #[serde(default)]
+    pub summary: Option<String>,
+    #[serde(default)]
+    pub status: Option<AlertStatus>,
     #[serde(default)]
     pub priority: Option<String>,
-    pub report_time: DateTime<Utc>,
+    #[serde(default)]
+    pub report_time: Option<DateTime<Utc>>,
     #[serde(default)]
     pub alert_source: Option<SourceRel>,
 }
@@ -35,7 +41,7 @@ pub struct Alert {
 impl Client {
     /// Alerts in the given states (all states when empty), newest first as
     /// ilert sends them; ilert pages alerts by at most 100.
-    pub async fn alerts(&self, states: &[AlertStatus]) -> Result<Vec<Alert>, ApiError> {
+    pub async fn alerts(&self, states: &[AlertStatus]) -> Result<Listed<Alert>, ApiError> {
         let query: Vec<(&str, &str)> = states.iter().map(|s| ("states", s.as_str())).collect();
         self.get_all("alerts", &query, 100).await
     }

@@ -3,6 +3,7 @@ use serde::{Deserialize, Serialize};
 use super::schedules::ScheduleRel;
 use super::teams::TeamRel;
 use super::users::UserRel;
+use crate::client::Listed;
 use crate::{ApiError, Client};
 
 /// An escalation policy as other objects reference it (on-calls and alert
@@ -10,6 +11,7 @@ use crate::{ApiError, Client};
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct PolicyRel {
+    #[serde(deserialize_with = "crate::lenient::int")]
     pub id: i64,
     #[serde(default)]
     pub name: Option<String>,
@@ -19,11 +21,11 @@ pub struct PolicyRel {
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct EscalationRule {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::lenient::opt_int")]
     pub escalation_timeout: Option<i64>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::lenient::vec")]
     pub users: Vec<UserRel>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::lenient::vec")]
     pub schedules: Vec<ScheduleRel>,
 }
 
@@ -31,11 +33,12 @@ pub struct EscalationRule {
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct EscalationPolicy {
+    #[serde(deserialize_with = "crate::lenient::int")]
     pub id: i64,
     pub name: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::lenient::vec")]
     pub escalation_rules: Vec<EscalationRule>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::lenient::vec")]
     pub teams: Vec<TeamRel>,
     #[serde(default)]
     pub routing_key: Option<String>,
@@ -43,7 +46,7 @@ pub struct EscalationPolicy {
 
 impl Client {
     /// Every escalation policy (ilert pages them by at most 50).
-    pub async fn escalation_policies(&self) -> Result<Vec<EscalationPolicy>, ApiError> {
+    pub async fn escalation_policies(&self) -> Result<Listed<EscalationPolicy>, ApiError> {
         self.get_all("escalation-policies", &[], 50).await
     }
 }

@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 use super::teams::TeamRel;
 use super::users::UserRel;
 use crate::open_enum::open_enum;
+use crate::client::Listed;
 use crate::{ApiError, Client};
 
 open_enum!(
@@ -15,6 +16,7 @@ open_enum!(
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct ScheduleRel {
+    #[serde(deserialize_with = "crate::lenient::int")]
     pub id: i64,
     #[serde(default)]
     pub name: Option<String>,
@@ -36,13 +38,15 @@ pub struct Shift {
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct Schedule {
+    #[serde(deserialize_with = "crate::lenient::int")]
     pub id: i64,
-    pub name: String,
+    #[serde(default)]
+    pub name: Option<String>,
     #[serde(default)]
     pub timezone: Option<String>,
     #[serde(default, rename = "type")]
     pub kind: Option<ScheduleType>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::lenient::vec")]
     pub teams: Vec<TeamRel>,
     #[serde(default)]
     pub current_shift: Option<Shift>,
@@ -53,7 +57,7 @@ pub struct Schedule {
 impl Client {
     /// Every schedule with its current and next shift (scope `schedule`;
     /// ilert pages schedules by at most 20).
-    pub async fn schedules(&self) -> Result<Vec<Schedule>, ApiError> {
+    pub async fn schedules(&self) -> Result<Listed<Schedule>, ApiError> {
         self.get_all("schedules", &[("include", "currentShift"), ("include", "nextShift")], 20).await
     }
 

@@ -7,6 +7,7 @@ use crate::{ApiError, Client};
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct User {
+    #[serde(deserialize_with = "crate::lenient::int")]
     pub id: i64,
     #[serde(default)]
     pub username: Option<String>,
@@ -27,6 +28,7 @@ pub struct User {
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct UserRel {
+    #[serde(deserialize_with = "crate::lenient::int")]
     pub id: i64,
     #[serde(default)]
     pub first_name: Option<String>,

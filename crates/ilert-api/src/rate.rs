@@ -1,0 +1,96 @@
+//! Gentle with ilert's rate limits.
+//!
+//! ilert counts requests in fixed one-minute windows and answers 429 without
+//! `Retry-After` (its CLI backs off 5, 10, 20 s for that reason). After a
+//! 429 every request of this client waits: `Retry-After` when ilert sends
+//! one, otherwise at least 5 s with jitter, doubling with each further 429
+//! within a minute. The gate is shared by every clone of a [`crate::Client`],
+//! so concurrent panels do not each hit the limit again.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use rand::Rng;
+use tokio::time::Instant;
+
+/// The wait after a first 429 without `Retry-After`.
+pub const FIRST_WAIT: Duration = Duration::from_secs(5);
+/// No wait is longer: by then ilert's window has turned.
+const MAX_WAIT: Duration = Duration::from_secs(60);
+/// A 429 within this long of the last one counts as a repeat (ilert's window).
+pub const WINDOW: Duration = Duration::from_secs(60);
+
+struct State {
+    until: Option<Instant>,
+    strikes: u32,
+    last: Option<Instant>,
+    first_wait: Duration,
+}
+
+/// When this client may ask ilert again.
+#[derive(Clone)]
+pub struct RateGate(Arc<Mutex<State>>);
+
+impl Default for RateGate {
+    fn default() -> RateGate {
+        RateGate::with_first_wait(FIRST_WAIT)
+    }
+}
+
+impl RateGate {
+    /// A gate whose first wait is `first` (tests shorten it).
+    pub fn with_first_wait(first: Duration) -> RateGate {
+        RateGate(Arc::new(Mutex::new(State { until: None, strikes: 0, last: None, first_wait: first })))
+    }
+
+    /// Records a 429 and returns how long to wait before the next request.
+    pub fn hit(&self, retry_after: Option<Duration>) -> Duration {
+        let now = Instant::now();
+        let mut st = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        st.strikes = if st.last.is_some_and(|l| now.duration_since(l) < WINDOW) { st.strikes + 1 } else { 0 };
+        st.last = Some(now);
+        let wait = retry_after.unwrap_or_else(|| {
+            let base = st.first_wait.saturating_mul(1 << st.strikes.min(4)).min(MAX_WAIT);
+            base + rand::rng().random_range(Duration::ZERO..=base / 2)
+        });
+        st.until = Some(now + wait);
+        wait
+    }
+
+    /// How long until requests may go again (`None`: now).
+    pub fn closed_for(&self) -> Option<Duration> {
+        let st = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        st.until.and_then(|u| u.checked_duration_since(Instant::now())).filter(|d| !d.is_zero())
+    }
+
+    /// Whether ilert answered 429 within the last minute: the background
+    /// refresh slows down until a minute passes without one.
+    pub fn cooling(&self) -> bool {
+        let st = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        st.last.is_some_and(|l| l.elapsed() < WINDOW)
+    }
+}
+
+/// ilert's `Retry-After`, in seconds (the HTTP-date form is not used by ilert).
+pub fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+    let v = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?;
+    v.trim().parse::<u64>().ok().map(Duration::from_secs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn waits_start_at_five_seconds_grow_and_honour_retry_after() {
+        let g = RateGate::default();
+        assert!(g.closed_for().is_none() && !g.cooling());
+        let first = g.hit(None);
+        assert!(first >= FIRST_WAIT && first <= FIRST_WAIT * 3 / 2, "{first:?}");
+        let second = g.hit(None);
+        assert!(second >= FIRST_WAIT * 2, "grows: {second:?}");
+        assert_eq!(g.hit(Some(Duration::from_secs(42))), Duration::from_secs(42));
+        assert!(g.closed_for().unwrap() > Duration::from_secs(40));
+        assert!(g.cooling());
+    }
+}

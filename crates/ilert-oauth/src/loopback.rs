@@ -39,6 +39,8 @@ pub const MAX_CONNECTIONS: usize = 64;
 const HEADER_TIMEOUT: Duration = Duration::from_secs(5);
 /// How long one connection may live.
 const CONNECTION_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long the answering connections may take to finish after the wait ends.
+const DRAIN: Duration = Duration::from_secs(1);
 /// How often turned-away requests are summarised in the log.
 const SUMMARY_EVERY: Duration = Duration::from_secs(10);
 /// Request head size cap.
@@ -206,8 +208,14 @@ impl Receiver {
             }
         };
         shared.log_counts(logged);
-        // Close the listeners; connections already answering finish on their own.
+        // Close the listeners, and give the connections still answering (the
+        // browser's page for the callback) a moment to finish, so a caller
+        // that exits right away does not cut the browser's page off.
         accepting.abort_all();
+        let drained = tokio::time::Instant::now() + DRAIN;
+        while !shared.open.lock().unwrap_or_else(|e| e.into_inner()).is_empty() && tokio::time::Instant::now() < drained {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
         match &outcome {
             Ok(_) => tracing::info!("callback received"),
             Err(e) => tracing::warn!(error = %e, "no valid callback"),

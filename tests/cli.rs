@@ -22,14 +22,19 @@ struct Cli {
     sandbox: Sandbox,
     redirect: String,
     profile: String,
+    /// The test CA the "browser" trusts, for a sandbox over TLS.
+    browser_ca: Option<reqwest::Certificate>,
 }
 
 impl Cli {
     async fn new(tag: &str) -> Cli {
-        let sandbox = Sandbox::start(Config::default()).await.unwrap();
+        Cli::with_sandbox(tag, Sandbox::start(Config::default()).await.unwrap())
+    }
+
+    fn with_sandbox(tag: &str, sandbox: Sandbox) -> Cli {
         let redirect = common::free_redirect();
         sandbox.knobs().register_client(CLIENT, &redirect);
-        Cli { home: tempfile::tempdir().unwrap(), sandbox, redirect, profile: format!("cli-{tag}-{}", std::process::id()) }
+        Cli { home: tempfile::tempdir().unwrap(), sandbox, redirect, profile: format!("cli-{tag}-{}", std::process::id()), browser_ca: None }
     }
 
     fn command(&self, args: &[&str]) -> Command {
@@ -64,7 +69,11 @@ impl Cli {
         let mut stderr = BufReader::new(child.stderr.take().unwrap()).lines();
         let url = tokio::time::timeout(Duration::from_secs(30), stderr.next_line()).await.unwrap().unwrap().expect("a line on stderr");
         assert!(url.starts_with(&self.sandbox.url()) && url.contains("code_challenge_method=S256"), "the URL alone on its line: {url}");
-        let outcome = browser::consent(&url, decision).await.unwrap();
+        let mut http = reqwest::Client::builder();
+        if let Some(ca) = &self.browser_ca {
+            http = http.add_root_certificate(ca.clone());
+        }
+        let outcome = browser::consent_with(http, &url, decision).await.unwrap();
         let browser::Outcome::Redirect(loc) = outcome else { panic!("no redirect: {outcome:?}") };
         let _ = reqwest::get(&loc).await.unwrap();
         let mut rest = String::new();
@@ -416,4 +425,49 @@ async fn every_reading_of_token_info_through_the_command_line() {
         assert!(text(&out.stdout).contains("revoked at ilert"), "{mode:?}: {}", text(&out.stdout));
         assert!(!cli.sandbox.knobs().refresh_token_is_live(&refresh), "{mode:?}");
     }
+}
+
+/// TLS as users meet it: the sandbox over real HTTPS with a certificate from
+/// a CA the test makes, trusted the way a user's OS would trust it (the OS
+/// store, here through `SSL_CERT_FILE`, which the OpenSSL-style store reads).
+/// Without that trust the code exchange fails on the certificate.
+#[tokio::test]
+#[ignore = "needs an unlocked Secret Service; scripts/test runs it"]
+async fn signs_in_over_tls_with_a_ca_the_os_trusts() {
+    use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair};
+    let ca_key = KeyPair::generate().unwrap();
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca_params.distinguished_name.push(DnType::CommonName, "ilert-desktop test CA");
+    let ca = ca_params.self_signed(&ca_key).unwrap();
+    let key = KeyPair::generate().unwrap();
+    let cert = CertificateParams::new(vec!["localhost".to_string()]).unwrap().signed_by(&key, &ca, &ca_key).unwrap();
+    let sandbox = Sandbox::start_tls(Config::default(), &cert.pem(), &key.serialize_pem()).await.unwrap();
+    assert!(sandbox.url().starts_with("https://localhost:"));
+    let mut cli = Cli::with_sandbox("tls", sandbox);
+    cli.browser_ca = Some(reqwest::Certificate::from_pem(ca.pem().as_bytes()).unwrap());
+    let ca_file = cli.home.path().join("test-ca.pem");
+    std::fs::write(&ca_file, ca.pem()).unwrap();
+
+    // Not trusted: the exchange fails on the certificate, and says so.
+    let mut untrusted = cli.command(&["login", "--no-browser"]);
+    untrusted.env("SSL_CERT_FILE", "/nonexistent/ca.pem");
+    let (out, stderr) = cli.login_decided(untrusted, "approve").await;
+    assert_ne!(out.status.code(), Some(0), "{stderr}");
+    assert!(stderr.to_lowercase().contains("certificate") || stderr.contains("unreachable"), "{stderr}");
+    assert_eq!(cli.secret_tool_entry(), None);
+
+    // Trusted like the OS would: signed in over HTTPS.
+    let mut trusted = cli.command(&["login", "--no-browser"]);
+    trusted.env("SSL_CERT_FILE", &ca_file);
+    let (out, stderr) = cli.login_decided(trusted, "approve").await;
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    for args in [&["status"][..], &["token"]] {
+        let out = cli.command(args).env("SSL_CERT_FILE", &ca_file).output().await.unwrap();
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", text(&out.stderr));
+    }
+    let refresh = cli.secret_tool_lookup().unwrap();
+    let out = cli.command(&["logout"]).env("SSL_CERT_FILE", &ca_file).output().await.unwrap();
+    assert!(text(&out.stdout).contains("revoked at ilert"), "{}", text(&out.stdout));
+    assert!(!cli.sandbox.knobs().refresh_token_is_live(&refresh));
 }

@@ -129,15 +129,50 @@ pub enum Transport {
     Status(u16),
 }
 
-/// The one HTTP client for ilert: no redirects, bounded time, our user agent.
+/// The one HTTP client for ilert: no redirects, bounded time, our user
+/// agent. TLS trusts the OS certificate store as well as the bundled roots
+/// (a corporate TLS-inspecting proxy's CA is usually installed there), and
+/// the proxy environment variables work, except for loopback, which never
+/// goes through a proxy (the sandbox, a local ilert).
 pub fn http_client() -> reqwest::Client {
-    reqwest::Client::builder()
+    http_client_with_env(|k| std::env::var(k).ok())
+}
+
+/// [`http_client`] with the environment read through `env` (tests).
+pub fn http_client_with_env(env: impl Fn(&str) -> Option<String>) -> reqwest::Client {
+    let mut b = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .connect_timeout(Duration::from_secs(10))
         .timeout(Duration::from_secs(30))
-        .user_agent(concat!("ilert-desktop/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .expect("the HTTP client builds")
+        .user_agent(concat!("ilert-desktop/", env!("CARGO_PKG_VERSION")));
+    for proxy in proxies(&env) {
+        b = b.proxy(proxy);
+    }
+    b.build().expect("the HTTP client builds")
+}
+
+/// The proxies the environment names (lower case wins, as curl reads
+/// them), each bypassing loopback and whatever `NO_PROXY` lists. Giving
+/// reqwest its proxies turns its own reading of the environment off.
+fn proxies(env: &impl Fn(&str) -> Option<String>) -> Vec<reqwest::Proxy> {
+    let var = |name: &str| env(&name.to_ascii_lowercase()).or_else(|| env(name)).filter(|v| !v.trim().is_empty());
+    let no_proxy = ["localhost", "127.0.0.1", "::1"].into_iter().map(str::to_string).chain(var("NO_PROXY")).collect::<Vec<_>>().join(",");
+    let bypass = || reqwest::NoProxy::from_string(&no_proxy);
+    let mut out = Vec::new();
+    for name in ["HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY"] {
+        if let Some(url) = var(name) {
+            let made = match name {
+                "HTTPS_PROXY" => reqwest::Proxy::https(url.as_str()),
+                "HTTP_PROXY" => reqwest::Proxy::http(url.as_str()),
+                _ => reqwest::Proxy::all(url.as_str()),
+            };
+            match made {
+                Ok(p) => out.push(p.no_proxy(bypass())),
+                Err(_) => tracing::warn!(variable = name, "ignoring a proxy variable that is not a URL"),
+            }
+        }
+    }
+    out
 }
 
 /// oauth2's HTTP client trait over our reqwest client, with `Send` futures
@@ -364,6 +399,40 @@ mod tests {
         assert_eq!((ilert.code(), ilert.text()), ("invalid_grant", "Provided code is unknown"));
         let rfc: IlertErrorBody = serde_json::from_str(r#"{"error":"invalid_grant","error_description":"expired"}"#).unwrap();
         assert_eq!((rfc.code(), rfc.text()), ("invalid_grant", "expired"));
+    }
+
+    /// A proxy from the environment carries ilert's traffic; loopback never
+    /// goes through it.
+    #[tokio::test]
+    async fn proxies_from_the_environment_but_never_for_loopback() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let proxy = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let proxy_url = format!("http://{}", proxy.local_addr().unwrap());
+        let seen = tokio::spawn(async move {
+            let (mut c, _) = proxy.accept().await.unwrap();
+            let mut buf = vec![0u8; 1024];
+            let n = c.read(&mut buf).await.unwrap();
+            let _ = c.write_all(b"HTTP/1.1 502 Bad Gateway\r\ncontent-length: 0\r\n\r\n").await;
+            String::from_utf8_lossy(&buf[..n]).lines().next().unwrap_or_default().to_string()
+        });
+        let local = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let local_addr = local.local_addr().unwrap();
+        let served = tokio::spawn(async move {
+            let (mut c, _) = local.accept().await.unwrap();
+            let mut buf = vec![0u8; 1024];
+            let _ = c.read(&mut buf).await;
+            c.write_all(b"HTTP/1.1 204 No Content\r\n\r\n").await.unwrap();
+        });
+        let env = move |k: &str| match k {
+            "HTTPS_PROXY" | "HTTP_PROXY" => Some(proxy_url.clone()),
+            _ => None,
+        };
+        let http = http_client_with_env(env);
+        let direct = http.get(format!("http://{local_addr}/")).send().await.unwrap();
+        assert_eq!(direct.status(), 204, "loopback went direct");
+        served.await.unwrap();
+        assert!(http.get("https://api.ilert.com/api/users/current").send().await.is_err(), "through the proxy, which refused");
+        assert_eq!(seen.await.unwrap(), "CONNECT api.ilert.com:443 HTTP/1.1");
     }
 
     #[test]

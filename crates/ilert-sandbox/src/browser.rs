@@ -15,7 +15,12 @@ pub enum Outcome {
 
 /// Opens `authorize_url` and presses the button `decision` (`approve` or `deny`).
 pub async fn consent(authorize_url: &str, decision: &str) -> Result<Outcome, reqwest::Error> {
-    let http = reqwest::Client::builder().redirect(Policy::none()).build()?;
+    consent_with(reqwest::Client::builder(), authorize_url, decision).await
+}
+
+/// [`consent`] with a client of the caller's (one that trusts a test CA).
+pub async fn consent_with(builder: reqwest::ClientBuilder, authorize_url: &str, decision: &str) -> Result<Outcome, reqwest::Error> {
+    let http = builder.redirect(Policy::none()).build()?;
     let page = http.get(authorize_url).send().await?;
     if let Some(loc) = location(&page) {
         return Ok(Outcome::Redirect(loc));

@@ -29,6 +29,8 @@ mod rest;
 pub mod scope;
 pub mod seed;
 mod state;
+#[cfg(feature = "tls")]
+mod tls;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -154,6 +156,7 @@ pub struct Sandbox {
     knobs: Knobs,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<()>>,
+    tls: bool,
 }
 
 impl Sandbox {
@@ -172,12 +175,33 @@ impl Sandbox {
         let task = tokio::spawn(serve(listener, knobs.clone(), async {
             let _ = rx.await;
         }));
-        Ok(Sandbox { addr, knobs, shutdown: Some(tx), task: Some(task) })
+        Ok(Sandbox { addr, knobs, shutdown: Some(tx), task: Some(task), tls: false })
     }
 
-    /// `http://127.0.0.1:PORT`: the base of every path, OAuth and REST alike.
+    /// Starts a sandbox on `127.0.0.1` at an ephemeral port that speaks
+    /// HTTPS only, with the certificate chain and key given (PEM). Its
+    /// [`Sandbox::url`] is `https://localhost:PORT`.
+    #[cfg(feature = "tls")]
+    pub async fn start_tls(config: Config, cert_chain_pem: &str, key_pem: &str) -> std::io::Result<Sandbox> {
+        let listener = TcpListener::bind((std::net::Ipv4Addr::LOCALHOST, 0)).await?;
+        let addr = listener.local_addr()?;
+        let knobs = Knobs::new(config);
+        let acceptor = tls::acceptor(cert_chain_pem, key_pem)?;
+        let (tx, rx) = oneshot::channel::<()>();
+        let task = tokio::spawn(tls::serve(listener, acceptor, router(knobs.clone()), async {
+            let _ = rx.await;
+        }));
+        Ok(Sandbox { addr, knobs, shutdown: Some(tx), task: Some(task), tls: true })
+    }
+
+    /// `http://127.0.0.1:PORT` (or `https://localhost:PORT` over TLS): the
+    /// base of every path, OAuth and REST alike.
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        if self.tls {
+            format!("https://localhost:{}", self.addr.port())
+        } else {
+            format!("http://{}", self.addr)
+        }
     }
 
     pub fn addr(&self) -> SocketAddr {

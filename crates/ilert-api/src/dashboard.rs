@@ -182,20 +182,35 @@ impl Client {
         // 403s tell.
         let can = |s: &str| scope.is_empty() || can_read(&scope, s);
         let (schedule_ok, policy_ok) = (can("schedule"), can("policy"));
-        let user = async { if can("profile") { Some(self.current_user().await) } else { None } };
-        let on_calls = async { if schedule_ok || policy_ok { Some(self.on_calls_between(Some(now + Duration::days(MY_SHIFTS_AHEAD_DAYS))).await) } else { None } };
+        // Policies come expanded in on-calls only when their own list is not fetched.
+        let expand_policy = !policy_ok;
+        let until = now + Duration::days(MY_SHIFTS_AHEAD_DAYS);
+        // The user first, then only their own coming shifts; everyone's
+        // on-calls for now only (not 14 days of every policy).
+        let user_and_mine = async {
+            let user = if can("profile") { Some(self.current_user().await) } else { None };
+            let mine = match user.as_ref().and_then(|u| u.as_ref().ok()) {
+                Some(me) if schedule_ok || policy_ok => Some(self.on_calls_of(me.id, until, expand_policy).await),
+                _ => None,
+            };
+            (user, mine)
+        };
+        let on_calls = async { if schedule_ok || policy_ok { Some(self.on_calls_now(expand_policy).await) } else { None } };
         let policies = async { if policy_ok { Some(self.escalation_policies().await) } else { None } };
         let schedules = async { if schedule_ok { Some(self.schedules().await) } else { None } };
         let sources = async { if can("source") { Some(self.alert_sources().await) } else { None } };
-        let (user, on_calls, policies, schedules, sources) = tokio::join!(user, on_calls, policies, schedules, sources);
+        let ((user, mine), on_calls, policies, schedules, sources) = tokio::join!(user_and_mine, on_calls, policies, schedules, sources);
 
         let me = user.as_ref().and_then(|u| u.as_ref().ok()).map(|u| u.id);
         let on_call = match on_calls {
             None => Panel::not_granted("schedule"),
-            Some(r) => Panel::with_unreadable(r.map(|calls| {
+            Some(r) => Panel::with_unreadable(r.and_then(|calls| {
+                // My shifts failing fails the panel too: it would silently say "no shifts".
+                let mine = mine.transpose()?.unwrap_or(Listed { items: Vec::new(), unreadable: 0 });
                 let all_policies = policies.as_ref().and_then(|p| p.as_ref().ok());
-                let unreadable = calls.unreadable + all_policies.map_or(0, |p| p.unreadable);
-                (on_call_now(&calls, all_policies.map(|p| p.as_slice()), me, now), unreadable)
+                let unreadable = calls.unreadable + mine.unreadable + all_policies.map_or(0, |p| p.unreadable);
+                let all: Vec<OnCall> = calls.items.into_iter().chain(mine.items).collect();
+                Ok((on_call_now(&all, all_policies.map(|p| p.as_slice()), me, now), unreadable))
             })),
         };
         let listed = |r: Result<Listed<_>, ApiError>| r.map(|l| (l.items, l.unreadable));
@@ -215,6 +230,7 @@ impl Client {
 /// Groups the on-call intervals that cover `now` by policy and level, lists
 /// the policies nobody is on call for, and merges my intervals.
 pub fn on_call_now(calls: &[OnCall], policies: Option<&[EscalationPolicy]>, me: Option<i64>, now: DateTime<Utc>) -> OnCallNow {
+    let by_id: BTreeMap<i64, String> = policies.unwrap_or_default().iter().map(|p| (p.id, p.name.clone())).collect();
     let mut by_policy: BTreeMap<i64, (String, BTreeMap<i64, Vec<Person>>)> = BTreeMap::new();
     for p in policies.unwrap_or_default() {
         by_policy.entry(p.id).or_insert_with(|| (p.name.clone(), BTreeMap::new()));
@@ -253,7 +269,7 @@ pub fn on_call_now(calls: &[OnCall], policies: Option<&[EscalationPolicy]>, me: 
         let Some(s) = &c.schedule else { continue };
         let sched = s.name.clone().unwrap_or_else(|| format!("Schedule #{}", s.id));
         let policy = match &c.escalation_policy {
-            Some(p) => p.name.clone().unwrap_or_else(|| format!("Policy #{}", p.id)),
+            Some(p) => p.name.clone().or_else(|| by_id.get(&p.id).cloned()).unwrap_or_else(|| format!("Policy #{}", p.id)),
             None => "No escalation policy".to_string(),
         };
         let entry = mine.entry((c.start, c.end, sched.clone())).or_insert_with(|| MyShift {

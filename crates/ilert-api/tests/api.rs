@@ -21,7 +21,7 @@ async fn every_endpoint_decodes_into_its_model() {
     let schedules = c.schedules().await.unwrap();
     assert_eq!(schedules.len(), 3);
     assert!(schedules.iter().all(|s| s.current_shift.is_some() && s.next_shift.is_some()), "include=currentShift&include=nextShift");
-    let now = c.on_calls_now().await.unwrap();
+    let now = c.on_calls_now(true).await.unwrap();
     assert!(!now.is_empty() && now.iter().all(|o| o.user.as_ref().is_some_and(|u| u.first_name.is_some())), "expanded users");
     assert!(c.user_on_call(schedules[0].id).await.unwrap().is_some());
     assert_eq!(c.teams().await.unwrap().len(), 3);
@@ -204,7 +204,7 @@ async fn explicit_nulls_and_float_numbers_read() {
         assert!(v.get("unreadable").is_none(), "{p}: nothing skipped: {v}");
     }
     assert_eq!(d.alert_sources.data().unwrap().len(), 60);
-    let calls = c.on_calls_now().await.unwrap();
+    let calls = c.on_calls_now(true).await.unwrap();
     assert!(calls.iter().any(|c| c.user.is_none()), "the gap entry is read");
     assert!(calls.iter().any(|c| c.schedule.is_none() && c.user.is_some()), "a user named in a rule directly");
     let policies = c.escalation_policies().await.unwrap();

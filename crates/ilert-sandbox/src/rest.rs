@@ -248,7 +248,8 @@ fn schedule_json(w: &World, s: &seed::Schedule, q: &Query, now: DateTime<Utc>) -
             v["nextShift"] = shift_rel(w, next);
         }
     }
-    if q.has("include", "shifts") {
+    // ilert lists a schedule's shifts inline only for STATIC schedules.
+    if q.has("include", "shifts") && s.kind == seed::ScheduleType::Static {
         v["shifts"] = json!(s.shifts.iter().map(|sh| shift_rel(w, sh)).collect::<Vec<_>>());
     }
     if q.has("include", "scheduleLayers") && s.kind == seed::ScheduleType::Recurring {
@@ -351,6 +352,7 @@ async fn on_calls(State(k): State<Arc<Knobs>>, m: Method, h: HeaderMap, RawQuery
     let schedules = q.ids(&["schedules"])?;
     let users = q.ids(&["users"])?;
     let (expand_user, expand_policy) = (q.has("expand", "user"), q.has("expand", "escalationPolicy") || q.has("expand", "policy"));
+    let expand_schedule = q.has("expand", "schedule");
     let inner = k.lock();
     let w = &inner.world;
     let mut out = Vec::new();
@@ -380,8 +382,9 @@ async fn on_calls(State(k): State<Arc<Knobs>>, m: Method, h: HeaderMap, RawQuery
                     "end": ts(end),
                     "escalationLevel": level + 1,
                 });
+                // Like the user and the policy: a bare id unless expanded.
                 if let Some(s) = sched {
-                    v["schedule"] = schedule_rel(s);
+                    v["schedule"] = if expand_schedule { schedule_rel(s) } else { json!({ "id": s.id }) };
                 }
                 out.push(v);
             }
@@ -525,31 +528,46 @@ async fn alerts(State(k): State<Arc<Knobs>>, m: Method, h: HeaderMap, RawQuery(r
     Ok(page_of(items, page))
 }
 
-async fn set_alert_status(k: &Knobs, id: &str, status: &'static str) -> ApiResult {
+/// Accept or resolve as ilert does: a resolved alert stays resolved (accept
+/// changes nothing), and accepting marks only the acting user's responder
+/// entry (adding one when they were not a responder yet).
+async fn set_alert_status(k: &Knobs, id: &str, status: &'static str, acting: &str) -> ApiResult {
     let mut inner = k.lock();
     let id = id_of(id)?;
     let now = Utc::now();
+    let user = inner.world.user_by_name(acting).map(|u| u.id);
     let a = inner.world.alerts.iter_mut().find(|a| a.id == id).ok_or_else(ApiError::not_found)?;
-    a.status = status;
-    if status == "RESOLVED" {
-        a.resolved_on = Some(now);
-    }
-    for r in &mut a.responders {
-        r.status = "ACCEPTED";
-        r.accepted_at.get_or_insert(now);
+    match (status, a.status) {
+        (_, "RESOLVED") => {}
+        ("ACCEPTED", _) => {
+            a.status = "ACCEPTED";
+            if let Some(user) = user {
+                match a.responders.iter_mut().find(|r| r.user == user) {
+                    Some(r) => {
+                        r.status = "ACCEPTED";
+                        r.accepted_at.get_or_insert(now);
+                    }
+                    None => a.responders.push(seed::Responder { user, status: "ACCEPTED", accepted_at: Some(now) }),
+                }
+            }
+        }
+        _ => {
+            a.status = "RESOLVED";
+            a.resolved_on = Some(now);
+        }
     }
     let a = a.clone();
     Ok(Json(alert_json(&inner.world, &a)).into_response())
 }
 
 async fn accept_alert(State(k): State<Arc<Knobs>>, m: Method, h: HeaderMap, Path(id): Path<String>) -> ApiResult {
-    authorize(&k, &h, &m, &["alert"])?;
-    set_alert_status(&k, &id, "ACCEPTED").await
+    let grant = authorize(&k, &h, &m, &["alert"])?;
+    set_alert_status(&k, &id, "ACCEPTED", &grant.username).await
 }
 
 async fn resolve_alert(State(k): State<Arc<Knobs>>, m: Method, h: HeaderMap, Path(id): Path<String>) -> ApiResult {
-    authorize(&k, &h, &m, &["alert"])?;
-    set_alert_status(&k, &id, "RESOLVED").await
+    let grant = authorize(&k, &h, &m, &["alert"])?;
+    set_alert_status(&k, &id, "RESOLVED", &grant.username).await
 }
 
 async fn teams(State(k): State<Arc<Knobs>>, m: Method, h: HeaderMap, RawQuery(raw): RawQuery) -> ApiResult {

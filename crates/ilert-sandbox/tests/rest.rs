@@ -86,6 +86,14 @@ async fn write_endpoints_change_the_world() {
     let resp = http.put(format!("{}/api/alerts/{id}/accept", sb.url())).bearer_auth(access).send().await.unwrap();
     let accepted: serde_json::Value = resp.json().await.unwrap();
     assert_eq!(accepted["status"], "ACCEPTED");
+    // Only the acting user's responder entry is marked accepted.
+    let ada = accepted["responders"].as_array().unwrap().iter().find(|r| r["user"]["id"] == 1).expect("ada responds now");
+    assert_eq!(ada["status"], "ACCEPTED");
+    assert!(accepted["responders"].as_array().unwrap().iter().filter(|r| r["user"]["id"] != 1).all(|r| r["status"] != "ACCEPTED"), "{accepted}");
+    // A resolved alert is not reopened by accept.
+    http.put(format!("{}/api/alerts/{id}/resolve", sb.url())).bearer_auth(access).send().await.unwrap();
+    let again: serde_json::Value = http.put(format!("{}/api/alerts/{id}/accept", sb.url())).bearer_auth(access).send().await.unwrap().json().await.unwrap();
+    assert_eq!(again["status"], "RESOLVED");
 }
 
 #[tokio::test]
@@ -95,7 +103,8 @@ async fn on_calls_expand_and_filters() {
     let access = tokens["access_token"].as_str().unwrap();
     let (_, bare) = get(&sb, access, "/api/on-calls").await;
     assert!(bare[0]["user"].get("firstName").is_none(), "without expand, user is a bare id");
-    let (_, full) = get(&sb, access, "/api/on-calls?expand=user&expand=escalationPolicy&policies=1").await;
+    assert!(bare.as_array().unwrap().iter().filter_map(|o| o.get("schedule")).all(|s| s.get("name").is_none()), "and so is the schedule");
+    let (_, full) = get(&sb, access, "/api/on-calls?expand=user&expand=escalationPolicy&expand=schedule&policies=1").await;
     let list = full.as_array().unwrap();
     assert!(list.iter().all(|o| o["escalationPolicy"]["id"] == 1));
     assert!(list.iter().any(|o| o["user"]["username"] == "ada" && o["schedule"]["name"] == "SRE Primary" && o["escalationLevel"] == 1));

@@ -26,25 +26,33 @@ pub struct OnCall {
 }
 
 impl Client {
-    /// Who is on call now, for every policy, with names expanded (without
-    /// `expand` ilert sends bare `{id}`s). The scope is undocumented:
-    /// `schedule` or `policy`.
-    pub async fn on_calls_now(&self) -> Result<Listed<OnCall>, ApiError> {
-        self.on_calls_between(None).await
+    /// Who is on call now, for every policy. Users and schedules come expanded (without `expand` ilert
+    /// sends bare `{id}`s); policies only when `expand_policy`: the full
+    /// policy objects are large, and the names also come from
+    /// `/escalation-policies` when that scope was granted. The scope of
+    /// `/on-calls` is undocumented: `schedule` or `policy`.
+    pub async fn on_calls_now(&self, expand_policy: bool) -> Result<Listed<OnCall>, ApiError> {
+        // A one-minute window rather than ilert's default [now, now]: people
+        // named in a rule directly come back with the window as their
+        // interval, which must still contain "now" by this machine's clock.
+        let now = Utc::now();
+        let fmt = |t: DateTime<Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let (from, until) = (fmt(now - chrono::Duration::seconds(30)), fmt(now + chrono::Duration::seconds(30)));
+        let mut q = vec![("from", from.as_str()), ("until", until.as_str()), ("expand", "user"), ("expand", "schedule")];
+        if expand_policy {
+            q.push(("expand", "escalationPolicy"));
+        }
+        self.get_all("on-calls", &q, 250).await
     }
 
-    /// Everyone's on-call intervals from now until `until` (ilert allows at
-    /// most 3 months): who is on call now and, in the same answer, my
-    /// coming shifts.
-    pub async fn on_calls_between(&self, until: Option<DateTime<Utc>>) -> Result<Listed<OnCall>, ApiError> {
-        let (from, until) = match until {
-            Some(u) => (Some(Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)), Some(u.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))),
-            None => (None, None),
-        };
-        let mut q = vec![("expand", "user"), ("expand", "escalationPolicy"), ("expand", "schedule")];
-        if let (Some(f), Some(u)) = (&from, &until) {
-            q.push(("from", f));
-            q.push(("until", u));
+    /// One user's on-call intervals from now until `until` (ilert allows at
+    /// most 3 months): "my shifts", without pulling everyone's.
+    pub async fn on_calls_of(&self, user: i64, until: DateTime<Utc>, expand_policy: bool) -> Result<Listed<OnCall>, ApiError> {
+        let fmt = |t: DateTime<Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let (from, until, user) = (fmt(Utc::now()), fmt(until), user.to_string());
+        let mut q = vec![("users", user.as_str()), ("from", from.as_str()), ("until", until.as_str()), ("expand", "schedule")];
+        if expand_policy {
+            q.push(("expand", "escalationPolicy"));
         }
         self.get_all("on-calls", &q, 250).await
     }

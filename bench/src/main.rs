@@ -45,6 +45,12 @@ enum What {
         #[arg(long, default_value_t = 9)]
         runs: usize,
     },
+    /// ilert requests per minute per account while the window is open and
+    /// idle: the calls of one background refresh, counted per path.
+    Budget {
+        #[arg(long, default_value_t = 3)]
+        cycles: u32,
+    },
     /// Sizes of the release binary and the .deb.
     Sizes {
         #[arg(long)]
@@ -61,6 +67,7 @@ fn main() {
         What::Startup { app, bare, runs, idle_secs } => startup::run(&app, &bare, runs, Duration::from_secs(idle_secs)),
         What::Core { runs } => tokio::runtime::Runtime::new().unwrap().block_on(core(runs)),
         What::Sizes { binary, deb, bare } => sizes(&binary, deb.as_deref(), bare.as_deref()),
+        What::Budget { cycles } => tokio::runtime::Runtime::new().unwrap().block_on(budget(cycles)),
     }
 }
 
@@ -151,6 +158,41 @@ async fn core(runs: usize) {
         ok += c.await.unwrap().is_ok() as usize;
     }
     println!("100 concurrent calls on an expired token: {} token request(s), {ok} of 100 calls served", sb.knobs().token_requests("refresh_token") - before);
+}
+
+/// The window refreshes every 60 s (`REFRESH_MS` in `ui/app.js`), each time
+/// one `dashboard` command (what `Client::dashboard` asks ilert) and one
+/// `session_info` (no request: the scope and expiry are known). So the
+/// requests of one refresh are the requests per minute, plus the access
+/// token's refresh once an hour. Counted by the sandbox, per path.
+async fn budget(cycles: u32) {
+    const GOAL: f64 = 8.0;
+    let sb = Sandbox::start(Config::default()).await.unwrap();
+    let (session, _) = timed_sign_in(&sb).await;
+    let session = Arc::new(session);
+    let client = Client::new(session.clone(), http_client());
+    let before = sb.knobs().requests_by_path();
+    for _ in 0..cycles {
+        let d = client.dashboard().await;
+        assert!(d.alert_sources.data().is_some() && d.on_call.data().is_some(), "the dashboard loaded");
+        session.granted_scope().await.unwrap();
+        session.access_expires_in().await;
+    }
+    let after = sb.knobs().requests_by_path();
+    let mut total = 0.0;
+    println!("requests per background refresh (mean of {cycles}), per path:");
+    for (path, n) in &after {
+        let d = (n - before.get(path).copied().unwrap_or(0)) as f64 / cycles as f64;
+        if d > 0.0 {
+            println!("  {path}: {d:.1}");
+            total += d;
+        }
+    }
+    let per_minute = total + 1.0 / 60.0; // one token refresh an hour
+    println!(
+        "request budget, window open and idle: {per_minute:.2} requests/min per account (goal <= {GOAL}; {} with the 60 alert sources of the seeded tenant)",
+        if per_minute <= GOAL { "met" } else { "missed" }
+    );
 }
 
 fn round(v: &[f64]) -> Vec<f64> {

@@ -356,3 +356,20 @@ async fn no_token_info_failure_fails_a_sign_in() {
     browser.await.unwrap();
     assert_eq!(session.account().username, "ada");
 }
+
+/// Expiry is wall-clock time: after a laptop sleeps two hours (`Instant`
+/// stands still meanwhile on Linux and macOS), the first call refreshes
+/// before sending anything, instead of sending a token that expired in its sleep.
+#[tokio::test]
+async fn after_a_sleep_the_first_call_refreshes() {
+    let sb = sandbox().await;
+    let clock = ilert_oauth::clock::Clock::adjustable();
+    let session = login(&sb, Arc::new(MemoryStore::default())).await.with_clock(clock.clone());
+    let before = session.access_token().await.unwrap();
+    assert_eq!(sb.knobs().token_requests("refresh_token"), 0);
+    clock.advance(Duration::from_secs(2 * 3600));
+    let after = session.access_token().await.unwrap();
+    assert!(after != before, "a new token, proactively");
+    assert_eq!(sb.knobs().token_requests("refresh_token"), 1);
+    assert!(session.access_expires_in().await.unwrap() > Duration::from_secs(3000), "expiry counted from the wake");
+}

@@ -133,6 +133,11 @@ impl Knobs {
     pub fn requests(&self, prefix: &str) -> usize {
         self.lock().requests.iter().filter(|p| p.starts_with(prefix)).count()
     }
+    /// How many requests each path received since the start (faulted ones
+    /// included): the request budget of a client, per endpoint.
+    pub fn requests_by_path(&self) -> std::collections::BTreeMap<String, u64> {
+        self.lock().per_path.clone()
+    }
     /// The most requests the sandbox was handling at the same time since
     /// the last call (which resets it): how concurrent a client really is.
     pub fn take_peak_concurrency(&self) -> usize {
@@ -176,6 +181,9 @@ pub(crate) async fn faults_and_latency(State(knobs): State<Arc<Knobs>>, req: Req
             inner.requests.drain(..50_000); // a long demo run stays bounded
         }
         inner.requests.push(path.to_string());
+        if inner.per_path.len() < 10_000 || inner.per_path.contains_key(path) {
+            *inner.per_path.entry(path.to_string()).or_default() += 1;
+        }
         let method = req.method().as_str();
         let hit = inner.faults.iter().position(|f| {
             path.starts_with(&f.path) && f.method.as_deref().is_none_or(|m| m.eq_ignore_ascii_case(method))
@@ -307,8 +315,13 @@ pub(crate) fn admin_routes() -> Router<Arc<Knobs>> {
         .route("/__sandbox/config", get(get_config).post(patch_config))
         .route("/__sandbox/faults", post(add_fault).delete(clear_faults))
         .route("/__sandbox/log", get(oauth_log))
+        .route("/__sandbox/requests", get(requests_by_path))
         .route("/__sandbox/expire-access-tokens", post(expire_access_tokens))
         .route("/__sandbox/clients", post(register_client))
+}
+
+async fn requests_by_path(State(k): State<Arc<Knobs>>) -> Json<std::collections::BTreeMap<String, u64>> {
+    Json(k.requests_by_path())
 }
 
 async fn get_config(State(k): State<Arc<Knobs>>) -> Json<ConfigPatch> {

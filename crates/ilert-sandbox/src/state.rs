@@ -71,6 +71,8 @@ pub struct Inner {
     pub faults: Vec<Fault>,
     /// Every request's path, oldest first (tests count retries and pages).
     pub requests: Vec<String>,
+    /// Requests per path since the start (never trimmed, unlike `requests`).
+    pub per_path: std::collections::BTreeMap<String, u64>,
     /// Every code it issued (codes are forgotten once used), for leak scans.
     pub issued_codes: Vec<String>,
     /// Requests being handled now, and the most there ever were at once.
@@ -129,6 +131,7 @@ impl Knobs {
                 log: Vec::new(),
                 faults: Vec::new(),
                 requests: Vec::new(),
+                per_path: Default::default(),
                 issued_codes: Vec::new(),
                 in_flight: 0,
                 peak_in_flight: 0,

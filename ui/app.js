@@ -17,6 +17,7 @@ let session = null;
 let last = { onCall: null, sources: null, fetchedAt: null };
 let timer = null;
 let refreshing = false;
+let nextRefreshMs = REFRESH_MS;
 
 function status(text, kind = "info") {
   const s = $("status");
@@ -176,6 +177,7 @@ async function refresh() {
   $("updated").textContent = "Refreshing…";
   try {
     const d = await ipc.dashboard();
+    nextRefreshMs = (d.nextRefreshSecs ?? REFRESH_MS / 1000) * 1000;
     const panels = [d.user, d.onCall, d.schedules, d.alertSources];
     if (panels.some((p) => p.state === "error" && p.kind === "sessionExpired")) return expired();
     message($("dashboard-error"), null);
@@ -234,15 +236,18 @@ async function signOut() {
   }
 }
 
+/** The next background refresh, as far off as the core says (longer after ilert rate-limited us). */
 function startTimer() {
   stopTimer();
-  timer = setInterval(() => {
-    if (!document.hidden) refresh();
-  }, REFRESH_MS);
+  timer = setTimeout(async () => {
+    timer = null;
+    if (!document.hidden) await refresh();
+    if (session) startTimer();
+  }, nextRefreshMs);
 }
 
 function stopTimer() {
-  if (timer) clearInterval(timer);
+  if (timer) clearTimeout(timer);
   timer = null;
 }
 

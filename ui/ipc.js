@@ -34,6 +34,7 @@ export async function invoke(cmd, args) {
  *
  * @typedef {object} Dashboard
  * @property {string} fetchedAt
+ * @property {number} nextRefreshSecs when the background refresh should ask again
  * @property {Panel} user
  * @property {Panel} onCall
  * @property {Panel} schedules

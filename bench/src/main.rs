@@ -160,7 +160,7 @@ async fn core(runs: usize) {
     println!("100 concurrent calls on an expired token: {} token request(s), {ok} of 100 calls served", sb.knobs().token_requests("refresh_token") - before);
 }
 
-/// The window refreshes every 60 s (`REFRESH_MS` in `ui/app.js`), each time
+/// The window refreshes every 60 s (`ilert_api::dashboard::REFRESH_EVERY`), each time
 /// one `dashboard` command (what `Client::dashboard` asks ilert) and one
 /// `session_info` (no request: the scope and expiry are known). So the
 /// requests of one refresh are the requests per minute, plus the access

@@ -58,6 +58,8 @@ pub struct Client {
     timeout: Duration,
     concurrent_pages: usize,
     rate: RateGate,
+    /// The signed-in user's id once known: "my shifts" then need not wait for `/users/current`.
+    me: Arc<std::sync::OnceLock<i64>>,
 }
 
 impl Client {
@@ -65,7 +67,7 @@ impl Client {
     /// session, so its tokens are never sent to another host.
     pub fn new(session: Arc<Session>, http: reqwest::Client) -> Client {
         let base = session.endpoint().endpoints().api.clone();
-        Client { http, session, base, retry: RetryPolicy::default(), timeout: Duration::from_secs(20), concurrent_pages: 1, rate: RateGate::default() }
+        Client { http, session, base, retry: RetryPolicy::default(), timeout: Duration::from_secs(20), concurrent_pages: 1, rate: RateGate::default(), me: Default::default() }
     }
 
     pub fn with_retry(mut self, retry: RetryPolicy) -> Client {
@@ -96,6 +98,15 @@ impl Client {
     pub fn with_rate_limit_wait(mut self, first: Duration) -> Client {
         self.rate = RateGate::with_first_wait(first);
         self
+    }
+
+    /// The signed-in user's id, once a `/users/current` answered.
+    pub fn known_user_id(&self) -> Option<i64> {
+        self.me.get().copied()
+    }
+
+    pub(crate) fn remember_user_id(&self, id: i64) {
+        let _ = self.me.set(id);
     }
 
     /// ilert's rate limit as this client has met it.

@@ -19,6 +19,9 @@ use crate::{ApiError, Client};
 /// The group of on-call entries that name no escalation policy.
 const NO_POLICY: i64 = i64::MIN;
 
+/// How often the window refreshes in the background while ilert is at ease.
+pub const REFRESH_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// How far ahead "my shifts" look.
 pub const MY_SHIFTS_AHEAD_DAYS: i64 = 14;
 
@@ -86,6 +89,9 @@ impl<T> Panel<T> {
 #[serde(rename_all = "camelCase")]
 pub struct Dashboard {
     pub fetched_at: DateTime<Utc>,
+    /// When the window's background refresh should ask again: the usual
+    /// minute, longer after ilert rate-limited us (see [`crate::rate`]).
+    pub next_refresh_secs: u64,
     pub user: Panel<User>,
     pub on_call: Panel<OnCallNow>,
     pub schedules: Panel<Vec<ScheduleNow>>,
@@ -95,7 +101,8 @@ pub struct Dashboard {
 impl Dashboard {
     /// Every panel failed for the same reason (the session could not give a token).
     fn failed(now: DateTime<Utc>, e: ApiError) -> Dashboard {
-        Dashboard { fetched_at: now, user: Panel::error(&e), on_call: Panel::error(&e), schedules: Panel::error(&e), alert_sources: Panel::error(&e) }
+        let next_refresh_secs = REFRESH_EVERY.as_secs();
+        Dashboard { fetched_at: now, next_refresh_secs, user: Panel::error(&e), on_call: Panel::error(&e), schedules: Panel::error(&e), alert_sources: Panel::error(&e) }
     }
 
     pub fn session_expired(&self) -> bool {
@@ -185,14 +192,29 @@ impl Client {
         // Policies come expanded in on-calls only when their own list is not fetched.
         let expand_policy = !policy_ok;
         let until = now + Duration::days(MY_SHIFTS_AHEAD_DAYS);
-        // The user first, then only their own coming shifts; everyone's
-        // on-calls for now only (not 14 days of every policy).
+        // Only the user's own coming shifts (not 14 days of every policy);
+        // their id is known after the first load, so from then on this runs
+        // beside the other requests instead of after `/users/current`.
+        let known = self.known_user_id();
         let user_and_mine = async {
-            let user = if can("profile") { Some(self.current_user().await) } else { None };
-            let mine = match user.as_ref().and_then(|u| u.as_ref().ok()) {
-                Some(me) if schedule_ok || policy_ok => Some(self.on_calls_of(me.id, until, expand_policy).await),
-                _ => None,
+            let on_call_ok = schedule_ok || policy_ok;
+            let (user, mine) = match known {
+                Some(id) if on_call_ok => {
+                    let (u, m) = tokio::join!(async { if can("profile") { Some(self.current_user().await) } else { None } }, self.on_calls_of(id, until, expand_policy));
+                    (u, Some(m))
+                }
+                _ => {
+                    let user = if can("profile") { Some(self.current_user().await) } else { None };
+                    let mine = match user.as_ref().and_then(|u| u.as_ref().ok()) {
+                        Some(me) if on_call_ok => Some(self.on_calls_of(me.id, until, expand_policy).await),
+                        _ => None,
+                    };
+                    (user, mine)
+                }
             };
+            if let Some(Ok(u)) = &user {
+                self.remember_user_id(u.id);
+            }
             (user, mine)
         };
         let on_calls = async { if schedule_ok || policy_ok { Some(self.on_calls_now(expand_policy).await) } else { None } };
@@ -216,6 +238,7 @@ impl Client {
         let listed = |r: Result<Listed<_>, ApiError>| r.map(|l| (l.items, l.unreadable));
         Dashboard {
             fetched_at: now,
+            next_refresh_secs: self.rate_gate().next_refresh(REFRESH_EVERY).as_secs_f64().ceil() as u64,
             user: user.map_or_else(|| Panel::not_granted("profile"), Panel::from_result),
             on_call,
             schedules: schedules.map_or_else(

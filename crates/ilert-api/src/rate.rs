@@ -71,6 +71,16 @@ impl RateGate {
     }
 }
 
+impl RateGate {
+    /// When a background refresh should next ask, given its usual
+    /// `interval`: twice as far apart while a 429 is less than a minute old,
+    /// and never before the gate opens.
+    pub fn next_refresh(&self, interval: Duration) -> Duration {
+        let slowed = if self.cooling() { interval * 2 } else { interval };
+        slowed.max(self.closed_for().unwrap_or_default())
+    }
+}
+
 /// ilert's `Retry-After`, in seconds (the HTTP-date form is not used by ilert).
 pub fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
     let v = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?;
@@ -92,5 +102,7 @@ mod tests {
         assert_eq!(g.hit(Some(Duration::from_secs(42))), Duration::from_secs(42));
         assert!(g.closed_for().unwrap() > Duration::from_secs(40));
         assert!(g.cooling());
+        assert_eq!(g.next_refresh(Duration::from_secs(60)), Duration::from_secs(120), "slowed while cooling");
+        assert_eq!(RateGate::default().next_refresh(Duration::from_secs(60)), Duration::from_secs(60));
     }
 }

@@ -187,6 +187,7 @@ impl Receiver {
             tx,
             open: std::sync::Mutex::new(std::collections::VecDeque::new()),
             next_id: AtomicUsize::new(0),
+            closed: tokio::sync::Notify::new(),
         });
         let mut accepting = JoinSet::new();
         for listener in self.listeners {
@@ -213,8 +214,18 @@ impl Receiver {
         // that exits right away does not cut the browser's page off.
         accepting.abort_all();
         let drained = tokio::time::Instant::now() + DRAIN;
-        while !shared.open.lock().unwrap_or_else(|e| e.into_inner()).is_empty() && tokio::time::Instant::now() < drained {
-            tokio::time::sleep(Duration::from_millis(10)).await;
+        loop {
+            // Registered before the check, so a connection closing in between is not missed.
+            let closed = shared.closed.notified();
+            tokio::pin!(closed);
+            closed.as_mut().enable();
+            if shared.open.lock().unwrap_or_else(|e| e.into_inner()).is_empty() {
+                break;
+            }
+            tokio::select! {
+                _ = closed => {}
+                _ = tokio::time::sleep_until(drained) => break,
+            }
         }
         match &outcome {
             Ok(_) => tracing::info!("callback received"),
@@ -236,6 +247,8 @@ struct Shared {
     /// Open connections, oldest first, each with the switch that closes it.
     open: std::sync::Mutex<std::collections::VecDeque<(usize, oneshot::Sender<()>)>>,
     next_id: AtomicUsize,
+    /// Signalled whenever a connection ends (the wait drains them at the end).
+    closed: tokio::sync::Notify,
 }
 
 impl Shared {
@@ -268,6 +281,7 @@ impl Shared {
 
     fn leave(&self, id: usize) {
         self.open.lock().unwrap_or_else(|e| e.into_inner()).retain(|(i, _)| *i != id);
+        self.closed.notify_waiters();
     }
 }
 

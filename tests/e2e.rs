@@ -333,3 +333,52 @@ async fn dark_theme_follows_the_os_and_the_demo_starts_by_keyboard() {
     view(&client, "signed-out").await;
     client.close().await.unwrap();
 }
+
+/// ilert answering in the most lenient shape its description allows (the
+/// sandbox's `nulls` mode: explicit nulls, null lists, `1.0` numbers, an
+/// on-call gap), one alert source that cannot be read at all, and a 403
+/// naming no scope on the schedules: every panel reads what it can, says what
+/// it could not, and offers no "Grant access" for a scope already granted.
+#[tokio::test]
+#[ignore = "needs Xvfb, tauri-driver and WebKitWebDriver; scripts/test runs it"]
+async fn lenient_answers_render_and_say_what_could_not_be_read() {
+    let _one = ONE_AT_A_TIME.lock().await;
+    let sb = Sandbox::start(Config { nulls: true, ..Config::default() }).await.unwrap();
+    let redirect = common::free_redirect();
+    sb.knobs().register_client("e2e-nulls", &redirect);
+    let driver = start_driver(
+        "nulls",
+        &[
+            ("ILERT_CLIENT_ID", "e2e-nulls".into()),
+            ("ILERT_AUTH_URL", sb.url()),
+            ("ILERT_API_URL", sb.url()),
+            ("ILERT_REDIRECT_URI", redirect),
+        ],
+    );
+    let client = open_app(&driver).await;
+    view(&client, "signed-out").await;
+    click(&client, "#sign-in").await;
+    approve_from_waiting_screen(&client).await;
+    view(&client, "dashboard").await;
+    panel_state(&client, "panel-sources", "ready").await;
+    panel_state(&client, "panel-on-call", "ready").await;
+    assert_eq!(source_rows(&client).await, 60, "every source, read from explicit nulls");
+    let on_call = client.find(Locator::Css("#panel-on-call")).await.unwrap().text().await.unwrap();
+    assert!(on_call.to_lowercase().contains("escalation policies") && on_call.contains("Level 1"), "{on_call}");
+
+    // One entry ilert sends in a shape we cannot read, and a bare 403.
+    let mut sources: Vec<serde_json::Value> = (0..3).map(|i| serde_json::json!({"id": 9000 + i, "name": format!("Odd {i}"), "status": null})).collect();
+    sources.push(serde_json::json!({"name": "no id"}));
+    sb.knobs().add_fault(Fault::new("/api/alert-sources", ilert_sandbox::FaultKind::Json { status: 200, body: serde_json::Value::Array(sources) }));
+    sb.knobs().add_fault(Fault::new("/api/schedules", ilert_sandbox::FaultKind::Json { status: 403, body: serde_json::json!({"status": 403, "message": "Forbidden"}) }));
+    client.find(Locator::Css("#refresh")).await.unwrap().click().await.unwrap();
+    until(&client, "document.querySelectorAll('#panel-sources tbody tr').length === 3", "the three readable sources").await;
+    let note = until(&client, "document.querySelector('#panel-sources .unreadable-note')?.textContent", "the unreadable note").await;
+    assert_eq!(note, "1 entry could not be read.");
+    let partial = until(&client, "document.querySelector('#panel-on-call .partial-error')?.textContent", "the 403 on schedules").await;
+    assert_eq!(partial, "Part of this could not be loaded: ilert refused access to schedules (403).");
+    assert!(client.find(Locator::Css("#panel-on-call button.grant")).await.is_err(), "no Grant access for a refusal");
+    screenshot(&client, "lenient.png").await;
+    client.close().await.unwrap();
+    drop(driver);
+}

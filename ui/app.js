@@ -163,7 +163,14 @@ async function enterDashboard() {
 /** The on-call panel joins two core panels: on-calls and schedules. */
 function joinOnCall(onCall, schedules) {
   if (onCall.state === "ready" || schedules.state === "ready") {
-    return { state: "ready", data: { onCall: onCall.state === "ready" ? onCall.data : null, schedules: schedules.state === "ready" ? schedules.data : null } };
+    // One half ready: show it, and say why the other half is missing.
+    const failed = [onCall, schedules].find((p) => p.state === "error");
+    return {
+      state: "ready",
+      data: { onCall: onCall.state === "ready" ? onCall.data : null, schedules: schedules.state === "ready" ? schedules.data : null },
+      unreadable: (onCall.unreadable ?? 0) + (schedules.unreadable ?? 0),
+      partialError: failed?.message,
+    };
   }
   if (onCall.state === "error") return onCall;
   if (schedules.state === "error") return schedules;

@@ -30,7 +30,7 @@ export async function invoke(cmd, args) {
  * @property {boolean} persistent  false: the OS keyring was unavailable
  * @property {boolean} demo
  *
- * @typedef {{state: "ready", data: any, unreadable?: number} | {state: "notGranted", scope: string, message: string} | {state: "error", kind: string, message: string}} Panel
+ * @typedef {{state: "ready", data: any, unreadable?: number, partialError?: string} | {state: "notGranted", scope: string, message: string} | {state: "error", kind: string, message: string}} Panel
  *
  * @typedef {object} Dashboard
  * @property {string} fetchedAt

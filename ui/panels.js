@@ -40,6 +40,9 @@ export function renderPanel(section, panel, o) {
   if (panel.state === "ready") {
     state = o.isEmpty(panel.data) ? "empty" : "ready";
     content = state === "empty" ? h("p", { class: "state empty muted" }, o.empty) : o.render(panel.data);
+    if (panel.partialError) {
+      content = h("div", null, h("p", { class: "state partial-error error" }, `Part of this could not be loaded: ${panel.partialError}.`), content);
+    }
     if (panel.unreadable) {
       // ilert sent entries we could not read: say so rather than hide them silently.
       const n = panel.unreadable;

@@ -266,6 +266,13 @@ impl Controller {
                     tries += 1;
                     tokio::time::sleep(std::time::Duration::from_millis(50)).await;
                 }
+                // The advice to register another redirect URI is for real
+                // mode: a demo user has no ilert app to change.
+                Err(Error::PortInUse { host, port }) if demo => {
+                    return Err(Error::Listen(format!(
+                        "port {port} on {host} is in use, so the demo's sign-in cannot be received. Another sign-in may still be waiting (another ilert Desktop window, or `ilert-desktop login`): finish or cancel it, or close the program using the port, and try again"
+                    )))
+                }
                 other => break other?,
             }
         };

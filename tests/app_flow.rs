@@ -208,3 +208,23 @@ async fn a_restart_restores_the_session_from_the_keyring() {
     assert_eq!(second.dashboard(|_| {}).await.unwrap().alert_sources.data().unwrap().len(), 60);
     second.sign_out().await.unwrap();
 }
+
+/// A busy redirect port in demo mode names what to close; the advice to
+/// register another redirect URI (an ilert app a demo user does not have)
+/// is for real mode only.
+#[tokio::test]
+async fn a_busy_port_in_the_demo_says_what_to_close() {
+    let dir = tempfile::tempdir().unwrap();
+    let busy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = busy.local_addr().unwrap().port();
+    let redirect = format!("http://127.0.0.1:{port}/callback");
+    let c = controller(&dir, Settings { redirect_uri: Some(redirect.clone()), ..Default::default() });
+    let err = c.sign_in(true, None, |_| {}, |_| Ok(())).await.unwrap_err();
+    let text = err.to_string();
+    assert!(text.contains(&port.to_string()) && text.contains("Another sign-in may still be waiting"), "{text}");
+    assert!(!text.contains("register"), "no ilert app to change in the demo: {text}");
+    let c = controller(&dir, Settings { client_id: Some("real".into()), redirect_uri: Some(redirect), ..Default::default() });
+    let err = c.sign_in(false, None, |_| {}, |_| Ok(())).await.unwrap_err();
+    assert!(err.to_string().contains("register another redirect URI"), "{err}");
+    drop(busy);
+}

@@ -329,6 +329,7 @@ async fn dark_theme_follows_the_os_and_the_demo_starts_by_keyboard() {
     panel_state(&client, "panel-sources", "ready").await;
     panel_state(&client, "panel-on-call", "ready").await;
     screenshot(&client, "signed-in-dark.png").await;
+    assert_contrast(&client, "dark dashboard").await;
     click(&client, "#sign-out").await;
     view(&client, "signed-out").await;
     client.close().await.unwrap();
@@ -381,4 +382,92 @@ async fn lenient_answers_render_and_say_what_could_not_be_read() {
     screenshot(&client, "lenient.png").await;
     client.close().await.unwrap();
     drop(driver);
+}
+
+/// Every visible text against its effective background (WCAG 2 relative
+/// luminance): at least 4.5:1, or 3:1 for large text (24 px, or 18.66 px
+/// bold). Disabled controls are exempt, as WCAG exempts them.
+const CONTRAST_JS: &str = r#"
+const parse = (c) => { const m = c.match(/rgba?\(([^)]+)\)/); if (!m) return null;
+  const p = m[1].split(/[\s,\/]+/).filter(Boolean).map(Number); return { r: p[0], g: p[1], b: p[2], a: p.length > 3 ? p[3] : 1 }; };
+const blend = (t, b) => ({ r: t.r * t.a + b.r * (1 - t.a), g: t.g * t.a + b.g * (1 - t.a), b: t.b * t.a + b.b * (1 - t.a), a: 1 });
+const lum = ({ r, g, b }) => { const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
+  return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b); };
+const background = (el) => { const layers = [];
+  for (let e = el; e; e = e.parentElement) { const c = parse(getComputedStyle(e).backgroundColor); if (c && c.a > 0) { layers.push(c); if (c.a >= 1) break; } }
+  let bg = { r: 255, g: 255, b: 255, a: 1 }; for (const l of layers.reverse()) bg = blend(l, bg); return bg; };
+const bad = []; let checked = 0;
+for (const el of document.querySelectorAll("body *")) {
+  if (!el.getClientRects().length || el.closest("[hidden], :disabled")) continue;
+  if (![...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim())) continue;
+  const cs = getComputedStyle(el); if (cs.visibility === "hidden") continue;
+  const bg = background(el); let fg = parse(cs.color); if (fg.a < 1) fg = blend(fg, bg);
+  const [hi, lo] = [lum(fg), lum(bg)].sort((a, b) => b - a); const ratio = (hi + 0.05) / (lo + 0.05);
+  const size = parseFloat(cs.fontSize), bold = parseInt(cs.fontWeight, 10) >= 700;
+  const need = size >= 24 || (size >= 18.66 && bold) ? 3 : 4.5; checked++;
+  if (ratio < need) bad.push(`${el.tagName.toLowerCase()}.${el.className} "${el.textContent.trim().slice(0, 24)}" ${ratio.toFixed(2)}:1 < ${need}:1`);
+}
+return { checked, bad };
+"#;
+
+async fn assert_contrast(client: &Client, what: &str) {
+    let r = client.execute(CONTRAST_JS, vec![]).await.unwrap();
+    assert!(r["checked"].as_u64().unwrap() > 20, "{what}: the check saw the page's text: {r}");
+    assert_eq!(r["bad"], serde_json::json!([]), "{what}: text below WCAG AA contrast");
+}
+
+/// What a new user trips over: the header badge always tells the current
+/// state; "Sign in" without a client ID explains at once (no waiting screen
+/// flashing by); the header's Refresh and the status line stay in view while
+/// the dashboard scrolls; every text meets WCAG AA contrast.
+#[tokio::test]
+#[ignore = "needs Xvfb, tauri-driver and WebKitWebDriver; scripts/test runs it"]
+async fn first_use_badge_no_flash_header_in_view_and_contrast() {
+    let _one = ONE_AT_A_TIME.lock().await;
+    let driver = start_driver("polish", &[]);
+    let client = open_app(&driver).await;
+    let badge = || async { client.execute("return document.getElementById('mode').textContent", vec![]).await.unwrap() };
+    view(&client, "signed-out").await;
+    assert_eq!(badge().await, "Demo available");
+    assert_contrast(&client, "signed out").await;
+
+    // Every view the page goes through, recorded as it happens.
+    client
+        .execute("window.__views = []; new MutationObserver(() => window.__views.push(document.body.dataset.view)).observe(document.body, { attributes: true, attributeFilter: ['data-view'] });", vec![])
+        .await
+        .unwrap();
+    click(&client, "#sign-in").await;
+    let note = until(&client, "document.getElementById('signed-out-error').textContent", "the no-client-ID explanation").await;
+    assert!(note.as_str().unwrap().to_lowercase().contains("client id"), "{note}");
+    let views = client.execute("return window.__views", vec![]).await.unwrap();
+    assert!(!views.as_array().unwrap().iter().any(|v| v == "waiting"), "no waiting screen flashed: {views}");
+
+    click(&client, "#try-demo").await;
+    approve_from_waiting_screen(&client).await;
+    view(&client, "dashboard").await;
+    panel_state(&client, "panel-sources", "ready").await;
+    assert_eq!(badge().await, "Demo");
+    assert_contrast(&client, "light dashboard").await;
+
+    // Scrolled to the bottom of 60 alert sources, Refresh and the status line are in view.
+    let in_view = client
+        .execute(
+            "document.querySelector('main').scrollTop = 1e6; document.scrollingElement.scrollTop = 1e6;
+             const inside = (id) => { const r = document.getElementById(id).getBoundingClientRect(); return r.top >= 0 && r.bottom <= innerHeight; };
+             return [document.querySelector('main').scrollTop > 0, inside('refresh'), inside('status')];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(in_view, serde_json::json!([true, true, true]), "[the dashboard scrolled, Refresh in view, status in view]");
+
+    click(&client, "#sign-out").await;
+    view(&client, "signed-out").await;
+    assert_eq!(badge().await, "Demo available", "not 'Demo' after signing out of it");
+    // A client ID saved: real mode, and the badge says so.
+    client.execute("document.getElementById('settings').open = true", vec![]).await.unwrap();
+    client.find(Locator::Css("#settings-form input[name=clientId]")).await.unwrap().send_keys("my-app").await.unwrap();
+    client.execute("document.getElementById('settings-form').requestSubmit()", vec![]).await.unwrap();
+    until(&client, "document.getElementById('mode').textContent === 'ilert'", "the badge in real mode").await;
+    client.close().await.unwrap();
 }

@@ -43,11 +43,19 @@ function message(el, text) {
 
 // ---- signed out -------------------------------------------------------------
 
+/** The header badge: always what is true now (signed in, demo, or what a sign-in would use). */
+function badge() {
+  $("mode").textContent = session
+    ? (session.demo ? "Demo" : `Tenant ${session.tenant}`)
+    : info.mode === "demo" ? "Demo available" : info.tenant ? `Tenant ${info.tenant}` : "ilert";
+}
+
 async function showSignedOut(note = null, isError = false) {
   session = null;
   stopTimer();
   last = { onCall: null, sources: null, fetchedAt: null };
   info = await ipc.appInfo();
+  badge();
   const demoOnly = info.mode === "demo";
   $("try-demo").hidden = !demoOnly;
   $("no-client").hidden = !demoOnly;
@@ -96,6 +104,13 @@ async function saveSettings(ev) {
 
 async function signIn(demo, addScope = null) {
   const wasSignedIn = session != null;
+  if (!demo && info.mode === "demo") {
+    // No client ID: say so at once instead of flashing the waiting screen.
+    await showSignedOut("Enter the client ID of your ilert app in the settings below first, or try the demo.", true);
+    $("settings").open = true;
+    $("settings-form").elements.namedItem("clientId").focus();
+    return;
+  }
   $("authorize-url").value = "";
   $("waiting-text").textContent = "Preparing the sign-in…";
   $("waiting-title").textContent = demo ? "Waiting for you in the browser (demo)…" : "Waiting for you in the browser…";
@@ -148,7 +163,7 @@ async function copyLink() {
 async function enterDashboard() {
   message($("dashboard-error"), null);
   $("who").textContent = session.demo ? `${session.username} · demo` : `${session.username} · ${session.tenant}`;
-  $("mode").textContent = session.demo ? "Demo" : `Tenant ${session.tenant}`;
+  badge();
   $("panel-session").querySelector(".body").replaceChildren(sessionView(session));
   if (!last.fetchedAt) {
     loading($("panel-on-call"));
@@ -280,7 +295,7 @@ async function start() {
   await ipc.onProgress(onProgress);
   try {
     info = await ipc.appInfo();
-    $("mode").textContent = info.mode === "demo" ? "Demo available" : info.tenant ? `Tenant ${info.tenant}` : "ilert";
+    badge();
     status("Checking for a saved sign-in…");
     session = await ipc.sessionInfo();
   } catch (e) {

@@ -394,6 +394,15 @@ mod tests {
     use super::*;
 
     #[test]
+    fn refresh_token_expires_in_may_be_any_number_or_absent() {
+        for extra in [r#","refresh_token_expires_in":31536000"#, r#","refresh_token_expires_in":-1"#, r#","refresh_token_expires_in":3.1536E7"#, ""] {
+            let json = format!(r#"{{"token_type":"Bearer","access_token":"a","expires_in":3600,"refresh_token":"r"{extra}}}"#);
+            let resp: IlertTokenResponse = serde_json::from_str(&json).unwrap_or_else(|e| panic!("{extra}: {e}"));
+            assert_eq!(tokens(resp).refresh.unwrap().expose(), "r");
+        }
+    }
+
+    #[test]
     fn both_error_formats_parse() {
         let ilert: IlertErrorBody = serde_json::from_str(r#"{"code":"invalid_grant","error":"Provided code is unknown"}"#).unwrap();
         assert_eq!((ilert.code(), ilert.text()), ("invalid_grant", "Provided code is unknown"));

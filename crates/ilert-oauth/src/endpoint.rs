@@ -134,8 +134,12 @@ pub enum Transport {
 /// (a corporate TLS-inspecting proxy's CA is usually installed there), and
 /// the proxy environment variables work, except for loopback, which never
 /// goes through a proxy (the sandbox, a local ilert).
+///
+/// Built once per process and shared (a clone is a handle): loading the OS
+/// certificate store takes milliseconds, and one connection pool serves all.
 pub fn http_client() -> reqwest::Client {
-    http_client_with_env(|k| std::env::var(k).ok())
+    static CLIENT: std::sync::OnceLock<reqwest::Client> = std::sync::OnceLock::new();
+    CLIENT.get_or_init(|| http_client_with_env(|k| std::env::var(k).ok())).clone()
 }
 
 /// [`http_client`] with the environment read through `env` (tests).

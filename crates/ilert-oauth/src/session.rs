@@ -228,7 +228,7 @@ impl Session {
             }
         }
         let now = self.clock.now();
-        let may_refresh = !st.last_refresh.is_some_and(|t| now.signed_duration_since(t).to_std().unwrap_or_default() < self.policy.min_interval);
+        let may_refresh = st.last_refresh.is_none_or(|t| now.signed_duration_since(t).to_std().unwrap_or_default() >= self.policy.min_interval);
         self.renew(&mut st, Some(used), may_refresh).await
     }
 

@@ -7,24 +7,15 @@ use std::time::Duration;
 use ilert_oauth::loopback::{CancelHandle, Receiver};
 use ilert_oauth::Secret;
 
+mod common;
+use common::Captured;
+
 const STATE: &str = "the-real-state-0123456789abcdef";
 
 /// Turned-away requests are logged as counts, one line per interval, not a
 /// line each: 600 forged callbacks and junk requests give one summary line.
 #[tokio::test(flavor = "current_thread")]
 async fn a_flood_is_logged_as_counts() {
-    use std::sync::{Arc, Mutex};
-    #[derive(Clone, Default)]
-    struct Captured(Arc<Mutex<Vec<u8>>>);
-    impl std::io::Write for Captured {
-        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-            self.0.lock().unwrap().extend_from_slice(b);
-            Ok(b.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
     let logs = Captured::default();
     let sink = logs.clone();
     let subscriber = tracing_subscriber::fmt().with_max_level(tracing::Level::DEBUG).with_ansi(false).with_writer(move || sink.clone()).finish();
@@ -42,7 +33,7 @@ async fn a_flood_is_logged_as_counts() {
     let ok = http.get(format!("http://{addr}/callback?code=the-code&state={STATE}")).send().await.unwrap();
     assert_eq!(ok.status(), 200);
     waiting.await.unwrap().unwrap();
-    let text = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+    let text = logs.text();
     let lines = text.lines().filter(|l| l.contains("ilert_oauth")).count();
     let summary: Vec<_> = text.lines().filter(|l| l.contains("turned away")).collect();
     assert_eq!(summary.len(), 1, "{text}");

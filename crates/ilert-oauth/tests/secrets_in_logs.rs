@@ -2,25 +2,12 @@
 //! sign-out) at TRACE level for every crate, hyper and reqwest included, and
 //! finds no token, code or verifier in it.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use ilert_oauth::token_store::{MemoryStore, TokenStore};
 
 mod common;
-
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(b);
-        Ok(b.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
+use common::Captured;
 
 // One thread: every task of the session logs into the captured subscriber.
 #[tokio::test(flavor = "current_thread")]
@@ -46,7 +33,7 @@ async fn a_full_session_logs_no_secret() {
     let debug = format!("{session:?} {first:?} {refresh:?}", session = session.account());
     session.sign_out().await.revoke.unwrap();
 
-    let text = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap() + &debug;
+    let text = logs.text() + &debug;
     assert!(text.lines().count() > 20, "the capture holds the session's logs ({} lines)", text.lines().count());
     for (what, secret) in [
         ("access token", first.expose()),

@@ -314,7 +314,9 @@ fn rfc_error(code: &str, text: &str) -> Response {
     resp
 }
 
-/// The form of token_info or revoke, checked as the configured mode reads it.
+/// The form of token_info or revoke, checked as the configured mode reads it
+/// (`Err`: the answer to send instead).
+#[allow(clippy::result_large_err)]
 fn introspection_params(k: &Knobs, body: &[u8]) -> Result<HashMap<String, String>, Response> {
     let mode = k.lock().config.introspection;
     let error = |code: &str, text: &str| if mode == Introspection::Rfc { rfc_error(code, text) } else { oauth_error(code, text) };

@@ -63,3 +63,23 @@ pub async fn login_with_redirect(sb: &Sandbox, store: Arc<dyn TokenStore>) -> (S
 pub async fn login(sb: &Sandbox, store: Arc<dyn TokenStore>) -> Session {
     login_with_redirect(sb, store).await.0
 }
+
+/// A log sink for a test's own subscriber: every line written, kept to read back.
+#[derive(Clone, Default)]
+pub struct Captured(pub Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(b);
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Captured {
+    pub fn text(&self) -> String {
+        String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
+    }
+}

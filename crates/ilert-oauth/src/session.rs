@@ -269,7 +269,9 @@ impl Session {
         }
         match stored.access {
             Some((a, exp)) if self.fresh(exp) && Some(&a) != rejected => {
-                tracing::debug!("using the access token another process refreshed");
+                if st.access.as_ref().map(|(held, _)| held) != Some(&a) {
+                    tracing::debug!("using the access token another process refreshed");
+                }
                 st.access = Some((a.clone(), exp));
                 Adopted::Access(a)
             }

@@ -2,7 +2,7 @@
 //!
 //! ilert's OpenAPI description marks almost no field `required`, so the
 //! models make those fields `Option`. On top of that:
-//! - an explicit `null` for a list reads as an empty list ([`vec`]);
+//! - an explicit `null` for a list reads as an empty list ([`fn@vec`]);
 //! - a field typed `number` may come as `1.0`; integral floats read as
 //!   integers ([`int`], [`opt_int`]);
 //! - an item of a list that still cannot be read is skipped and counted by

@@ -5,7 +5,7 @@
 //!   settings file shared by the app and the command line.
 //! - [`secret`]: token newtypes that print `[redacted]`.
 //! - [`pkce`]: verifier, S256 challenge and `state`, from the OS CSPRNG.
-//! - [`loopback`]: the temporary redirect receiver on 127.0.0.1 / [::1] (RFC 8252).
+//! - [`loopback`]: the temporary redirect receiver on 127.0.0.1 / `[::1]` (RFC 8252).
 //! - [`endpoint`]: ilert's token, token_info and revoke endpoints and their error formats.
 //! - [`token_store`]: the account's tokens in the OS keyring (or, when that is
 //!   unavailable, in memory only, never on disk), shared by every process.

@@ -65,7 +65,7 @@ impl CancelHandle {
 }
 
 /// Checks that a redirect URI is one the receiver can serve (RFC 8252:
-/// `http://` to 127.0.0.1, [::1] or localhost, with a port and a path) and
+/// `http://` to 127.0.0.1, `[::1]` or localhost, with a port and a path) and
 /// that ilert's exact string match sees it as written: no user info, scheme
 /// and host in lower case (a URL parser would quietly lower them and send a
 /// URI the person never registered). Every problem is named at once.

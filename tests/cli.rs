@@ -471,3 +471,34 @@ async fn signs_in_over_tls_with_a_ca_the_os_trusts() {
     assert!(text(&out.stdout).contains("revoked at ilert"), "{}", text(&out.stdout));
     assert!(!cli.sandbox.knobs().refresh_token_is_live(&refresh));
 }
+
+/// The keyring locks between the check and the save (the screen locked
+/// while the person was in the browser): `login` says the sign-in could not
+/// be stored, exits non-zero, and revokes the refresh token ilert just
+/// issued, so no orphan grant counts against ilert's 10 per app and user.
+/// Before, it printed "Signed in", exited 0, and the next `status` said
+/// "Not signed in".
+#[tokio::test]
+async fn a_keyring_locked_during_the_sign_in_fails_it_and_leaves_no_grant() {
+    let keyring = common::PrivateKeyring::start(None);
+    let cli = Cli::new("lockedlate").await;
+    let mut login = cli.command(&["login", "--no-browser"]);
+    login.env("DBUS_SESSION_BUS_ADDRESS", &keyring.address).env("ILERT_KEYRING_TIMEOUT_MS", "3000");
+    let mut child = login.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap()).lines();
+    let url = tokio::time::timeout(Duration::from_secs(30), stderr.next_line()).await.unwrap().unwrap().expect("the authorize URL");
+    keyring.lock();
+    let browser::Outcome::Redirect(loc) = browser::consent(&url, "approve").await.unwrap() else { panic!("no redirect") };
+    let _ = reqwest::get(&loc).await.unwrap();
+    let mut rest = String::new();
+    while let Some(line) = stderr.next_line().await.unwrap() {
+        rest += &line;
+        rest.push('\n');
+    }
+    let out = tokio::time::timeout(Duration::from_secs(30), child.wait_with_output()).await.unwrap().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{rest}");
+    assert!(rest.contains("refused to store") && !rest.contains("Signed in as"), "{rest}");
+    assert_eq!(cli.sandbox.knobs().token_requests("authorization_code"), 1, "the code was exchanged");
+    assert_eq!(cli.sandbox.knobs().live_refresh_tokens("ada"), 0, "the token just issued was revoked");
+    assert!(!cli.settings_file().exists() || !std::fs::read_to_string(cli.settings_file()).unwrap().contains("account"));
+}

@@ -207,7 +207,7 @@ impl Client {
                         attempt += 1;
                         continue;
                     }
-                    return Err(ApiError::Unavailable { message: e.to_string() });
+                    return Err(ApiError::Unavailable { message: ilert_oauth::error::describe_transport(&e) });
                 }
             };
             let status = resp.status().as_u16();

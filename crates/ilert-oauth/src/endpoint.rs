@@ -342,7 +342,7 @@ async fn send(http: &reqwest::Client, req: oauth2::HttpRequest) -> Result<oauth2
     let req = reqwest::Request::try_from(req).map_err(|e| Transport::Network(e.without_url().to_string()))?;
     let resp = http.execute(req).await.map_err(|e| {
         let e = e.without_url();
-        Transport::Network(if e.is_timeout() { "the request timed out".into() } else { e.to_string() })
+        Transport::Network(if e.is_timeout() { "the request timed out".into() } else { crate::error::describe_transport(&e) })
     })?;
     let status = resp.status();
     if status.as_u16() == 429 || status.is_server_error() {

@@ -103,6 +103,27 @@ pub(crate) fn transport(e: reqwest::Error) -> Error {
     } else if e.is_decode() {
         Error::UnexpectedResponse(e.to_string())
     } else {
-        Error::Unavailable(e.to_string())
+        Error::Unavailable(describe_transport(&e))
+    }
+}
+
+/// What went wrong on the way to ilert, in words: reqwest's own text
+/// ("error sending request") names no cause, so the innermost one is added,
+/// and an untrusted certificate says what to do about it. The causes are
+/// connection and TLS errors, which carry no token (those travel in headers
+/// and bodies, never in these messages).
+pub fn describe_transport(e: &reqwest::Error) -> String {
+    let mut cause: Option<String> = None;
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        cause = Some(s.to_string());
+        source = s.source();
+    }
+    match cause {
+        Some(c) if c.contains("certificate") => format!(
+            "the server's TLS certificate is not trusted ({c}); if your network inspects TLS, install its CA in the system's certificate store"
+        ),
+        Some(c) if !e.to_string().contains(&c) => format!("{e} ({c})"),
+        _ => e.to_string(),
     }
 }

@@ -75,9 +75,9 @@ impl SignIn {
         self.cancel.clone()
     }
 
-    /// Waits for the callback and completes the sign-in. The refresh token
-    /// goes to `store`; if that fails (keyring locked), the session continues
-    /// in memory only and [`Session::is_persistent`] says so.
+    /// Waits for the callback and completes the sign-in. The tokens go to
+    /// `store`; if that fails (keyring locked), the session continues in
+    /// memory only and [`Session::is_persistent`] says so.
     #[tracing::instrument(name = "signin.finish", skip_all)]
     pub async fn finish(self, store: Arc<dyn TokenStore>) -> Result<Session, Error> {
         let code = self.receiver.wait(&self.state, self.timeout, self.cancel_rx).await?;

@@ -81,9 +81,7 @@ impl PrivateKeyring {
         keyring.stdin.take().unwrap().write_all(b"private-keyring-password").unwrap();
         let k = PrivateKeyring { _dir: dir, bus, keyring, address };
         for _ in 0..100 {
-            if k.busctl(&["get-property", "org.freedesktop.secrets", "/org/freedesktop/secrets/collection/login", "org.freedesktop.Secret.Collection", "Locked"])
-                .is_some_and(|o| o.contains("false"))
-            {
+            if k.login_locked() == Some(false) {
                 return k;
             }
             std::thread::sleep(std::time::Duration::from_millis(50));
@@ -91,20 +89,33 @@ impl PrivateKeyring {
         panic!("the private gnome-keyring did not come up");
     }
 
-    fn busctl(&self, args: &[&str]) -> Option<String> {
-        let out = std::process::Command::new("busctl").arg(format!("--address={}", self.address)).args(args).output().ok()?;
+    /// A D-Bus call on this bus (`dbus-send`, from the `dbus` package).
+    fn call(&self, args: &[&str]) -> Option<String> {
+        let out = std::process::Command::new("dbus-send")
+            .arg(format!("--bus={}", self.address))
+            .args(["--print-reply", "--dest=org.freedesktop.secrets"])
+            .args(args)
+            .output()
+            .ok()?;
         out.status.success().then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+    }
+
+    /// Whether the login collection is locked (`None`: no answer yet).
+    fn login_locked(&self) -> Option<bool> {
+        let reply = self.call(&[
+            "/org/freedesktop/secrets/collection/login",
+            "org.freedesktop.DBus.Properties.Get",
+            "string:org.freedesktop.Secret.Collection",
+            "string:Locked",
+        ])?;
+        Some(reply.contains("boolean true"))
     }
 
     /// Locks the login collection, as a screen lock or a timeout would.
     pub fn lock(&self) {
-        let out = self.busctl(&[
-            "call", "org.freedesktop.secrets", "/org/freedesktop/secrets", "org.freedesktop.Secret.Service", "Lock", "ao", "1",
-            "/org/freedesktop/secrets/collection/login",
-        ]);
+        let out = self.call(&["/org/freedesktop/secrets", "org.freedesktop.Secret.Service.Lock", "array:objpath:/org/freedesktop/secrets/collection/login"]);
         assert!(out.is_some(), "Lock answered");
-        let locked = self.busctl(&["get-property", "org.freedesktop.secrets", "/org/freedesktop/secrets/collection/login", "org.freedesktop.Secret.Collection", "Locked"]);
-        assert!(locked.unwrap().contains("true"), "the collection is locked");
+        assert_eq!(self.login_locked(), Some(true), "the collection is locked");
     }
 
     /// Stops the keyring process: it keeps its bus name and never answers.

@@ -64,11 +64,18 @@ impl Cli {
         self.login_decided(self.command(&["login", "--no-browser"]), decision).await
     }
 
-    async fn login_decided(&self, mut command: Command, decision: &str) -> (Output, String) {
+    async fn login_decided(&self, command: Command, decision: &str) -> (Output, String) {
+        self.login_meanwhile(command, decision, || {}).await
+    }
+
+    /// [`Cli::login_decided`], running `meanwhile` while the person is in
+    /// the browser (after the URL is printed, before the consent).
+    async fn login_meanwhile(&self, mut command: Command, decision: &str, meanwhile: impl FnOnce()) -> (Output, String) {
         let mut child = command.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
         let mut stderr = BufReader::new(child.stderr.take().unwrap()).lines();
         let url = tokio::time::timeout(Duration::from_secs(30), stderr.next_line()).await.unwrap().unwrap().expect("a line on stderr");
         assert!(url.starts_with(&self.sandbox.url()) && url.contains("code_challenge_method=S256"), "the URL alone on its line: {url}");
+        meanwhile();
         let mut http = reqwest::Client::builder();
         if let Some(ca) = &self.browser_ca {
             http = http.add_root_certificate(ca.clone());
@@ -256,10 +263,6 @@ async fn concurrent_processes_with_rotation_never_lose_the_session() {
     assert!(knobs.refresh_token_is_live(&refresh), "the stored token is the live one");
 }
 
-async fn login_with(cli: &Cli, command: Command) -> (Output, String) {
-    cli.login_decided(command, "approve").await
-}
-
 /// Starts the children at once, then waits for all of them.
 async fn run_together(cli: &Cli, n: usize, args: &[&str]) -> Vec<Output> {
     let children: Vec<_> = (0..n).map(|_| cli.command(args).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap()).collect();
@@ -383,7 +386,7 @@ async fn a_keyring_that_never_answers_does_not_hang_a_command() {
     let (out, stderr) = {
         let mut c = cli.command(&["login", "--no-browser"]);
         c.env("DBUS_SESSION_BUS_ADDRESS", &keyring.address);
-        login_with(&cli, c).await
+        cli.login_decided(c, "approve").await
     };
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     keyring.freeze();
@@ -484,18 +487,7 @@ async fn a_keyring_locked_during_the_sign_in_fails_it_and_leaves_no_grant() {
     let cli = Cli::new("lockedlate").await;
     let mut login = cli.command(&["login", "--no-browser"]);
     login.env("DBUS_SESSION_BUS_ADDRESS", &keyring.address).env("ILERT_KEYRING_TIMEOUT_MS", "3000");
-    let mut child = login.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
-    let mut stderr = BufReader::new(child.stderr.take().unwrap()).lines();
-    let url = tokio::time::timeout(Duration::from_secs(30), stderr.next_line()).await.unwrap().unwrap().expect("the authorize URL");
-    keyring.lock();
-    let browser::Outcome::Redirect(loc) = browser::consent(&url, "approve").await.unwrap() else { panic!("no redirect") };
-    let _ = reqwest::get(&loc).await.unwrap();
-    let mut rest = String::new();
-    while let Some(line) = stderr.next_line().await.unwrap() {
-        rest += &line;
-        rest.push('\n');
-    }
-    let out = tokio::time::timeout(Duration::from_secs(30), child.wait_with_output()).await.unwrap().unwrap();
+    let (out, rest) = cli.login_meanwhile(login, "approve", || keyring.lock()).await;
     assert_eq!(out.status.code(), Some(1), "{rest}");
     assert!(rest.contains("refused to store") && !rest.contains("Signed in as"), "{rest}");
     assert_eq!(cli.sandbox.knobs().token_requests("authorization_code"), 1, "the code was exchanged");

@@ -196,15 +196,16 @@ impl Client {
         // their id is known after the first load, so from then on this runs
         // beside the other requests instead of after `/users/current`.
         let known = self.known_user_id();
+        let current_user = || async { if can("profile") { Some(self.current_user().await) } else { None } };
         let user_and_mine = async {
             let on_call_ok = schedule_ok || policy_ok;
             let (user, mine) = match known {
                 Some(id) if on_call_ok => {
-                    let (u, m) = tokio::join!(async { if can("profile") { Some(self.current_user().await) } else { None } }, self.on_calls_of(id, until, expand_policy));
+                    let (u, m) = tokio::join!(current_user(), self.on_calls_of(id, until, expand_policy));
                     (u, Some(m))
                 }
                 _ => {
-                    let user = if can("profile") { Some(self.current_user().await) } else { None };
+                    let user = current_user().await;
                     let mine = match user.as_ref().and_then(|u| u.as_ref().ok()) {
                         Some(me) if on_call_ok => Some(self.on_calls_of(me.id, until, expand_policy).await),
                         _ => None,

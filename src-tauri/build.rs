@@ -1,7 +1,8 @@
 /// Every app command is declared here so Tauri checks it against the
 /// capabilities: a command not granted in `src-tauri/capabilities/` cannot be
 /// invoked from the webview.
-const COMMANDS: &[&str] = &["app_info", "get_settings", "set_settings", "sign_in", "cancel_sign_in", "session_info", "dashboard", "sign_out"];
+const COMMANDS: &[&str] =
+    &["app_info", "get_settings", "set_settings", "sign_in", "cancel_sign_in", "session_info", "dashboard", "sign_out"];
 
 fn main() {
     tauri_build::try_build(

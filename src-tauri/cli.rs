@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use clap::{Args, Parser, Subcommand};
 use ilert_oauth::endpoint::http_client;
-use ilert_oauth::token_store::{KeyringStore, TokenStore};
 use ilert_oauth::session::blocking;
+use ilert_oauth::token_store::{KeyringStore, TokenStore};
 use ilert_oauth::{settings, Error, Session, Settings, SignIn};
 
 /// See who is on call and how your ilert alert sources stand.
@@ -120,7 +120,9 @@ async fn dispatch(command: Command, options: Options) -> Result<i32, Error> {
         Command::Login { no_browser } => {
             // Prove the keyring can keep a token before the browser opens.
             let probe = store.clone();
-            blocking(move || probe.probe()).await.map_err(|e| Error::Keyring(format!("{e}. The command line cannot keep you signed in without it")))?;
+            blocking(move || probe.probe())
+                .await
+                .map_err(|e| Error::Keyring(format!("{e}. The command line cannot keep you signed in without it")))?;
             // The session this sign-in replaces, revoked once the new one is stored.
             let previous = restore(&settings, store.clone()).await.ok().flatten();
             let sign_in = SignIn::start(&settings, http_client()).await?;

@@ -62,7 +62,12 @@ pub fn set_settings(c: State<'_, Controller>, settings: SettingsView) -> Result<
 /// Signs in through the system browser (or the embedded sandbox when
 /// `demo`), then brings the window to the front.
 #[tauri::command]
-pub async fn sign_in<R: Runtime>(app: AppHandle<R>, c: State<'_, Controller>, demo: bool, add_scope: Option<String>) -> Result<SessionInfo, IpcError> {
+pub async fn sign_in<R: Runtime>(
+    app: AppHandle<R>,
+    c: State<'_, Controller>,
+    demo: bool,
+    add_scope: Option<String>,
+) -> Result<SessionInfo, IpcError> {
     let progress = |p: Progress| {
         let _ = app.emit_to("main", PROGRESS_EVENT, p);
     };

@@ -90,22 +90,22 @@ mod tests {
         // The real context, so the real capabilities decide what the webview may call.
         let app = super::build_app(mock_builder(), state).build(tauri::generate_context!(test = true)).unwrap();
         let webview = tauri::WebviewWindowBuilder::new(&app, "main", Default::default()).build().unwrap();
-        let res = tauri::test::get_ipc_response(
-            &webview,
-            request("app_info"),
-        )
-        .map(|b| b.deserialize::<serde_json::Value>().unwrap())
-        .unwrap();
+        let res =
+            tauri::test::get_ipc_response(&webview, request("app_info")).map(|b| b.deserialize::<serde_json::Value>().unwrap()).unwrap();
         assert_eq!(res["version"], env!("CARGO_PKG_VERSION"));
         assert_eq!(res["mode"], "ilert");
         assert_eq!(res["authorizeHost"], "acme.ilert.com");
         assert_eq!(res["redirectUri"], "http://localhost:4598/callback");
 
         // Every app command is granted; get_settings answers without a session.
-        let res = tauri::test::get_ipc_response(&webview, request("get_settings")).map(|b| b.deserialize::<serde_json::Value>().unwrap()).unwrap();
+        let res = tauri::test::get_ipc_response(&webview, request("get_settings"))
+            .map(|b| b.deserialize::<serde_json::Value>().unwrap())
+            .unwrap();
         assert_eq!(res["effective"]["clientId"], "cid");
         assert_eq!(res["fromEnvironment"], serde_json::json!(["clientId", "tenant"]));
-        let res = tauri::test::get_ipc_response(&webview, request("session_info")).map(|b| b.deserialize::<serde_json::Value>().unwrap()).unwrap();
+        let res = tauri::test::get_ipc_response(&webview, request("session_info"))
+            .map(|b| b.deserialize::<serde_json::Value>().unwrap())
+            .unwrap();
         assert_eq!(res, serde_json::Value::Null, "signed out");
 
         // A command that is not granted is refused by the ACL.
@@ -124,5 +124,4 @@ mod tests {
             invoke_key: tauri::test::INVOKE_KEY.to_string(),
         }
     }
-
 }

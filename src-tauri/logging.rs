@@ -140,7 +140,8 @@ mod tests {
     #[test]
     fn the_file_gets_plain_text_while_the_terminal_gets_colour() {
         let (terminal, file) = (Buffer::default(), Buffer::default());
-        let subscriber = tracing_subscriber::registry().with(fmt::layer().with_ansi(true).with_writer(terminal.clone())).with(file_layer(file.clone()));
+        let subscriber =
+            tracing_subscriber::registry().with(fmt::layer().with_ansi(true).with_writer(terminal.clone())).with(file_layer(file.clone()));
         tracing::subscriber::with_default(subscriber, || {
             let span = tracing::info_span!("loopback.wait", addrs = ?["127.0.0.1:4598"]);
             let _e = span.enter();

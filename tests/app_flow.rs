@@ -84,8 +84,15 @@ async fn a_missing_scope_is_not_granted_until_granted() {
     sb.knobs().register_client("app-test", &redirect);
     // The scopes come from the settings file, so granting one more can save it there.
     let path = dir.path().join("settings.json");
-    ilert_oauth::settings::save(&path, &Settings { scopes: Some("profile schedule policy offline_access".into()), ..Default::default() }).unwrap();
-    let env = Settings { client_id: Some("app-test".into()), auth_url: Some(sb.url()), api_url: Some(sb.url()), redirect_uri: Some(redirect), ..Default::default() };
+    ilert_oauth::settings::save(&path, &Settings { scopes: Some("profile schedule policy offline_access".into()), ..Default::default() })
+        .unwrap();
+    let env = Settings {
+        client_id: Some("app-test".into()),
+        auth_url: Some(sb.url()),
+        api_url: Some(sb.url()),
+        redirect_uri: Some(redirect),
+        ..Default::default()
+    };
     let c = Controller::new(path, Some(format!("scope-{}", std::process::id())), env).unwrap();
     c.sign_in(false, None, |_| {}, approving_browser).await.unwrap();
     let d = c.dashboard(|_| {}).await.unwrap();
@@ -143,7 +150,12 @@ async fn settings_are_validated_before_anything_is_saved() {
         assert!(!dir.path().join("settings.json").exists(), "nothing saved for {input:?}");
     }
     let saved = c
-        .set_settings(SettingsView { client_id: Some("  abc  ".into()), tenant: Some("Acme".into()), scopes: Some("profile  source".into()), ..Default::default() })
+        .set_settings(SettingsView {
+            client_id: Some("  abc  ".into()),
+            tenant: Some("Acme".into()),
+            scopes: Some("profile  source".into()),
+            ..Default::default()
+        })
         .unwrap();
     assert_eq!(saved.file.client_id.as_deref(), Some("abc"));
     assert_eq!(saved.file.tenant.as_deref(), Some("acme"));
@@ -152,7 +164,13 @@ async fn settings_are_validated_before_anything_is_saved() {
     assert_eq!(saved.from_environment, ["tenant"]);
     assert_eq!(c.settings().client_id.as_deref(), Some("abc"));
     // ilert's own hosts and loopback may be set from the window.
-    let saved = c.set_settings(SettingsView { api_url: Some("https://api.ilert.com".into()), auth_url: Some("http://127.0.0.1:4599".into()), ..saved.file }).unwrap();
+    let saved = c
+        .set_settings(SettingsView {
+            api_url: Some("https://api.ilert.com".into()),
+            auth_url: Some("http://127.0.0.1:4599".into()),
+            ..saved.file
+        })
+        .unwrap();
     assert_eq!(saved.file.api_url.as_deref(), Some("https://api.ilert.com"));
     // A host set by hand in the file survives a save of another field.
     settings::update(&dir.path().join("settings.json"), |f| f.api_url = Some("https://ilert.corp.example".into())).unwrap();
@@ -194,7 +212,13 @@ async fn a_restart_restores_the_session_from_the_keyring() {
     let dir = tempfile::tempdir().unwrap();
     let redirect = common::free_redirect();
     sb.knobs().register_client("app-test", &redirect);
-    let env = Settings { client_id: Some("app-test".into()), auth_url: Some(sb.url()), api_url: Some(sb.url()), redirect_uri: Some(redirect), ..Default::default() };
+    let env = Settings {
+        client_id: Some("app-test".into()),
+        auth_url: Some(sb.url()),
+        api_url: Some(sb.url()),
+        redirect_uri: Some(redirect),
+        ..Default::default()
+    };
     let profile = Some(format!("restart-{}", std::process::id()));
     let first = Controller::new(dir.path().join("settings.json"), profile.clone(), env.clone()).unwrap();
     assert!(first.sign_in(false, None, |_| {}, approving_browser).await.unwrap().persistent, "kept in the keyring");

@@ -34,7 +34,13 @@ impl Cli {
     fn with_sandbox(tag: &str, sandbox: Sandbox) -> Cli {
         let redirect = common::free_redirect();
         sandbox.knobs().register_client(CLIENT, &redirect);
-        Cli { home: tempfile::tempdir().unwrap(), sandbox, redirect, profile: format!("cli-{tag}-{}", std::process::id()), browser_ca: None }
+        Cli {
+            home: tempfile::tempdir().unwrap(),
+            sandbox,
+            redirect,
+            profile: format!("cli-{tag}-{}", std::process::id()),
+            browser_ca: None,
+        }
     }
 
     fn command(&self, args: &[&str]) -> Command {
@@ -215,9 +221,9 @@ async fn remote_http_endpoints_are_refused() {
 #[tokio::test]
 #[ignore = "needs an unlocked Secret Service; scripts/test runs it"]
 async fn concurrent_processes_with_rotation_never_lose_the_session() {
-    use std::sync::Arc;
     use ilert_oauth::endpoint::{http_client, TokenEndpoint};
     use ilert_oauth::token_store::KeyringStore;
+    use std::sync::Arc;
 
     let cli = Cli::new("race").await;
     let knobs = cli.sandbox.knobs();
@@ -230,7 +236,12 @@ async fn concurrent_processes_with_rotation_never_lose_the_session() {
     // The app: its own session on the same keyring entry.
     let settings: ilert_oauth::Settings = serde_json::from_slice(&std::fs::read(cli.settings_file()).unwrap()).unwrap();
     let account = settings.account.clone().unwrap();
-    let oauth = ilert_oauth::Settings { client_id: Some(CLIENT.into()), api_url: Some(cli.sandbox.url()), auth_url: Some(cli.sandbox.url()), ..Default::default() };
+    let oauth = ilert_oauth::Settings {
+        client_id: Some(CLIENT.into()),
+        api_url: Some(cli.sandbox.url()),
+        auth_url: Some(cli.sandbox.url()),
+        ..Default::default()
+    };
     let endpoint = TokenEndpoint::new(&oauth, http_client()).unwrap();
     let store = Arc::new(KeyringStore::new(Some(&cli.profile)));
     let app = Arc::new(ilert_oauth::Session::restore(endpoint, store, account).await.unwrap().expect("the app restores"));
@@ -238,7 +249,9 @@ async fn concurrent_processes_with_rotation_never_lose_the_session() {
     let before = knobs.token_requests("refresh_token");
     let (mut expired, mut failed) = (0, Vec::new());
     for round in 0..20 {
-        knobs.add_fault(Fault::new("/api/developers/oauth2/token", ilert_sandbox::FaultKind::Delay { millis: 150 + 40 * (round % 5) }).times(1));
+        knobs.add_fault(
+            Fault::new("/api/developers/oauth2/token", ilert_sandbox::FaultKind::Delay { millis: 150 + 40 * (round % 5) }).times(1),
+        );
         let app = app.clone();
         let app_call = tokio::spawn(async move { app.access_token().await.map(|_| ()) });
         for out in run_together(&cli, 3, &["token"]).await {
@@ -266,7 +279,8 @@ async fn concurrent_processes_with_rotation_never_lose_the_session() {
 /// Starts the children at once, then waits for all of them.
 async fn run_together(cli: &Cli, n: usize, args: &[&str]) -> Vec<Output> {
     let children: Vec<_> = (0..n).map(|_| cli.command(args).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap()).collect();
-    let waits: Vec<_> = children.into_iter().map(|c| tokio::spawn(tokio::time::timeout(Duration::from_secs(60), c.wait_with_output()))).collect();
+    let waits: Vec<_> =
+        children.into_iter().map(|c| tokio::spawn(tokio::time::timeout(Duration::from_secs(60), c.wait_with_output()))).collect();
     let mut out = Vec::new();
     for w in waits {
         out.push(w.await.unwrap().expect("the command finishes").unwrap());

@@ -135,7 +135,13 @@ async fn panel_state(client: &Client, panel: &str, state: &str) {
 }
 
 async fn click(client: &Client, css: &str) {
-    client.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}")).click().await.unwrap_or_else(|e| panic!("click {css}: {e}"));
+    client
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .click()
+        .await
+        .unwrap_or_else(|e| panic!("click {css}: {e}"));
 }
 
 /// Reads the authorize link from the waiting screen, approves it as the
@@ -193,7 +199,8 @@ async fn demo_signs_in_shows_every_source_filters_and_signs_out() {
     assert_eq!(source_rows(&client).await, 60, "every alert source, across ilert's pages of 50");
     let on_call = client.execute("return document.getElementById('panel-on-call').textContent", vec![]).await.unwrap();
     let on_call = on_call.as_str().unwrap();
-    for part in ["My shifts", "On call now", "Escalation policies", "SRE Critical", "Level 1", "Ada Lovelace (you)", "Schedules", "Next: "] {
+    for part in ["My shifts", "On call now", "Escalation policies", "SRE Critical", "Level 1", "Ada Lovelace (you)", "Schedules", "Next: "]
+    {
         assert!(on_call.contains(part), "{part:?} missing from the on-call panel: {on_call}");
     }
     assert!(on_call.contains("until ") && on_call.contains(", in "), "absolute and relative times: {on_call}");
@@ -239,7 +246,10 @@ async fn missing_scope_fault_recovery_grant_and_no_token_in_the_webview() {
     );
     let client = open_app(&driver).await;
     view(&client, "signed-out").await;
-    assert!(client.execute("return document.getElementById('try-demo').hidden", vec![]).await.unwrap().as_bool().unwrap(), "no demo offer with a client id");
+    assert!(
+        client.execute("return document.getElementById('try-demo').hidden", vec![]).await.unwrap().as_bool().unwrap(),
+        "no demo offer with a client id"
+    );
     click(&client, "#sign-in").await;
     approve_from_waiting_screen(&client).await;
     view(&client, "dashboard").await;
@@ -263,7 +273,12 @@ async fn missing_scope_fault_recovery_grant_and_no_token_in_the_webview() {
     view(&client, "dashboard").await;
     panel_state(&client, "panel-sources", "ready").await;
     assert_eq!(source_rows(&client).await, 60);
-    until(&client, "document.getElementById('session-scopes').textContent.split(' ').includes('source')", "the granted scope in the Session panel").await;
+    until(
+        &client,
+        "document.getElementById('session-scopes').textContent.split(' ').includes('source')",
+        "the granted scope in the Session panel",
+    )
+    .await;
     assert_eq!(sb.knobs().live_refresh_tokens("ada"), 1, "the replaced sign-in's token was revoked");
     assert_no_secret_in_page(&client, &sb.knobs().issued_secrets()).await;
 
@@ -368,10 +383,17 @@ async fn lenient_answers_render_and_say_what_could_not_be_read() {
     assert!(on_call.to_lowercase().contains("escalation policies") && on_call.contains("Level 1"), "{on_call}");
 
     // One entry ilert sends in a shape we cannot read, and a bare 403.
-    let mut sources: Vec<serde_json::Value> = (0..3).map(|i| serde_json::json!({"id": 9000 + i, "name": format!("Odd {i}"), "status": null})).collect();
+    let mut sources: Vec<serde_json::Value> =
+        (0..3).map(|i| serde_json::json!({"id": 9000 + i, "name": format!("Odd {i}"), "status": null})).collect();
     sources.push(serde_json::json!({"name": "no id"}));
-    sb.knobs().add_fault(Fault::new("/api/alert-sources", ilert_sandbox::FaultKind::Json { status: 200, body: serde_json::Value::Array(sources) }));
-    sb.knobs().add_fault(Fault::new("/api/schedules", ilert_sandbox::FaultKind::Json { status: 403, body: serde_json::json!({"status": 403, "message": "Forbidden"}) }));
+    sb.knobs().add_fault(Fault::new(
+        "/api/alert-sources",
+        ilert_sandbox::FaultKind::Json { status: 200, body: serde_json::Value::Array(sources) },
+    ));
+    sb.knobs().add_fault(Fault::new(
+        "/api/schedules",
+        ilert_sandbox::FaultKind::Json { status: 403, body: serde_json::json!({"status": 403, "message": "Forbidden"}) },
+    ));
     client.find(Locator::Css("#refresh")).await.unwrap().click().await.unwrap();
     until(&client, "document.querySelectorAll('#panel-sources tbody tr').length === 3", "the three readable sources").await;
     let note = until(&client, "document.querySelector('#panel-sources .unreadable-note')?.textContent", "the unreadable note").await;

@@ -74,7 +74,11 @@ fn main() {
 pub fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(|a, b| a.total_cmp(b));
     let n = v.len();
-    if n % 2 == 1 { v[n / 2] } else { (v[n / 2 - 1] + v[n / 2]) / 2.0 }
+    if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    }
 }
 
 pub fn ms(d: Duration) -> f64 {
@@ -105,8 +109,8 @@ async fn timed_sign_in(sb: &Sandbox) -> (Session, Duration) {
     let browser = tokio::spawn(async move {
         let loc = browser::approve(&url).await;
         let _ = knobs.take_busy_time(); // authorize and consent are the browser's part
-        // The browser's own client is built before the clock starts: making
-        // one loads the OS certificate store, which is the browser's time.
+                                        // The browser's own client is built before the clock starts: making
+                                        // one loads the OS certificate store, which is the browser's time.
         let http = reqwest::Client::new();
         let sent = Instant::now();
         http.get(&loc).send().await.unwrap();
@@ -146,7 +150,12 @@ async fn core(runs: usize) {
         assert!(d.alert_sources.data().is_some() && d.on_call.data().is_some(), "the dashboard loaded");
     }
     let (s, f) = (median(single.clone()), median(full.clone()));
-    println!("dashboard at 200 ms latency: median {f:.0} ms vs a single request {s:.0} ms = {:.2}x (dashboard {:?}, single {:?})", f / s, round(&full), round(&single));
+    println!(
+        "dashboard at 200 ms latency: median {f:.0} ms vs a single request {s:.0} ms = {:.2}x (dashboard {:?}, single {:?})",
+        f / s,
+        round(&full),
+        round(&single)
+    );
 
     // 100 concurrent calls on an expired token.
     let sb = Sandbox::start(Config::default()).await.unwrap();
@@ -155,12 +164,20 @@ async fn core(runs: usize) {
     let session = Arc::new(session.with_policy(RefreshPolicy { leeway: Duration::ZERO, ..Default::default() }));
     tokio::time::sleep(Duration::from_millis(1100)).await;
     let before = sb.knobs().token_requests("refresh_token");
-    let calls: Vec<_> = (0..100).map(|_| { let s = session.clone(); tokio::spawn(async move { s.access_token().await.map(|_| ()) }) }).collect();
+    let calls: Vec<_> = (0..100)
+        .map(|_| {
+            let s = session.clone();
+            tokio::spawn(async move { s.access_token().await.map(|_| ()) })
+        })
+        .collect();
     let mut ok = 0;
     for c in calls {
         ok += c.await.unwrap().is_ok() as usize;
     }
-    println!("100 concurrent calls on an expired token: {} token request(s), {ok} of 100 calls served", sb.knobs().token_requests("refresh_token") - before);
+    println!(
+        "100 concurrent calls on an expired token: {} token request(s), {ok} of 100 calls served",
+        sb.knobs().token_requests("refresh_token") - before
+    );
 }
 
 /// The window refreshes every 60 s (`ilert_api::dashboard::REFRESH_EVERY`), each time
@@ -203,7 +220,8 @@ fn round(v: &[f64]) -> Vec<f64> {
 }
 
 fn sizes(binary: &std::path::Path, deb: Option<&std::path::Path>, bare: Option<&std::path::Path>) {
-    let mb = |p: &std::path::Path| std::fs::metadata(p).map(|m| m.len() as f64 / 1_000_000.0).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+    let mb =
+        |p: &std::path::Path| std::fs::metadata(p).map(|m| m.len() as f64 / 1_000_000.0).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
     println!("release binary: {:.1} MB ({})", mb(binary), binary.display());
     if let Some(d) = deb {
         println!(".deb: {:.1} MB ({})", mb(d), d.display());

@@ -104,7 +104,11 @@ fn tree(pid: u32) -> Vec<u32> {
 /// (RSS, PSS) in KiB.
 fn memory(pid: u32) -> (u64, u64) {
     let field = |text: &str, name: &str| {
-        text.lines().find(|l| l.starts_with(name)).and_then(|l| l.split_whitespace().nth(1)).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0)
+        text.lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(0)
     };
     let rollup = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).unwrap_or_default();
     (field(&rollup, "Rss:"), field(&rollup, "Pss:"))

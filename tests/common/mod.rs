@@ -113,7 +113,11 @@ impl PrivateKeyring {
 
     /// Locks the login collection, as a screen lock or a timeout would.
     pub fn lock(&self) {
-        let out = self.call(&["/org/freedesktop/secrets", "org.freedesktop.Secret.Service.Lock", "array:objpath:/org/freedesktop/secrets/collection/login"]);
+        let out = self.call(&[
+            "/org/freedesktop/secrets",
+            "org.freedesktop.Secret.Service.Lock",
+            "array:objpath:/org/freedesktop/secrets/collection/login",
+        ]);
         assert!(out.is_some(), "Lock answered");
         assert_eq!(self.login_locked(), Some(true), "the collection is locked");
     }

@@ -67,7 +67,16 @@ impl Client {
     /// session, so its tokens are never sent to another host.
     pub fn new(session: Arc<Session>, http: reqwest::Client) -> Client {
         let base = session.endpoint().endpoints().api.clone();
-        Client { http, session, base, retry: RetryPolicy::default(), timeout: Duration::from_secs(20), concurrent_pages: 1, rate: RateGate::default(), me: Default::default() }
+        Client {
+            http,
+            session,
+            base,
+            retry: RetryPolicy::default(),
+            timeout: Duration::from_secs(20),
+            concurrent_pages: 1,
+            rate: RateGate::default(),
+            me: Default::default(),
+        }
     }
 
     pub fn with_retry(mut self, retry: RetryPolicy) -> Client {
@@ -138,11 +147,22 @@ impl Client {
 
     /// [`Client::get_all`] asking for the configured number of pages at once,
     /// for lists that are usually longer than a page.
-    pub async fn get_all_prefetched<T: DeserializeOwned + Send>(&self, path: &str, query: Query<'_>, page_size: usize) -> Result<Listed<T>, ApiError> {
+    pub async fn get_all_prefetched<T: DeserializeOwned + Send>(
+        &self,
+        path: &str,
+        query: Query<'_>,
+        page_size: usize,
+    ) -> Result<Listed<T>, ApiError> {
         self.get_pages(path, query, page_size, self.concurrent_pages).await
     }
 
-    async fn get_pages<T: DeserializeOwned + Send>(&self, path: &str, query: Query<'_>, page_size: usize, at_once: usize) -> Result<Listed<T>, ApiError> {
+    async fn get_pages<T: DeserializeOwned + Send>(
+        &self,
+        path: &str,
+        query: Query<'_>,
+        page_size: usize,
+        at_once: usize,
+    ) -> Result<Listed<T>, ApiError> {
         let size = page_size.to_string();
         let mut all = Listed { items: Vec::new(), unreadable: 0 };
         let mut start = 0;
@@ -177,7 +197,12 @@ impl Client {
         Err(ApiError::UnexpectedResponse(format!("{path}: more than {MAX_PAGES} pages")))
     }
 
-    async fn get_inner<T: DeserializeOwned>(&self, path: &str, query: Query<'_>, deadline: tokio::time::Instant) -> Result<Option<T>, ApiError> {
+    async fn get_inner<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        query: Query<'_>,
+        deadline: tokio::time::Instant,
+    ) -> Result<Option<T>, ApiError> {
         let url = self.base.join(path).map_err(|e| ApiError::UnexpectedResponse(format!("{path}: {e}")))?;
         let resource = path.split('/').next().unwrap_or(path);
         let mut token = self.session.access_token().await?;
@@ -192,7 +217,8 @@ impl Client {
                 }
                 tokio::time::sleep(wait).await;
             }
-            let sent = self.http.get(url.clone()).query(query).bearer_auth(token.expose()).header("accept", "application/json").send().await;
+            let sent =
+                self.http.get(url.clone()).query(query).bearer_auth(token.expose()).header("accept", "application/json").send().await;
             let resp = match sent {
                 Ok(r) => r,
                 Err(e) => {

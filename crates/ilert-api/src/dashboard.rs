@@ -12,8 +12,8 @@ use crate::api::escalation_policies::EscalationPolicy;
 use crate::api::on_calls::OnCall;
 use crate::api::schedules::{Schedule, Shift};
 use crate::api::users::User;
-use crate::scope::can_read;
 use crate::client::Listed;
+use crate::scope::can_read;
 use crate::{ApiError, Client};
 
 /// The group of on-call entries that name no escalation policy.
@@ -37,8 +37,14 @@ pub enum Panel<T> {
     },
     /// The scope was not granted; signing in again with it added fixes it.
     #[serde(rename_all = "camelCase")]
-    NotGranted { scope: String, message: String },
-    Error { kind: String, message: String },
+    NotGranted {
+        scope: String,
+        message: String,
+    },
+    Error {
+        kind: String,
+        message: String,
+    },
 }
 
 fn is_zero(n: &usize) -> bool {
@@ -102,11 +108,21 @@ impl Dashboard {
     /// Every panel failed for the same reason (the session could not give a token).
     fn failed(now: DateTime<Utc>, e: ApiError) -> Dashboard {
         let next_refresh_secs = REFRESH_EVERY.as_secs();
-        Dashboard { fetched_at: now, next_refresh_secs, user: Panel::error(&e), on_call: Panel::error(&e), schedules: Panel::error(&e), alert_sources: Panel::error(&e) }
+        Dashboard {
+            fetched_at: now,
+            next_refresh_secs,
+            user: Panel::error(&e),
+            on_call: Panel::error(&e),
+            schedules: Panel::error(&e),
+            alert_sources: Panel::error(&e),
+        }
     }
 
     pub fn session_expired(&self) -> bool {
-        self.user.is_session_expired() || self.on_call.is_session_expired() || self.schedules.is_session_expired() || self.alert_sources.is_session_expired()
+        self.user.is_session_expired()
+            || self.on_call.is_session_expired()
+            || self.schedules.is_session_expired()
+            || self.alert_sources.is_session_expired()
     }
 }
 
@@ -196,7 +212,13 @@ impl Client {
         // their id is known after the first load, so from then on this runs
         // beside the other requests instead of after `/users/current`.
         let known = self.known_user_id();
-        let current_user = || async { if can("profile") { Some(self.current_user().await) } else { None } };
+        let current_user = || async {
+            if can("profile") {
+                Some(self.current_user().await)
+            } else {
+                None
+            }
+        };
         let user_and_mine = async {
             let on_call_ok = schedule_ok || policy_ok;
             let (user, mine) = match known {
@@ -218,10 +240,34 @@ impl Client {
             }
             (user, mine)
         };
-        let on_calls = async { if schedule_ok || policy_ok { Some(self.on_calls_now(expand_policy).await) } else { None } };
-        let policies = async { if policy_ok { Some(self.escalation_policies().await) } else { None } };
-        let schedules = async { if schedule_ok { Some(self.schedules().await) } else { None } };
-        let sources = async { if can("source") { Some(self.alert_sources().await) } else { None } };
+        let on_calls = async {
+            if schedule_ok || policy_ok {
+                Some(self.on_calls_now(expand_policy).await)
+            } else {
+                None
+            }
+        };
+        let policies = async {
+            if policy_ok {
+                Some(self.escalation_policies().await)
+            } else {
+                None
+            }
+        };
+        let schedules = async {
+            if schedule_ok {
+                Some(self.schedules().await)
+            } else {
+                None
+            }
+        };
+        let sources = async {
+            if can("source") {
+                Some(self.alert_sources().await)
+            } else {
+                None
+            }
+        };
         let ((user, mine), on_calls, policies, schedules, sources) = tokio::join!(user_and_mine, on_calls, policies, schedules, sources);
 
         let me = user.as_ref().and_then(|u| u.as_ref().ok()).map(|u| u.id);
@@ -282,9 +328,13 @@ pub fn on_call_now(calls: &[OnCall], policies: Option<&[EscalationPolicy]>, me: 
     }
     let mut policies: Vec<PolicyNow> = by_policy
         .into_iter()
-        .map(|(id, (name, levels))| PolicyNow { id, name, levels: levels.into_iter().map(|(level, people)| LevelNow { level, people }).collect() })
+        .map(|(id, (name, levels))| PolicyNow {
+            id,
+            name,
+            levels: levels.into_iter().map(|(level, people)| LevelNow { level, people }).collect(),
+        })
         .collect();
-    policies.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()));
+    policies.sort_by_key(|p| p.name.to_lowercase());
 
     // My intervals: from schedules only (a direct rule has no shift), one
     // entry per schedule turn however many policies use that schedule.
@@ -330,7 +380,7 @@ pub fn schedules_now(schedules: &[Schedule], me: Option<i64>) -> Vec<ScheduleNow
             next: s.next_shift.as_ref().map(|n| shift_now(n, me)),
         })
         .collect();
-    out.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()));
+    out.sort_by_key(|s| s.name.to_lowercase());
     out
 }
 
@@ -357,7 +407,7 @@ mod tests {
         let calls = [
             call(1, 10, 1, Some(7), -2, 6), // me, now, via S7, in two policies
             call(1, 11, 2, Some(7), -2, 6),
-            call(2, 10, 2, None, -1, 300),  // named directly
+            call(2, 10, 2, None, -1, 300),   // named directly
             call(1, 10, 1, Some(7), 30, 38), // my next turn
             call(3, 10, 1, Some(8), 6, 14),  // not yet
         ];

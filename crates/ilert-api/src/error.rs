@@ -131,6 +131,9 @@ mod tests {
         let e = body(r#"{}"#).into_error(403, "on-calls");
         assert_eq!(e.to_string(), "ilert refused access to on-calls (403)");
         let e = body(r#"{"code":"FEATURE_REQUIRED"}"#).into_error(402, "on-calls");
-        assert_eq!((e.kind(), e.to_string().as_str()), ("planLimit", "on-calls is not part of your ilert account's plan (402 FEATURE_REQUIRED)"));
+        assert_eq!(
+            (e.kind(), e.to_string().as_str()),
+            ("planLimit", "on-calls is not part of your ilert account's plan (402 FEATURE_REQUIRED)")
+        );
     }
 }

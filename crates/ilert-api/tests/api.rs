@@ -57,7 +57,9 @@ async fn the_dashboard_fetches_panels_concurrently() {
     sb.knobs().set_latency(Duration::from_millis(200));
     sb.knobs().take_peak_concurrency();
     let d = c.dashboard().await;
-    assert!(matches!(d.user, Panel::Ready { .. }) && matches!(d.on_call, Panel::Ready { .. }) && matches!(d.schedules, Panel::Ready { .. }));
+    assert!(
+        matches!(d.user, Panel::Ready { .. }) && matches!(d.on_call, Panel::Ready { .. }) && matches!(d.schedules, Panel::Ready { .. })
+    );
     assert_eq!(d.alert_sources.data().unwrap().len(), 60);
     let on_call = d.on_call.data().unwrap();
     assert_eq!(on_call.policies.len(), 3);
@@ -237,8 +239,14 @@ async fn an_unreadable_entry_is_skipped_and_counted() {
 #[tokio::test]
 async fn a_403_without_a_scope_and_a_402_are_said_as_they_are() {
     let (sb, c) = client(ALL).await;
-    sb.knobs().add_fault(Fault::new("/api/on-calls", FaultKind::Json { status: 403, body: serde_json::json!({"status": 403, "message": "Forbidden", "code": "OAUTH2_SCOPE_ERROR"}) }));
-    sb.knobs().add_fault(Fault::new("/api/schedules", FaultKind::Json { status: 402, body: serde_json::json!({"status": 402, "message": "Upgrade", "code": "FEATURE_REQUIRED"}) }));
+    sb.knobs().add_fault(Fault::new(
+        "/api/on-calls",
+        FaultKind::Json { status: 403, body: serde_json::json!({"status": 403, "message": "Forbidden", "code": "OAUTH2_SCOPE_ERROR"}) },
+    ));
+    sb.knobs().add_fault(Fault::new(
+        "/api/schedules",
+        FaultKind::Json { status: 402, body: serde_json::json!({"status": 402, "message": "Upgrade", "code": "FEATURE_REQUIRED"}) },
+    ));
     let d = c.dashboard().await;
     let on_call = serde_json::to_value(&d.on_call).unwrap();
     assert_eq!(on_call["state"], "error", "{on_call}");

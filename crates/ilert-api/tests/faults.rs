@@ -96,7 +96,8 @@ async fn a_failing_refresh_keeps_the_session() {
     for (status, kind) in [(503, "unavailable"), (429, "rateLimited"), (500, "unavailable")] {
         sb.knobs().expire_access_tokens();
         // A fresh session object, as after a restart, so the 5-minute rule does not apply.
-        let restored = ilert_oauth::Session::restore(session.endpoint().clone(), store.clone(), session.account().clone()).await.unwrap().unwrap();
+        let restored =
+            ilert_oauth::Session::restore(session.endpoint().clone(), store.clone(), session.account().clone()).await.unwrap().unwrap();
         let client = Client::new(Arc::new(restored), http_client());
         sb.knobs().add_fault(Fault::status("/api/developers/oauth2/token", status).times(1));
         let d = client.dashboard().await;

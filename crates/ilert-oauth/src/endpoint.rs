@@ -14,9 +14,8 @@ use std::time::Duration;
 
 use oauth2::basic::{BasicRevocationErrorResponse, BasicTokenIntrospectionResponse, BasicTokenType};
 use oauth2::{
-    AuthUrl, AuthorizationCode, ClientId, CsrfToken, EndpointNotSet, EndpointSet, ErrorResponse, ExtraTokenFields,
-    PkceCodeVerifier, RefreshToken, RequestTokenError, Scope, StandardRevocableToken,
-    StandardTokenResponse, TokenResponse, TokenUrl,
+    AuthUrl, AuthorizationCode, ClientId, CsrfToken, EndpointNotSet, EndpointSet, ErrorResponse, ExtraTokenFields, PkceCodeVerifier,
+    RefreshToken, RequestTokenError, Scope, StandardRevocableToken, StandardTokenResponse, TokenResponse, TokenUrl,
 };
 use serde::{Deserialize, Serialize};
 use url::Url;
@@ -245,12 +244,7 @@ impl TokenEndpoint {
     #[tracing::instrument(name = "oauth.refresh", skip_all)]
     pub async fn refresh(&self, refresh: &Secret) -> Result<Tokens, Error> {
         let rt = RefreshToken::new(refresh.expose().to_string());
-        let resp = self
-            .oauth
-            .exchange_refresh_token(&rt)
-            .request_async(&self.http)
-            .await
-            .map_err(map_token_error)?;
+        let resp = self.oauth.exchange_refresh_token(&rt).request_async(&self.http).await.map_err(map_token_error)?;
         Ok(tokens(resp))
     }
 
@@ -292,7 +286,15 @@ impl TokenEndpoint {
             email: Option<String>,
         }
         let url = self.endpoints.api.join("users/current").map_err(|e| Error::Config(e.to_string()))?;
-        let resp = self.http.0.get(url).bearer_auth(access.expose()).header(reqwest::header::ACCEPT, "application/json").send().await.map_err(transport)?;
+        let resp = self
+            .http
+            .0
+            .get(url)
+            .bearer_auth(access.expose())
+            .header(reqwest::header::ACCEPT, "application/json")
+            .send()
+            .await
+            .map_err(transport)?;
         let status = resp.status();
         check_transient(status.as_u16())?;
         if !status.is_success() {
@@ -399,7 +401,9 @@ mod tests {
 
     #[test]
     fn refresh_token_expires_in_may_be_any_number_or_absent() {
-        for extra in [r#","refresh_token_expires_in":31536000"#, r#","refresh_token_expires_in":-1"#, r#","refresh_token_expires_in":3.1536E7"#, ""] {
+        for extra in
+            [r#","refresh_token_expires_in":31536000"#, r#","refresh_token_expires_in":-1"#, r#","refresh_token_expires_in":3.1536E7"#, ""]
+        {
             let json = format!(r#"{{"token_type":"Bearer","access_token":"a","expires_in":3600,"refresh_token":"r"{extra}}}"#);
             let resp: IlertTokenResponse = serde_json::from_str(&json).unwrap_or_else(|e| panic!("{extra}: {e}"));
             assert_eq!(tokens(resp).refresh.unwrap().expose(), "r");

@@ -53,7 +53,18 @@ impl SignIn {
         let (cancel, cancel_rx) = CancelHandle::new();
         tracing::info!(redirect = %receiver.redirect_uri(), "listening for the sign-in redirect");
         let tenant = settings.tenant.clone().map(|t| t.trim().to_ascii_lowercase()).filter(|t| !t.is_empty());
-        Ok(SignIn { endpoint, receiver, verifier: pkce.verifier, state: pkce.state, authorize_url, scope, cancel, cancel_rx, timeout: DEFAULT_TIMEOUT, tenant })
+        Ok(SignIn {
+            endpoint,
+            receiver,
+            verifier: pkce.verifier,
+            state: pkce.state,
+            authorize_url,
+            scope,
+            cancel,
+            cancel_rx,
+            timeout: DEFAULT_TIMEOUT,
+            tenant,
+        })
     }
 
     pub fn with_timeout(mut self, timeout: Duration) -> SignIn {

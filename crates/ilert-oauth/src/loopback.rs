@@ -256,11 +256,7 @@ impl Shared {
     fn log_counts(&self, since: (usize, usize)) -> (usize, usize) {
         let now = (self.rejected.load(Ordering::Relaxed), self.ignored.load(Ordering::Relaxed));
         if now != since {
-            tracing::warn!(
-                wrong_state = now.0 - since.0,
-                other = now.1 - since.1,
-                "loopback: requests turned away since the last report"
-            );
+            tracing::warn!(wrong_state = now.0 - since.0, other = now.1 - since.1, "loopback: requests turned away since the last report");
         }
         now
     }
@@ -407,7 +403,9 @@ fn page(status: StatusCode, title: &str, text: &str) -> Response<Full> {
     h.insert(CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
     h.insert(
         CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static("default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"),
+        HeaderValue::from_static(
+            "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+        ),
     );
     h.insert(REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
     h.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));

@@ -100,7 +100,13 @@ impl Session {
     }
 
     /// A session from a fresh token response (after the code exchange).
-    pub(crate) fn from_tokens(endpoint: TokenEndpoint, store: Arc<dyn TokenStore>, account: Account, tokens: Tokens, scope: String) -> Session {
+    pub(crate) fn from_tokens(
+        endpoint: TokenEndpoint,
+        store: Arc<dyn TokenStore>,
+        account: Account,
+        tokens: Tokens,
+        scope: String,
+    ) -> Session {
         let expires_at = Clock::default().now() + tokens.expires_in;
         let state = TokenState { access: Some((tokens.access, expires_at)), refresh: tokens.refresh, last_refresh: None, ended: false };
         Session::new(endpoint, store, account, state, scope)
@@ -140,7 +146,11 @@ impl Session {
     /// The stored session of the account the settings remember, if any.
     /// Tokens are bound to their issuer: if the API URL has changed since
     /// the sign-in, the stored token is not sent to the new one.
-    pub async fn restore_configured(settings: &Settings, http: reqwest::Client, store: Arc<dyn TokenStore>) -> Result<Option<Session>, Error> {
+    pub async fn restore_configured(
+        settings: &Settings,
+        http: reqwest::Client,
+        store: Arc<dyn TokenStore>,
+    ) -> Result<Option<Session>, Error> {
         let Some(account) = settings.account.clone() else { return Ok(None) };
         let endpoint = TokenEndpoint::new(settings, http)?;
         if account.issuer != endpoint.endpoints().issuer {
@@ -228,7 +238,8 @@ impl Session {
             }
         }
         let now = self.clock.now();
-        let may_refresh = st.last_refresh.is_none_or(|t| now.signed_duration_since(t).to_std().unwrap_or_default() >= self.policy.min_interval);
+        let may_refresh =
+            st.last_refresh.is_none_or(|t| now.signed_duration_since(t).to_std().unwrap_or_default() >= self.policy.min_interval);
         self.renew(&mut st, Some(used), may_refresh).await
     }
 
@@ -376,7 +387,7 @@ impl Session {
         tokens.access
     }
 
-/// ilert's view of the current access token (tenant, user, scope, activity).
+    /// ilert's view of the current access token (tenant, user, scope, activity).
     pub async fn token_info(&self) -> Result<TokenInfo, Error> {
         let token = self.access_token().await?;
         self.endpoint.token_info(&token).await

@@ -186,8 +186,9 @@ pub fn default_config_dir() -> Result<PathBuf, Error> {
 /// Reads a settings file; a missing file is the default settings.
 pub fn load(path: &Path) -> Result<Settings, Error> {
     match std::fs::read(path) {
-        Ok(bytes) => serde_json::from_slice(&bytes)
-            .map_err(|e| Error::Config(format!("settings file {} is not valid: {e}", path.display()))),
+        Ok(bytes) => {
+            serde_json::from_slice(&bytes).map_err(|e| Error::Config(format!("settings file {} is not valid: {e}", path.display())))
+        }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Settings::default()),
         Err(e) => Err(Error::Config(format!("cannot read {}: {e}", path.display()))),
     }
@@ -268,10 +269,13 @@ mod tests {
 
     #[test]
     fn only_ilert_hosts_and_loopback_may_be_set_from_the_window() {
-        for ok in ["https://api.ilert.com", "https://acme.ilert.com/", "http://127.0.0.1:4599", "http://localhost:1", "https://[::1]:8443"] {
+        for ok in ["https://api.ilert.com", "https://acme.ilert.com/", "http://127.0.0.1:4599", "http://localhost:1", "https://[::1]:8443"]
+        {
             assert!(is_ilert_or_loopback(ok), "{ok}");
         }
-        for bad in ["https://evil.example", "https://ilert.com.evil.example", "https://evililert.com", "http://api.ilert.com", "https://10.0.0.1"] {
+        for bad in
+            ["https://evil.example", "https://ilert.com.evil.example", "https://evililert.com", "http://api.ilert.com", "https://10.0.0.1"]
+        {
             assert!(!is_ilert_or_loopback(bad), "{bad}");
         }
     }

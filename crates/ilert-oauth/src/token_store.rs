@@ -174,7 +174,11 @@ fn keyring_error(e: keyring::Error) -> Error {
             if inner.contains("locked") {
                 // gnome-keyring refuses to create an item in a locked collection.
                 "the keyring is locked; unlock it and try again".into()
-            } else if inner.contains("ServiceUnknown") || inner.contains("NoServer") || inner.contains("No such file") || inner.contains("Connection refused") {
+            } else if inner.contains("ServiceUnknown")
+                || inner.contains("NoServer")
+                || inner.contains("No such file")
+                || inner.contains("Connection refused")
+            {
                 "no keyring is running (no Secret Service on the session bus)".into()
             } else {
                 format!("the keyring failed ({inner})")

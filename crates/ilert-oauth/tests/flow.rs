@@ -41,7 +41,8 @@ async fn refreshes_shortly_before_expiry() {
     let sb = sandbox().await;
     sb.knobs().set_access_token_lifetime(Duration::from_secs(2));
     let store: Arc<dyn TokenStore> = Arc::new(MemoryStore::default());
-    let session = login(&sb, store).await.with_policy(RefreshPolicy { leeway: Duration::from_millis(800), min_interval: Duration::from_secs(300) });
+    let session =
+        login(&sb, store).await.with_policy(RefreshPolicy { leeway: Duration::from_millis(800), min_interval: Duration::from_secs(300) });
     let first = session.access_token().await.unwrap();
     assert_eq!(sb.knobs().token_requests("refresh_token"), 0);
     tokio::time::sleep(Duration::from_millis(1400)).await;
@@ -72,10 +73,17 @@ async fn refresh_on_401_then_the_five_minute_rule_ends_the_session() {
 async fn hundred_concurrent_calls_on_an_expired_token_cause_one_refresh() {
     let sb = sandbox().await;
     sb.knobs().set_access_token_lifetime(Duration::from_secs(1));
-    let session = Arc::new(login(&sb, Arc::new(MemoryStore::default())).await.with_policy(RefreshPolicy { leeway: Duration::ZERO, ..Default::default() }));
+    let session = Arc::new(
+        login(&sb, Arc::new(MemoryStore::default())).await.with_policy(RefreshPolicy { leeway: Duration::ZERO, ..Default::default() }),
+    );
     tokio::time::sleep(Duration::from_millis(1100)).await;
     sb.knobs().set_latency(Duration::from_millis(50));
-    let calls: Vec<_> = (0..100).map(|_| { let s = session.clone(); tokio::spawn(async move { s.access_token().await }) }).collect();
+    let calls: Vec<_> = (0..100)
+        .map(|_| {
+            let s = session.clone();
+            tokio::spawn(async move { s.access_token().await })
+        })
+        .collect();
     let mut tokens = Vec::new();
     for c in calls {
         tokens.push(c.await.unwrap().unwrap());
@@ -126,7 +134,8 @@ async fn transient_failures_keep_the_stored_token() {
         let store: Arc<dyn TokenStore> = Arc::new(MemoryStore::default());
         let session = login(&sb, store.clone()).await;
         // A client with a short timeout, so a slow answer is a timeout.
-        let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).timeout(Duration::from_millis(700)).build().unwrap();
+        let http =
+            reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).timeout(Duration::from_millis(700)).build().unwrap();
         let endpoint = TokenEndpoint::new(&settings(&sb, ANY_PORT), http).unwrap();
         let restored = Session::restore(endpoint, store.clone(), session.account().clone()).await.unwrap().unwrap();
         let used = restored.access_token().await.unwrap();
@@ -331,7 +340,10 @@ async fn no_token_info_failure_fails_a_sign_in() {
     for fault in [
         FaultKind::Status { status: 500 },
         FaultKind::Status { status: 403 },
-        FaultKind::Json { status: 400, body: serde_json::json!({"error": "invalid_client", "error_description": "client authentication failed"}) },
+        FaultKind::Json {
+            status: 400,
+            body: serde_json::json!({"error": "invalid_client", "error_description": "client authentication failed"}),
+        },
         FaultKind::Json { status: 401, body: serde_json::json!({"code": "invalid_token", "error": "nope"}) },
         FaultKind::Json { status: 200, body: serde_json::json!({"active": false}) },
         FaultKind::Garbled,

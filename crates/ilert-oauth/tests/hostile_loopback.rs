@@ -37,10 +37,22 @@ async fn real_callback(addr: &str) -> u16 {
 /// Requests that look like HTTP, broken in the ways the issue lists.
 fn hostile_request() -> impl Strategy<Value = Vec<u8>> {
     let junk = proptest::collection::vec(any::<u8>(), 0..2048);
-    let query = proptest::string::bytes_regex("(code|state|error|error_description|x)=([a-z%0-9]|%[0-9A-Fa-f]?|%zz|\\xff|\\xc3)*(&(code|state|error)=[a-z%]*)*").unwrap();
-    let path = prop_oneof![Just(b"/callback".to_vec()), Just(b"/favicon.ico".to_vec()), Just(b"/".to_vec()), proptest::collection::vec(any::<u8>(), 0..64)];
+    let query = proptest::string::bytes_regex(
+        "(code|state|error|error_description|x)=([a-z%0-9]|%[0-9A-Fa-f]?|%zz|\\xff|\\xc3)*(&(code|state|error)=[a-z%]*)*",
+    )
+    .unwrap();
+    let path = prop_oneof![
+        Just(b"/callback".to_vec()),
+        Just(b"/favicon.ico".to_vec()),
+        Just(b"/".to_vec()),
+        proptest::collection::vec(any::<u8>(), 0..64)
+    ];
     let method = prop_oneof![Just(b"GET".to_vec()), Just(b"POST".to_vec()), Just(b"PRI".to_vec()), Just(b"\x16\x03\x01".to_vec())];
-    let header = prop_oneof![Just(Vec::new()), (1usize..40_000).prop_map(|n| format!("X-Big: {}\r\n", "a".repeat(n)).into_bytes()), Just(b"Host: \xff\xfe\r\n".to_vec())];
+    let header = prop_oneof![
+        Just(Vec::new()),
+        (1usize..40_000).prop_map(|n| format!("X-Big: {}\r\n", "a".repeat(n)).into_bytes()),
+        Just(b"Host: \xff\xfe\r\n".to_vec())
+    ];
     let cut = any::<prop::sample::Index>();
     let http = (method, path, query, header, any::<bool>(), cut).prop_map(|(m, p, q, h, partial, cut)| {
         let mut r = [m, b" ".to_vec(), p, b"?".to_vec(), q, b" HTTP/1.1\r\nHost: 127.0.0.1\r\n".to_vec(), h, b"\r\n".to_vec()].concat();
@@ -172,9 +184,9 @@ async fn an_error_without_our_state_is_not_shown_as_ilerts() {
     let (r, addr) = receiver().await;
     let (_c, rx) = CancelHandle::new();
     let waiting = tokio::spawn(async move { r.wait(&Secret::new(STATE), Duration::from_secs(30), rx).await });
-    let _ = reqwest::get(format!("http://{addr}/callback?error=access_denied&error_description=The+user+denied&state={STATE}")).await.unwrap();
+    let _ =
+        reqwest::get(format!("http://{addr}/callback?error=access_denied&error_description=The+user+denied&state={STATE}")).await.unwrap();
     let err = waiting.await.unwrap().unwrap_err();
     assert_eq!(err.kind(), "denied");
     assert!(err.to_string().contains("The user denied"), "{err}");
 }
-

@@ -69,9 +69,9 @@ fn profiles_are_separate_entries() {
 #[tokio::test]
 #[ignore = "needs an unlocked Secret Service; scripts/test runs it"]
 async fn session_restores_from_and_is_cleared_in_the_keyring() {
-    use std::sync::Arc;
     use ilert_oauth::endpoint::{http_client, TokenEndpoint};
     use ilert_oauth::{Error, Session};
+    use std::sync::Arc;
 
     let sb = common::sandbox().await;
     let profile = format!("flow-{}", std::process::id());
@@ -91,7 +91,8 @@ async fn session_restores_from_and_is_cleared_in_the_keyring() {
     // Revoked elsewhere: the next refresh gets invalid_grant and the entry goes.
     restored.endpoint().revoke(&Secret::new(stored)).await.unwrap();
     sb.knobs().expire_access_tokens();
-    let restored = restored.with_policy(ilert_oauth::session::RefreshPolicy { min_interval: std::time::Duration::ZERO, ..Default::default() });
+    let restored =
+        restored.with_policy(ilert_oauth::session::RefreshPolicy { min_interval: std::time::Duration::ZERO, ..Default::default() });
     assert!(matches!(restored.unauthorized(&token).await, Err(Error::SessionExpired)));
     assert_eq!(lookup(&format!("com.ilert.desktop/{profile}"), &acct), None, "the rejected token left the keyring");
 }

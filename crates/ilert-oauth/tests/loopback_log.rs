@@ -18,7 +18,8 @@ const STATE: &str = "the-real-state-0123456789abcdef";
 async fn a_flood_is_logged_as_counts() {
     let logs = Captured::default();
     let sink = logs.clone();
-    let subscriber = tracing_subscriber::fmt().with_max_level(tracing::Level::DEBUG).with_ansi(false).with_writer(move || sink.clone()).finish();
+    let subscriber =
+        tracing_subscriber::fmt().with_max_level(tracing::Level::DEBUG).with_ansi(false).with_writer(move || sink.clone()).finish();
     let _guard = tracing::subscriber::set_default(subscriber);
 
     let r = Receiver::bind("http://127.0.0.1:0/callback").await.unwrap();
@@ -27,7 +28,8 @@ async fn a_flood_is_logged_as_counts() {
     let waiting = tokio::spawn(async move { r.wait(&Secret::new(STATE), Duration::from_secs(60), rx).await });
     let http = reqwest::Client::new();
     for i in 0..600 {
-        let url = if i % 2 == 0 { format!("http://{addr}/callback?code=forged&state=nope{i}") } else { format!("http://{addr}/favicon{i}.ico") };
+        let url =
+            if i % 2 == 0 { format!("http://{addr}/callback?code=forged&state=nope{i}") } else { format!("http://{addr}/favicon{i}.ico") };
         let _ = http.get(url).send().await.unwrap();
     }
     let ok = http.get(format!("http://{addr}/callback?code=the-code&state={STATE}")).send().await.unwrap();

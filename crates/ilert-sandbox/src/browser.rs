@@ -48,10 +48,7 @@ pub async fn approve(authorize_url: &str) -> String {
 }
 
 fn location(resp: &reqwest::Response) -> Option<String> {
-    resp.status()
-        .is_redirection()
-        .then(|| resp.headers().get(reqwest::header::LOCATION)?.to_str().ok().map(str::to_string))
-        .flatten()
+    resp.status().is_redirection().then(|| resp.headers().get(reqwest::header::LOCATION)?.to_str().ok().map(str::to_string)).flatten()
 }
 
 fn hidden_input(html: &str, name: &str) -> Option<String> {

@@ -123,11 +123,7 @@ impl Knobs {
     }
     /// How many token requests of `grant_type` the sandbox answered.
     pub fn token_requests(&self, grant_type: &str) -> usize {
-        self.lock()
-            .log
-            .iter()
-            .filter(|e| e.endpoint == "token" && e.grant_type.as_deref() == Some(grant_type))
-            .count()
+        self.lock().log.iter().filter(|e| e.endpoint == "token" && e.grant_type.as_deref() == Some(grant_type)).count()
     }
     /// How many requests whose path starts with `prefix` arrived (faulted ones included).
     pub fn requests(&self, prefix: &str) -> usize {
@@ -149,7 +145,13 @@ impl Knobs {
     /// ever issued: what a leak scan looks for.
     pub fn issued_secrets(&self) -> Vec<String> {
         let inner = self.lock();
-        inner.access.keys().cloned().chain(inner.refresh.values().map(|g| g.token.clone())).chain(inner.issued_codes.iter().cloned()).collect()
+        inner
+            .access
+            .keys()
+            .cloned()
+            .chain(inner.refresh.values().map(|g| g.token.clone()))
+            .chain(inner.issued_codes.iter().cloned())
+            .collect()
     }
     /// The time spent handling requests since the last call (which resets it).
     pub fn take_busy_time(&self) -> Duration {
@@ -185,9 +187,10 @@ pub(crate) async fn faults_and_latency(State(knobs): State<Arc<Knobs>>, req: Req
             *inner.per_path.entry(path.to_string()).or_default() += 1;
         }
         let method = req.method().as_str();
-        let hit = inner.faults.iter().position(|f| {
-            path.starts_with(&f.path) && f.method.as_deref().is_none_or(|m| m.eq_ignore_ascii_case(method))
-        });
+        let hit = inner
+            .faults
+            .iter()
+            .position(|f| path.starts_with(&f.path) && f.method.as_deref().is_none_or(|m| m.eq_ignore_ascii_case(method)));
         hit.map(|i| {
             let fault = inner.faults[i].clone();
             if let Some(n) = inner.faults[i].times.as_mut() {
@@ -225,9 +228,7 @@ pub(crate) async fn faults_and_latency(State(knobs): State<Arc<Knobs>>, req: Req
             res.headers_mut().insert(header::CONTENT_LENGTH, HeaderValue::from_static("64"));
             res
         }
-        Some(FaultKind::Garbled) => {
-            ([(header::CONTENT_TYPE, "application/json")], "{\"id\": 1, \"name\": \"trunc").into_response()
-        }
+        Some(FaultKind::Garbled) => ([(header::CONTENT_TYPE, "application/json")], "{\"id\": 1, \"name\": \"trunc").into_response(),
         Some(FaultKind::WrongContentType) => {
             ([(header::CONTENT_TYPE, "text/html")], "<html><body>Service temporarily unavailable</body></html>").into_response()
         }

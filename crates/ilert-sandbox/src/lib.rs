@@ -45,10 +45,7 @@ pub use state::Knobs;
 /// The client id of the demo app registered by default.
 pub const DEMO_CLIENT_ID: &str = "ilert-desktop-demo";
 /// The redirect URIs registered for the demo client by default.
-pub const DEMO_REDIRECT_URIS: &[&str] = &[
-    "http://localhost:4598/callback",
-    "http://127.0.0.1:4598/callback",
-];
+pub const DEMO_REDIRECT_URIS: &[&str] = &["http://localhost:4598/callback", "http://127.0.0.1:4598/callback"];
 
 /// An OAuth2 app registered at the sandbox, like an app in ilert's
 /// developer settings. Public clients (PKCE only) have no secret.
@@ -63,11 +60,7 @@ pub struct ClientApp {
 
 impl ClientApp {
     pub fn new(client_id: impl Into<String>, redirect_uris: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        ClientApp {
-            client_id: client_id.into(),
-            redirect_uris: redirect_uris.into_iter().map(Into::into).collect(),
-            app_id: 250,
-        }
+        ClientApp { client_id: client_id.into(), redirect_uris: redirect_uris.into_iter().map(Into::into).collect(), app_id: 250 }
     }
 }
 

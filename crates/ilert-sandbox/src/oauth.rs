@@ -192,7 +192,11 @@ fn decide_inner(k: &Knobs, body: &[u8]) -> Response {
     };
     let consent = p.get("consent_id").and_then(|id| k.lock().consents.remove(id)).filter(|c| c.expires > Utc::now());
     let Some(consent) = consent else {
-        return error_page(StatusCode::BAD_REQUEST, "Consent expired", "This consent page is no longer valid. Start the sign-in again from the app.");
+        return error_page(
+            StatusCode::BAD_REQUEST,
+            "Consent expired",
+            "This consent page is no longer valid. Start the sign-in again from the app.",
+        );
     };
     let state = consent.state.as_deref();
     match p.get("decision").map(String::as_str) {
@@ -274,7 +278,8 @@ fn token_inner(k: &Knobs, p: &HashMap<String, String>) -> Response {
                 let inner = k.lock();
                 (inner.refresh.get(&key).cloned(), inner.config.rotate_refresh_tokens)
             };
-            let Some(grant) = grant.filter(|g| !g.revoked && g.expires > Utc::now() && g.client_id == client.client_id && g.token == *token)
+            let Some(grant) =
+                grant.filter(|g| !g.revoked && g.expires > Utc::now() && g.client_id == client.client_id && g.token == *token)
             else {
                 return oauth_error("invalid_grant", "Provided refresh token is invalid, expired or revoked");
             };
@@ -309,7 +314,8 @@ fn refresh_key(k: &Knobs, token: &str) -> Option<String> {
 
 /// RFC 6749's error body, for the strict mode of token_info and revoke.
 fn rfc_error(code: &str, text: &str) -> Response {
-    let mut resp = (StatusCode::BAD_REQUEST, no_store(), Json(serde_json::json!({ "error": code, "error_description": text }))).into_response();
+    let mut resp =
+        (StatusCode::BAD_REQUEST, no_store(), Json(serde_json::json!({ "error": code, "error_description": text }))).into_response();
     resp.extensions_mut().insert(ErrorCode(code.to_string()));
     resp
 }

@@ -331,6 +331,14 @@ async fn current_user(State(k): State<Arc<Knobs>>, m: Method, h: HeaderMap) -> A
     Ok(Json(user_json(u, &inner.world)).into_response())
 }
 
+/// One person on call through one rule: a schedule's shift, or a user rule (no schedule).
+struct OnCallEntry<'a> {
+    user: i64,
+    sched: Option<&'a seed::Schedule>,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+}
+
 /// Who is on call, derived from the policies' rules: a schedule rule puts its
 /// shift's user on call for that shift, a user rule its users for the whole
 /// window. Without `expand`, user, policy and schedule are bare `{id}`s.
@@ -358,16 +366,16 @@ async fn on_calls(State(k): State<Arc<Knobs>>, m: Method, h: HeaderMap, RawQuery
     let mut out = Vec::new();
     for p in w.policies.iter().filter(|p| policies.is_empty() || policies.contains(&p.id)) {
         for (level, rule) in p.rules.iter().enumerate() {
-            let mut entries: Vec<(i64, Option<&seed::Schedule>, DateTime<Utc>, DateTime<Utc>)> = Vec::new();
+            let mut entries: Vec<OnCallEntry> = Vec::new();
             for s in rule.schedules.iter().filter_map(|id| w.schedule(*id)) {
                 for sh in s.shifts.iter().filter(|sh| sh.start <= until && sh.end > from) {
-                    entries.push((sh.user, Some(s), sh.start, sh.end));
+                    entries.push(OnCallEntry { user: sh.user, sched: Some(s), start: sh.start, end: sh.end });
                 }
             }
             for u in &rule.users {
-                entries.push((*u, None, from, until));
+                entries.push(OnCallEntry { user: *u, sched: None, start: from, end: until });
             }
-            for (user, sched, start, end) in entries {
+            for OnCallEntry { user, sched, start, end } in entries {
                 if !users.is_empty() && !users.contains(&user) {
                     continue;
                 }
@@ -485,10 +493,8 @@ async fn put_alert_source(State(k): State<Arc<Knobs>>, m: Method, h: HeaderMap, 
     authorize(&k, &h, &m, &["source"])?;
     let v: Value = serde_json::from_slice(&body).map_err(|e| ApiError::bad_request(format!("Invalid JSON: {e}")))?;
     let name = v.get("name").and_then(Value::as_str).ok_or_else(|| ApiError::bad_request("name is required"))?;
-    let policy = v
-        .pointer("/escalationPolicy/id")
-        .and_then(Value::as_i64)
-        .ok_or_else(|| ApiError::bad_request("escalationPolicy is required"))?;
+    let policy =
+        v.pointer("/escalationPolicy/id").and_then(Value::as_i64).ok_or_else(|| ApiError::bad_request("escalationPolicy is required"))?;
     v.get("integrationType").and_then(Value::as_str).ok_or_else(|| ApiError::bad_request("integrationType is required"))?;
     let mut inner = k.lock();
     if inner.world.policy(policy).is_none() {

@@ -8,9 +8,25 @@ use axum::http::Method;
 
 /// Every resource scope ilert documents, plus `wildcard`.
 pub const RESOURCES: &[&str] = &[
-    "profile", "policy", "schedule", "source", "monitor", "action", "connector", "maintenance",
-    "report", "template", "service", "status_page", "team", "user", "alert", "incident", "metric",
-    "metric_source", "wildcard",
+    "profile",
+    "policy",
+    "schedule",
+    "source",
+    "monitor",
+    "action",
+    "connector",
+    "maintenance",
+    "report",
+    "template",
+    "service",
+    "status_page",
+    "team",
+    "user",
+    "alert",
+    "incident",
+    "metric",
+    "metric_source",
+    "wildcard",
 ];
 
 /// Scopes that are flags rather than resources.
@@ -47,8 +63,7 @@ pub fn parse(scope: &str) -> Result<Vec<String>, String> {
     let mut out = Vec::new();
     for s in scope.split_whitespace() {
         let (name, level) = s.split_once(':').unwrap_or((s, "r"));
-        let known = (RESOURCES.contains(&name) && matches!(level, "r" | "w" | "d"))
-            || (FLAGS.contains(&s));
+        let known = (RESOURCES.contains(&name) && matches!(level, "r" | "w" | "d")) || (FLAGS.contains(&s));
         if !known {
             return Err(s.to_string());
         }

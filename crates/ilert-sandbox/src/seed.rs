@@ -109,13 +109,7 @@ pub struct Policy {
 }
 
 /// The five alert-source states ilert reports.
-pub const SOURCE_STATUSES: [&str; 5] = [
-    "PENDING",
-    "ALL_ACCEPTED",
-    "ALL_RESOLVED",
-    "IN_MAINTENANCE",
-    "DISABLED",
-];
+pub const SOURCE_STATUSES: [&str; 5] = ["PENDING", "ALL_ACCEPTED", "ALL_RESOLVED", "IN_MAINTENANCE", "DISABLED"];
 
 #[derive(Debug, Clone)]
 pub struct AlertSource {
@@ -195,7 +189,12 @@ impl World {
         let users = users();
         let teams = vec![
             Team { id: 1, name: "SRE", visibility: "PUBLIC", members: vec![(1, "ADMIN"), (2, "RESPONDER"), (3, "RESPONDER")] },
-            Team { id: 2, name: "Platform", visibility: "PUBLIC", members: vec![(4, "ADMIN"), (5, "RESPONDER"), (6, "RESPONDER"), (1, "USER")] },
+            Team {
+                id: 2,
+                name: "Platform",
+                visibility: "PUBLIC",
+                members: vec![(4, "ADMIN"), (5, "RESPONDER"), (6, "RESPONDER"), (1, "USER")],
+            },
             Team { id: 3, name: "Payments", visibility: "PRIVATE", members: vec![(7, "ADMIN"), (8, "RESPONDER"), (1, "RESPONDER")] },
         ];
 
@@ -293,15 +292,41 @@ impl World {
         ];
 
         let services = [
-            "Checkout API", "Payments Gateway", "Search", "Auth Service", "Billing",
-            "Inventory", "Notifications", "CDN Edge", "Postgres Primary", "Kafka Cluster",
-            "Web Frontend", "Mobile Backend", "Reporting", "Data Warehouse", "Mail Relay",
-            "Status Page", "VPN Gateway", "Kubernetes Prod", "Redis Cache", "Object Storage",
+            "Checkout API",
+            "Payments Gateway",
+            "Search",
+            "Auth Service",
+            "Billing",
+            "Inventory",
+            "Notifications",
+            "CDN Edge",
+            "Postgres Primary",
+            "Kafka Cluster",
+            "Web Frontend",
+            "Mobile Backend",
+            "Reporting",
+            "Data Warehouse",
+            "Mail Relay",
+            "Status Page",
+            "VPN Gateway",
+            "Kubernetes Prod",
+            "Redis Cache",
+            "Object Storage",
         ];
         let envs = ["prod", "staging", "eu-west"];
         let integrations = [
-            "API", "PROMETHEUS", "GRAFANA", "DATADOG", "EMAIL2", "HEARTBEAT2",
-            "NAGIOS", "ZABBIX", "CLOUDWATCH", "KUBERNETES", "NEWRELIC", "ICINGA",
+            "API",
+            "PROMETHEUS",
+            "GRAFANA",
+            "DATADOG",
+            "EMAIL2",
+            "HEARTBEAT2",
+            "NAGIOS",
+            "ZABBIX",
+            "CLOUDWATCH",
+            "KUBERNETES",
+            "NEWRELIC",
+            "ICINGA",
         ];
         let creations = ["ONE_ALERT_PER_EMAIL", "ONE_PENDING_ALERT_ALLOWED", "ONE_OPEN_ALERT_ALLOWED", "ONE_ALERT_GROUPED_PER_WINDOW"];
         let priorities = ["HIGH", "LOW", "HIGH_DURING_SUPPORT_HOURS", "LOW_DURING_SUPPORT_HOURS"];
@@ -335,7 +360,14 @@ impl World {
         }
 
         let mut alerts = Vec::new();
-        let summaries = ["High error rate", "Latency above SLO", "Disk almost full", "Heartbeat missed", "Certificate expires soon", "Pod crash looping"];
+        let summaries = [
+            "High error rate",
+            "Latency above SLO",
+            "Disk almost full",
+            "Heartbeat missed",
+            "Certificate expires soon",
+            "Pod crash looping",
+        ];
         for (n, source) in sources.iter().filter(|s| s.status != "DISABLED").take(30).enumerate() {
             let status = match source.status {
                 "PENDING" => "PENDING",

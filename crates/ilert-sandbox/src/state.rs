@@ -180,13 +180,7 @@ impl Knobs {
         let access_token = jsonwebtoken::encode(&header, &claims, &self.keys.access).expect("RS256 signing");
         inner.access.insert(
             access_token.clone(),
-            AccessGrant {
-                app_id: client.app_id,
-                username: username.to_string(),
-                scope: scope.to_string(),
-                expires: exp,
-                revoked: false,
-            },
+            AccessGrant { app_id: client.app_id, username: username.to_string(), scope: scope.to_string(), expires: exp, revoked: false },
         );
 
         let (refresh_token, refresh_expires_in) = match refresh {

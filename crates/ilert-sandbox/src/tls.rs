@@ -24,7 +24,12 @@ pub(crate) fn acceptor(cert_chain_pem: &str, key_pem: &str) -> std::io::Result<T
     Ok(TlsAcceptor::from(Arc::new(config)))
 }
 
-pub(crate) async fn serve(listener: TcpListener, acceptor: TlsAcceptor, app: axum::Router, shutdown: impl std::future::Future<Output = ()>) {
+pub(crate) async fn serve(
+    listener: TcpListener,
+    acceptor: TlsAcceptor,
+    app: axum::Router,
+    shutdown: impl std::future::Future<Output = ()>,
+) {
     tokio::pin!(shutdown);
     loop {
         let (tcp, _) = tokio::select! {

@@ -19,11 +19,9 @@ async fn full_flow_issues_ilert_shaped_tokens() {
     let code = query(&loc, "code").unwrap();
     assert_eq!(code.len(), 28, "ilert codes are 28 hex chars");
 
-    let (status, body) = token_request(
-        &sb,
-        &[("grant_type", "authorization_code"), ("client_id", CLIENT), ("code", &code), ("code_verifier", VERIFIER)],
-    )
-    .await;
+    let (status, body) =
+        token_request(&sb, &[("grant_type", "authorization_code"), ("client_id", CLIENT), ("code", &code), ("code_verifier", VERIFIER)])
+            .await;
     assert_eq!(status, 200);
     assert_eq!(body["token_type"], "Bearer");
     assert_eq!(body["expires_in"], 3600);
@@ -53,7 +51,12 @@ async fn full_flow_issues_ilert_shaped_tokens() {
     let info: serde_json::Value = http
         .post(format!("{}/api/developers/oauth2/token_info", sb.url()))
         .form(&[("token", access)])
-        .send().await.unwrap().json().await.unwrap();
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(info["active"], true);
     assert_eq!(info["tenant_id"], "sandbox");
     assert_eq!(info["username"], "ada");
@@ -61,7 +64,12 @@ async fn full_flow_issues_ilert_shaped_tokens() {
     let info: serde_json::Value = http
         .post(format!("{}/api/developers/oauth2/token_info", sb.url()))
         .form(&[("token", refresh)])
-        .send().await.unwrap().json().await.unwrap();
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(info, serde_json::json!({ "active": false }));
 
     // A refresh returns a new access token; without rotation the refresh token stays.
@@ -98,9 +106,9 @@ async fn bad_client_or_redirect_uri_gets_a_page_never_a_redirect() {
     let sb = sandbox().await;
     for extra in [
         [("client_id", "nobody")],
-        [("redirect_uri", "http://127.0.0.1:4599/cb")], // other port
+        [("redirect_uri", "http://127.0.0.1:4599/cb")],  // other port
         [("redirect_uri", "http://127.0.0.1:4598/cb/")], // other path
-        [("redirect_uri", "http://localhost:4598/cb")], // other host
+        [("redirect_uri", "http://localhost:4598/cb")],  // other host
         [("redirect_uri", "")],
     ] {
         match browser::consent(&authorize_url(&sb, &extra), "approve").await.unwrap() {
@@ -140,7 +148,8 @@ async fn codes_are_single_use_verified_and_short_lived() {
     let exchange = |code: String, verifier: &'static str| {
         let sb = &sb;
         async move {
-            token_request(sb, &[("grant_type", "authorization_code"), ("client_id", CLIENT), ("code", &code), ("code_verifier", verifier)]).await
+            token_request(sb, &[("grant_type", "authorization_code"), ("client_id", CLIENT), ("code", &code), ("code_verifier", verifier)])
+                .await
         }
     };
 

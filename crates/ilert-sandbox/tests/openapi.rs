@@ -15,9 +15,9 @@ use common::*;
 use serde_json::{json, Value};
 
 fn spec() -> Value {
-    let path = std::env::var_os("ILERT_OPENAPI").map(PathBuf::from).unwrap_or_else(|| {
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/ilert/openapi.json")
-    });
+    let path = std::env::var_os("ILERT_OPENAPI")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/ilert/openapi.json"));
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
         panic!(
             "cannot read ilert's OpenAPI description at {} ({e}). Set ILERT_OPENAPI to its path, \
@@ -107,11 +107,13 @@ async fn rest_responses_validate_against_ilerts_openapi() {
     let (_, pending) = get(&sb, access, "/api/alerts?states=PENDING").await;
     let id = pending[0]["id"].as_i64().unwrap();
     for action in ["accept", "resolve"] {
-        let body: Value = http.put(format!("{}/api/alerts/{id}/{action}", sb.url())).bearer_auth(access).send().await.unwrap().json().await.unwrap();
+        let body: Value =
+            http.put(format!("{}/api/alerts/{id}/{action}", sb.url())).bearer_auth(access).send().await.unwrap().json().await.unwrap();
         schemas.check("put", &format!("/alerts/{{id}}/{action}"), &body);
     }
     let (_, src) = get(&sb, access, "/api/alert-sources/1202").await;
-    let body: Value = http.put(format!("{}/api/alert-sources/1202", sb.url())).bearer_auth(access).json(&src).send().await.unwrap().json().await.unwrap();
+    let body: Value =
+        http.put(format!("{}/api/alert-sources/1202", sb.url())).bearer_auth(access).json(&src).send().await.unwrap().json().await.unwrap();
     schemas.check("put", "/alert-sources/{id}", &body);
 }
 

@@ -43,7 +43,9 @@ async fn missing_scope_is_403_oauth2_scope_error() {
         .put(format!("{}/api/alert-sources/1201", sb.url()))
         .bearer_auth(access)
         .json(&serde_json::json!({"name": "x", "integrationType": "API", "escalationPolicy": {"id": 1}}))
-        .send().await.unwrap();
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), 403);
     let b: serde_json::Value = resp.json().await.unwrap();
     assert_eq!(b["scope"], "source:w");
@@ -89,10 +91,14 @@ async fn write_endpoints_change_the_world() {
     // Only the acting user's responder entry is marked accepted.
     let ada = accepted["responders"].as_array().unwrap().iter().find(|r| r["user"]["id"] == 1).expect("ada responds now");
     assert_eq!(ada["status"], "ACCEPTED");
-    assert!(accepted["responders"].as_array().unwrap().iter().filter(|r| r["user"]["id"] != 1).all(|r| r["status"] != "ACCEPTED"), "{accepted}");
+    assert!(
+        accepted["responders"].as_array().unwrap().iter().filter(|r| r["user"]["id"] != 1).all(|r| r["status"] != "ACCEPTED"),
+        "{accepted}"
+    );
     // A resolved alert is not reopened by accept.
     http.put(format!("{}/api/alerts/{id}/resolve", sb.url())).bearer_auth(access).send().await.unwrap();
-    let again: serde_json::Value = http.put(format!("{}/api/alerts/{id}/accept", sb.url())).bearer_auth(access).send().await.unwrap().json().await.unwrap();
+    let again: serde_json::Value =
+        http.put(format!("{}/api/alerts/{id}/accept", sb.url())).bearer_auth(access).send().await.unwrap().json().await.unwrap();
     assert_eq!(again["status"], "RESOLVED");
 }
 
@@ -131,12 +137,25 @@ async fn faults_are_injected_and_cleared() {
     sb.knobs().clear_faults();
 
     sb.knobs().add_fault(Fault::new("/api/alert-sources", FaultKind::Garbled).times(1));
-    let text = reqwest::Client::new().get(format!("{}/api/alert-sources", sb.url())).bearer_auth(access).send().await.unwrap().text().await.unwrap();
+    let text = reqwest::Client::new()
+        .get(format!("{}/api/alert-sources", sb.url()))
+        .bearer_auth(access)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(serde_json::from_str::<serde_json::Value>(&text).is_err());
 
     // Over HTTP too, for tools outside the process.
     let http = reqwest::Client::new();
-    let r = http.post(format!("{}/__sandbox/faults", sb.url())).json(&serde_json::json!({"path": "/api/users", "kind": "status", "status": 503})).send().await.unwrap();
+    let r = http
+        .post(format!("{}/__sandbox/faults", sb.url()))
+        .json(&serde_json::json!({"path": "/api/users", "kind": "status", "status": 503}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 204);
     assert_eq!(get(&sb, access, "/api/users/current").await.0, 503);
     http.delete(format!("{}/__sandbox/faults", sb.url())).send().await.unwrap();

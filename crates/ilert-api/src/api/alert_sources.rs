@@ -2,8 +2,8 @@ use serde::{Deserialize, Serialize};
 
 use super::escalation_policies::PolicyRel;
 use super::teams::TeamRel;
-use crate::open_enum::open_enum;
 use crate::client::Listed;
+use crate::open_enum::open_enum;
 use crate::{ApiError, Client};
 
 open_enum!(
@@ -51,7 +51,14 @@ mod tests {
 
     #[test]
     fn statuses_are_open() {
-        for (text, known) in [("PENDING", true), ("ALL_ACCEPTED", true), ("ALL_RESOLVED", true), ("IN_MAINTENANCE", true), ("DISABLED", true), ("SNOOZED", false)] {
+        for (text, known) in [
+            ("PENDING", true),
+            ("ALL_ACCEPTED", true),
+            ("ALL_RESOLVED", true),
+            ("IN_MAINTENANCE", true),
+            ("DISABLED", true),
+            ("SNOOZED", false),
+        ] {
             let s: AlertSourceStatus = serde_json::from_value(serde_json::json!(text)).unwrap();
             assert_eq!(!matches!(s, AlertSourceStatus::Unknown(_)), known, "{text}");
             assert_eq!(serde_json::to_value(&s).unwrap(), text, "round trip keeps the text");

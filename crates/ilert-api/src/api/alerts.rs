@@ -1,8 +1,8 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::open_enum::open_enum;
 use crate::client::Listed;
+use crate::open_enum::open_enum;
 use crate::{ApiError, Client};
 
 open_enum!(

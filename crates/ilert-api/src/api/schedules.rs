@@ -3,8 +3,8 @@ use serde::{Deserialize, Serialize};
 
 use super::teams::TeamRel;
 use super::users::UserRel;
-use crate::open_enum::open_enum;
 use crate::client::Listed;
+use crate::open_enum::open_enum;
 use crate::{ApiError, Client};
 
 open_enum!(

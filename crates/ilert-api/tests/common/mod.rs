@@ -37,7 +37,8 @@ pub async fn session_in(sb: &Sandbox, scopes: &str, store: Arc<dyn TokenStore>) 
 
 /// Fast retries and short rate-limit waits, so the tests do not sleep for seconds.
 pub fn fast(c: Client) -> Client {
-    c.with_retry(RetryPolicy { retries: 3, base: Duration::from_millis(20), cap: Duration::from_millis(80) }).with_rate_limit_wait(Duration::from_millis(30))
+    c.with_retry(RetryPolicy { retries: 3, base: Duration::from_millis(20), cap: Duration::from_millis(80) })
+        .with_rate_limit_wait(Duration::from_millis(30))
 }
 
 pub async fn client(scopes: &str) -> (Sandbox, Client) {
@@ -45,4 +46,3 @@ pub async fn client(scopes: &str) -> (Sandbox, Client) {
     let c = fast(Client::new(session(&sb, scopes).await, http_client()));
     (sb, c)
 }
-

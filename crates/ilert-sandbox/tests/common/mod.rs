@@ -51,12 +51,7 @@ pub fn query(location: &str, name: &str) -> Option<String> {
 }
 
 pub async fn token_request(sb: &Sandbox, form: &[(&str, &str)]) -> (u16, serde_json::Value) {
-    let resp = reqwest::Client::new()
-        .post(format!("{}/api/developers/oauth2/token", sb.url()))
-        .form(form)
-        .send()
-        .await
-        .unwrap();
+    let resp = reqwest::Client::new().post(format!("{}/api/developers/oauth2/token", sb.url())).form(form).send().await.unwrap();
     let status = resp.status().as_u16();
     (status, resp.json().await.unwrap_or(serde_json::Value::Null))
 }
@@ -65,11 +60,9 @@ pub async fn token_request(sb: &Sandbox, form: &[(&str, &str)]) -> (u16, serde_j
 pub async fn sign_in(sb: &Sandbox, scope: &str) -> serde_json::Value {
     let loc = browser::approve(&authorize_url(sb, &[("scope", scope)])).await;
     let code = query(&loc, "code").expect("code in redirect");
-    let (status, body) = token_request(
-        sb,
-        &[("grant_type", "authorization_code"), ("client_id", CLIENT), ("code", &code), ("code_verifier", VERIFIER)],
-    )
-    .await;
+    let (status, body) =
+        token_request(sb, &[("grant_type", "authorization_code"), ("client_id", CLIENT), ("code", &code), ("code_verifier", VERIFIER)])
+            .await;
     assert_eq!(status, 200, "{body}");
     body
 }

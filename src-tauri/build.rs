@@ -1,10 +1,15 @@
-/// Every app command is declared here so Tauri checks it against the
-/// capabilities: a command not granted in `src-tauri/capabilities/` cannot be
-/// invoked from the webview.
-const COMMANDS: &[&str] =
-    &["app_info", "get_settings", "set_settings", "sign_in", "cancel_sign_in", "session_info", "dashboard", "sign_out"];
+include!("command_list.rs");
+
+macro_rules! names {
+    ($($command:ident),*) => { &[$(stringify!($command)),*] };
+}
+
+/// Declared so Tauri checks every command against the capabilities: a
+/// command not granted in `src-tauri/capabilities/` cannot be invoked.
+const COMMANDS: &[&str] = with_app_commands!(names);
 
 fn main() {
+    println!("cargo:rerun-if-changed=src-tauri/command_list.rs");
     tauri_build::try_build(
         tauri_build::Attributes::new()
             .capabilities_path_pattern("./src-tauri/capabilities/**/*")

@@ -1,14 +1,17 @@
 //! The command line: `login`, `status`, `token`, `logout`; with no
-//! subcommand the window opens. It shares the settings file and the keyring
-//! entry with the app, so a sign-in from either is seen by the other.
+//! subcommand the window opens. The steps are the app core's, shared with
+//! the window; this file only parses arguments and prints.
 
 use std::sync::Arc;
 
 use clap::{Args, Parser, Subcommand};
+use ilert_app::accounts::{self, SignedOut};
+use ilert_app::settings::{self, keyring_service, Settings, SettingsStore};
+use ilert_app::sign_in::{self, Pending, Plan, Progress};
+use ilert_app::{App, AppError};
 use ilert_oauth::endpoint::http_client;
 use ilert_oauth::session::blocking;
-use ilert_oauth::token_store::{KeyringStore, TokenStore};
-use ilert_oauth::{settings, Error, Session, Settings, SignIn};
+use ilert_oauth::token_store::KeyringStore;
 
 /// See who is on call and how your ilert alert sources stand.
 #[derive(Parser, Debug)]
@@ -20,27 +23,11 @@ pub struct Cli {
     pub options: Options,
 }
 
-/// Settings for every subcommand and the app; each also an environment variable.
+/// The settings (each also an environment variable) and the profile.
 #[derive(Args, Debug, Clone, Default)]
 pub struct Options {
-    /// Client id of your ilert app.
-    #[arg(long, env = "ILERT_CLIENT_ID", global = true)]
-    pub client_id: Option<String>,
-    /// Your ilert tenant (authorize on https://TENANT.ilert.com).
-    #[arg(long, env = "ILERT_TENANT", global = true)]
-    pub tenant: Option<String>,
-    /// Base URL for authorize (default https://app.ilert.com or the tenant's host).
-    #[arg(long, env = "ILERT_AUTH_URL", global = true)]
-    pub auth_url: Option<String>,
-    /// Base URL for the API and token endpoints (default https://api.ilert.com).
-    #[arg(long, env = "ILERT_API_URL", global = true)]
-    pub api_url: Option<String>,
-    /// Redirect URI registered in your ilert app (default http://localhost:4598/callback).
-    #[arg(long, env = "ILERT_REDIRECT_URI", global = true)]
-    pub redirect_uri: Option<String>,
-    /// Space-separated scopes (default: profile schedule policy source offline_access).
-    #[arg(long = "scope", env = "ILERT_SCOPES", global = true)]
-    pub scopes: Option<String>,
+    #[command(flatten)]
+    pub settings: Settings,
     /// A separate settings file and keyring entry.
     #[arg(long, env = "ILERT_PROFILE", global = true)]
     pub profile: Option<String>,
@@ -63,34 +50,15 @@ pub enum Command {
 }
 
 impl Options {
-    /// The settings these options select: the profile's file, with the flags
-    /// and environment laid over it.
-    pub fn load(&self) -> Result<(std::path::PathBuf, Settings), Error> {
-        let path = self.settings_path()?;
-        let file = settings::load(&path)?;
-        Ok((path, file.overlay(self.overrides())))
+    /// The profile's settings, with the flags and environment laid over the file.
+    pub fn settings_store(&self) -> Result<SettingsStore, AppError> {
+        let path = settings::settings_path(&settings::default_config_dir()?, self.profile.as_deref())?;
+        SettingsStore::open(path, self.settings.clone())
     }
 
-    /// The app's controller for these options.
-    pub fn controller(&self) -> Result<crate::controller::Controller, Error> {
-        crate::controller::Controller::new(self.settings_path()?, self.profile.clone(), self.overrides())
-    }
-
-    /// The profile's settings file.
-    fn settings_path(&self) -> Result<std::path::PathBuf, Error> {
-        settings::settings_path(&settings::default_config_dir()?, self.profile.as_deref())
-    }
-
-    pub fn overrides(&self) -> Settings {
-        Settings {
-            client_id: self.client_id.clone(),
-            tenant: self.tenant.clone(),
-            auth_url: self.auth_url.clone(),
-            api_url: self.api_url.clone(),
-            redirect_uri: self.redirect_uri.clone(),
-            scopes: self.scopes.clone(),
-            account: None,
-        }
+    /// The app core for these options.
+    pub fn app(&self) -> Result<App, AppError> {
+        Ok(App::new(self.settings_store()?, self.profile.clone()))
     }
 }
 
@@ -111,52 +79,47 @@ pub fn run(command: Command, options: Options) -> i32 {
     code
 }
 
-async fn dispatch(command: Command, options: Options) -> Result<i32, Error> {
-    let (path, settings) = options.load()?;
+async fn dispatch(command: Command, options: Options) -> Result<i32, AppError> {
+    let store = options.settings_store()?;
+    let settings = store.current();
     // Refuse bad endpoints (plain http to a remote host) before anything else.
     settings.endpoints()?;
-    let store = Arc::new(KeyringStore::new(options.profile.as_deref()));
+    let keyring = Arc::new(KeyringStore::new(keyring_service(options.profile.as_deref())));
+    let restore = || accounts::restore(&settings, http_client(), keyring.clone());
     match command {
         Command::Login { no_browser } => {
             // Prove the keyring can keep a token before the browser opens.
-            let probe = store.clone();
+            let probe = keyring.clone();
             blocking(move || probe.probe())
                 .await
-                .map_err(|e| Error::Keyring(format!("{e}. The command line cannot keep you signed in without it")))?;
-            // The session this sign-in replaces, revoked once the new one is stored.
-            let previous = restore(&settings, store.clone()).await.ok().flatten();
-            let sign_in = SignIn::start(&settings, http_client()).await?;
-            let url = sign_in.authorize_url().to_string();
-            if no_browser {
-                eprintln!("{url}");
-            } else if let Err(e) = tauri_plugin_opener::open_url(&url, None::<&str>) {
-                eprintln!("Could not open a browser ({e}). Open this URL to sign in:\n{url}");
-            } else {
-                eprintln!("Waiting for you to approve in the browser…");
-            }
-            let session = sign_in.finish(store).await?;
-            if !session.is_persistent() {
-                // The keyring refused the token after all: do not leave a grant behind.
-                let _ = session.sign_out().await;
-                return Err(Error::Keyring(
-                    "the keyring refused to store your sign-in, so the command line cannot keep it; ilert was told to forget it".into(),
-                ));
-            }
-            let account = session.account().clone();
-            if let Err(e) = settings::update(&path, |f| f.account = Some(account.clone())) {
-                // Not remembered, so never restorable: leave no grant behind at ilert.
-                let _ = session.sign_out().await;
-                return Err(e);
-            }
-            if let Some(previous) = previous {
-                if let Err(e) = previous.replaced_by(&session).await {
-                    eprintln!("Note: ilert could not be told to forget the previous sign-in ({e}).");
+                .map_err(|e| ilert_oauth::Error::Keyring(format!("{e}. The command line cannot keep you signed in without it")))?;
+            let plan = Plan {
+                config: settings.oauth_config()?,
+                store: keyring.clone(),
+                http: http_client(),
+                require_keyring: true,
+                demo: None,
+                no_browser,
+                // Restored now: the new sign-in overwrites its keyring entry.
+                previous: restore().await.ok().flatten().map(Arc::new),
+                pending: &Pending::default(),
+            };
+            let progress = |p: Progress| match p {
+                Progress::WaitingForBrowser { authorize_url, browser_opened: false, .. } if no_browser => eprintln!("{authorize_url}"),
+                Progress::WaitingForBrowser { authorize_url, browser_opened: false, .. } => {
+                    eprintln!("Could not open a browser. Open this URL to sign in:\n{authorize_url}")
                 }
-            }
-            eprintln!("Signed in as {} in tenant {}.", account.username, account.tenant);
+                Progress::WaitingForBrowser { .. } => eprintln!("Waiting for you to approve in the browser…"),
+                Progress::SignedIn => {}
+            };
+            let open = |url: &str| tauri_plugin_opener::open_url(url, None::<&str>).map_err(|e| e.to_string());
+            let remember = |a: &ilert_oauth::Account| store.change(|f| f.account = Some(a.clone()));
+            let session = sign_in::sign_in(plan, progress, open, remember).await?;
+            let a = session.account();
+            eprintln!("Signed in as {} in tenant {}.", a.username, a.tenant);
             Ok(0)
         }
-        Command::Status => match restore(&settings, store).await? {
+        Command::Status => match restore().await? {
             None => {
                 println!("Not signed in.");
                 Ok(1)
@@ -178,30 +141,20 @@ async fn dispatch(command: Command, options: Options) -> Result<i32, Error> {
                 Ok(0)
             }
         },
-        Command::Token => match restore(&settings, store).await? {
-            None => Err(Error::NotSignedIn),
+        Command::Token => match restore().await? {
+            None => Err(AppError::NotSignedIn),
             Some(session) => {
                 println!("{}", session.access_token().await?.expose());
                 Ok(0)
             }
         },
         Command::Logout => {
-            let Some(session) = restore(&settings, store).await? else {
-                println!("Not signed in.");
-                return Ok(0);
+            let out = match restore().await? {
+                None => SignedOut::not_signed_in(),
+                Some(session) => accounts::sign_out(&session, || store.change(|f| f.account = None)).await?,
             };
-            let out = session.sign_out().await;
-            settings::update(&path, |f| f.account = None)?;
-            out.store?;
-            match out.revoke {
-                Ok(()) => println!("Signed out; the refresh token was revoked at ilert."),
-                Err(e) => println!("Signed out on this machine, but ilert could not be told ({e}); the token was deleted here."),
-            }
+            println!("{}", out.message);
             Ok(0)
         }
     }
-}
-
-async fn restore(settings: &Settings, store: Arc<dyn TokenStore>) -> Result<Option<Session>, Error> {
-    Session::restore_configured(settings, http_client(), store).await
 }

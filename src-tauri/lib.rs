@@ -1,22 +1,26 @@
-//! ilert Desktop: the Tauri glue. Everything here is thin; the sign-in, the
-//! token lifecycle, the ilert client and the sandbox live in `crates/`.
+//! ilert Desktop: the Tauri glue, and only that. What the app does lives in
+//! `crates/ilert-app` (plain Rust); the sign-in, the token lifecycle, the
+//! ilert client and the sandbox in the other crates under `crates/`.
 //!
 //! # Layout
+//! - `command_list.rs`: the one list of commands (build.rs, the handler, the capability test).
+//! - `commands`: the `#[tauri::command]`s the UI may call, one line each.
+//! - `events`: sign-in progress and the engine's snapshots, pushed to the window.
+//! - `windows`: the main window.
 //! - `cli`: the command line (same binary; no subcommand opens the window).
-//! - `controller`: what the app does (settings, sign-in, demo, dashboard,
-//!   sign-out) in plain Rust, testable without a window.
-//! - `commands`: the `#[tauri::command]`s the UI may call; thin.
-//! - `error`: errors as `{kind, message}` across IPC.
 //! - `logging`: tracing to stderr and the log file.
 
 pub mod cli;
 pub mod commands;
-pub mod controller;
-pub mod error;
+pub mod events;
 pub mod logging;
+pub mod windows;
 
 use clap::Parser;
+use ilert_app::App;
 use tauri::{Manager, Runtime};
+
+include!("command_list.rs");
 
 /// Entry point of the binary; returns the exit code.
 pub fn main() -> i32 {
@@ -32,10 +36,10 @@ pub fn main() -> i32 {
 
 /// Opens the window.
 pub fn run(options: cli::Options) {
-    let controller = match options.controller() {
-        Ok(mut c) => {
-            c.no_browser = std::env::var("ILERT_NO_BROWSER").is_ok_and(|v| v == "1");
-            c
+    let app = match options.app() {
+        Ok(mut a) => {
+            a.no_browser = std::env::var("ILERT_NO_BROWSER").is_ok_and(|v| v == "1");
+            a
         }
         Err(e) => {
             eprintln!("error: {e}");
@@ -45,7 +49,7 @@ pub fn run(options: cli::Options) {
     // `scripts/bench` measures start-up to the page's load event; the bare
     // baseline in bench/bare prints the same line.
     let bench = std::env::var("ILERT_BENCH").is_ok_and(|v| v == "1");
-    build_app(tauri::Builder::default(), controller)
+    build_app(tauri::Builder::default(), app)
         .on_page_load(move |_, payload| {
             if bench && matches!(payload.event(), tauri::webview::PageLoadEvent::Finished) {
                 println!("bench: page loaded");
@@ -55,62 +59,90 @@ pub fn run(options: cli::Options) {
             if let Some(guard) = logging::init_app(app.path().app_log_dir().ok().as_deref()) {
                 app.manage(guard);
             }
-            tracing::info!(settings = %app.state::<controller::Controller>().settings_path().display(), "ilert Desktop starting");
+            tracing::info!(settings = %app.state::<App>().settings().path().display(), "ilert Desktop starting");
             Ok(())
         })
         .run(tauri::generate_context!())
         .expect("error while running ilert Desktop");
 }
 
+macro_rules! handler {
+    ($($command:ident),*) => { tauri::generate_handler![$(commands::$command),*] };
+}
+
 /// The app without its runtime and context, so tests can pass
-/// `tauri::test::mock_builder()` and their own state.
-pub fn build_app<R: Runtime>(builder: tauri::Builder<R>, controller: controller::Controller) -> tauri::Builder<R> {
-    builder.plugin(tauri_plugin_opener::init()).manage(controller).invoke_handler(tauri::generate_handler![
-        commands::app_info,
-        commands::get_settings,
-        commands::set_settings,
-        commands::sign_in,
-        commands::cancel_sign_in,
-        commands::session_info,
-        commands::dashboard,
-        commands::sign_out,
-    ])
+/// `tauri::test::mock_builder()` and their own [`App`]. The engine's
+/// snapshots are forwarded to the window from the start, and the
+/// remembered session is restored without waiting for the page.
+pub fn build_app<R: Runtime>(builder: tauri::Builder<R>, app: App) -> tauri::Builder<R> {
+    builder
+        .plugin(tauri_plugin_opener::init())
+        .plugin(events::plugin())
+        .manage(app)
+        .invoke_handler(with_app_commands!(handler))
 }
 
 #[cfg(test)]
 mod tests {
+    use ilert_app::settings::{Settings, SettingsStore};
     use tauri::test::mock_builder;
+
+    macro_rules! names {
+        ($($command:ident),*) => { [$(stringify!($command)),*] };
+    }
+
+    fn app(dir: &tempfile::TempDir, overrides: Settings) -> ilert_app::App {
+        ilert_app::App::new(SettingsStore::open(dir.path().join("settings.json"), overrides).unwrap(), None)
+    }
 
     /// The command answers over the (mock) IPC with the configuration summary.
     #[test]
     fn app_info_answers_over_ipc() {
         let dir = tempfile::tempdir().unwrap();
-        let overrides = ilert_oauth::Settings { client_id: Some("cid".into()), tenant: Some("acme".into()), ..Default::default() };
-        let state = crate::controller::Controller::new(dir.path().join("settings.json"), None, overrides).unwrap();
+        let overrides = Settings { client_id: Some("cid".into()), tenant: Some("acme".into()), ..Default::default() };
         // The real context, so the real capabilities decide what the webview may call.
-        let app = super::build_app(mock_builder(), state).build(tauri::generate_context!(test = true)).unwrap();
+        let app = super::build_app(mock_builder(), app(&dir, overrides)).build(tauri::generate_context!(test = true)).unwrap();
         let webview = tauri::WebviewWindowBuilder::new(&app, "main", Default::default()).build().unwrap();
-        let res =
-            tauri::test::get_ipc_response(&webview, request("app_info")).map(|b| b.deserialize::<serde_json::Value>().unwrap()).unwrap();
+        let ask = |cmd: &str| tauri::test::get_ipc_response(&webview, request(cmd)).map(|b| b.deserialize::<serde_json::Value>().unwrap());
+        let res = ask("app_info").unwrap();
         assert_eq!(res["version"], env!("CARGO_PKG_VERSION"));
         assert_eq!(res["mode"], "ilert");
         assert_eq!(res["authorizeHost"], "acme.ilert.com");
         assert_eq!(res["redirectUri"], "http://localhost:4598/callback");
 
-        // Every app command is granted; get_settings answers without a session.
-        let res = tauri::test::get_ipc_response(&webview, request("get_settings"))
-            .map(|b| b.deserialize::<serde_json::Value>().unwrap())
-            .unwrap();
+        // get_settings answers without a session.
+        let res = ask("get_settings").unwrap();
         assert_eq!(res["effective"]["clientId"], "cid");
         assert_eq!(res["fromEnvironment"], serde_json::json!(["clientId", "tenant"]));
-        let res = tauri::test::get_ipc_response(&webview, request("session_info"))
-            .map(|b| b.deserialize::<serde_json::Value>().unwrap())
-            .unwrap();
-        assert_eq!(res, serde_json::Value::Null, "signed out");
+        assert_eq!(ask("session_info").unwrap(), serde_json::Value::Null, "signed out");
+        assert_eq!(ask("snapshot").unwrap(), serde_json::Value::Null, "nothing to show");
+        // An error crosses as {kind, message}, kind from the one enum.
+        let err = ask("refresh").unwrap_err();
+        assert_eq!(err["kind"], "notSignedIn", "{err}");
 
         // A command that is not granted is refused by the ACL.
-        let refused = tauri::test::get_ipc_response(&webview, request("plugin:opener|open_url"));
-        assert!(refused.is_err(), "the webview must not open URLs itself");
+        assert!(ask("plugin:opener|open_url").is_err(), "the webview must not open URLs itself");
+    }
+
+    /// The capability grants exactly the commands of the one list (plus
+    /// event listening): a command added to the list without a grant, or a
+    /// grant left for a command that is gone, fails here.
+    #[test]
+    fn the_capability_grants_the_command_list() {
+        let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/src-tauri/capabilities/main.json")).unwrap();
+        let cap: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let mut granted: Vec<String> = cap["permissions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|p| p.as_str())
+            .filter(|p| !p.starts_with("core:"))
+            .map(|p| p.strip_prefix("allow-").expect("only allow- grants").replace('-', "_"))
+            .collect();
+        let mut listed: Vec<String> = with_app_commands!(names).iter().map(|c| c.to_string()).collect();
+        granted.sort();
+        listed.sort();
+        assert_eq!(granted, listed);
     }
 
     fn request(cmd: &str) -> tauri::webview::InvokeRequest {

@@ -234,16 +234,16 @@ async fn concurrent_processes_with_rotation_never_lose_the_session() {
     assert_eq!(out.status.code(), Some(0), "{stderr}");
 
     // The app: its own session on the same keyring entry.
-    let settings: ilert_oauth::Settings = serde_json::from_slice(&std::fs::read(cli.settings_file()).unwrap()).unwrap();
+    let settings = ilert_app::settings::load(&cli.settings_file()).unwrap();
     let account = settings.account.clone().unwrap();
-    let oauth = ilert_oauth::Settings {
+    let oauth = ilert_app::Settings {
         client_id: Some(CLIENT.into()),
         api_url: Some(cli.sandbox.url()),
         auth_url: Some(cli.sandbox.url()),
         ..Default::default()
     };
-    let endpoint = TokenEndpoint::new(&oauth, http_client()).unwrap();
-    let store = Arc::new(KeyringStore::new(Some(&cli.profile)));
+    let endpoint = TokenEndpoint::new(&oauth.oauth_config().unwrap(), http_client()).unwrap();
+    let store = Arc::new(KeyringStore::new(ilert_app::settings::keyring_service(Some(&cli.profile))));
     let app = Arc::new(ilert_oauth::Session::restore(endpoint, store, account).await.unwrap().expect("the app restores"));
 
     let before = knobs.token_requests("refresh_token");

@@ -14,7 +14,9 @@ use ilert_api::Client;
 use ilert_oauth::endpoint::http_client;
 use ilert_oauth::session::RefreshPolicy;
 use ilert_oauth::token_store::MemoryStore;
-use ilert_oauth::{Session, Settings, SignIn};
+use ilert_app::view::dashboard::fetch;
+use ilert_oauth::config::Endpoints;
+use ilert_oauth::{OAuthConfig, Session, SignIn};
 use ilert_sandbox::{browser, Config, Sandbox};
 
 mod startup;
@@ -85,13 +87,13 @@ pub fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
-fn settings(sb: &Sandbox) -> Settings {
-    Settings {
-        client_id: Some("bench".into()),
-        auth_url: Some(sb.url()),
-        api_url: Some(sb.url()),
-        redirect_uri: Some("http://127.0.0.1:0/callback".into()),
-        ..Default::default()
+fn settings(sb: &Sandbox) -> OAuthConfig {
+    OAuthConfig {
+        client_id: "bench".into(),
+        endpoints: Endpoints::resolve(Some(&sb.url()), None, Some(&sb.url())).unwrap(),
+        redirect_uri: "http://127.0.0.1:0/callback".into(),
+        scopes: "profile schedule policy source offline_access".into(),
+        tenant: None,
     }
 }
 
@@ -137,7 +139,7 @@ async fn core(runs: usize) {
     let sb = Sandbox::start(Config::default()).await.unwrap();
     let (session, _) = timed_sign_in(&sb).await;
     let client = Client::new(Arc::new(session), http_client());
-    client.dashboard().await; // warm connections
+    fetch(&client).await; // warm connections
     sb.knobs().set_latency(Duration::from_millis(200));
     let (mut single, mut full) = (Vec::new(), Vec::new());
     for _ in 0..runs {
@@ -145,7 +147,7 @@ async fn core(runs: usize) {
         client.current_user().await.unwrap();
         single.push(ms(t.elapsed()));
         let t = Instant::now();
-        let d = client.dashboard().await;
+        let d = fetch(&client).await;
         full.push(ms(t.elapsed()));
         assert!(d.alert_sources.data().is_some() && d.on_call.data().is_some(), "the dashboard loaded");
     }
@@ -180,9 +182,9 @@ async fn core(runs: usize) {
     );
 }
 
-/// The window refreshes every 60 s (`ilert_api::dashboard::REFRESH_EVERY`), each time
-/// one `dashboard` command (what `Client::dashboard` asks ilert) and one
-/// `session_info` (no request: the scope and expiry are known). So the
+/// The refresh engine asks every 60 s (`ilert_app::engine::EngineConfig`),
+/// each time one dashboard fetch (`ilert_app::view::dashboard::fetch`); the
+/// session info needs no request (the scope and expiry are known). So the
 /// requests of one refresh are the requests per minute, plus the access
 /// token's refresh once an hour. Counted by the sandbox, per path.
 async fn budget(cycles: u32) {
@@ -193,7 +195,7 @@ async fn budget(cycles: u32) {
     let client = Client::new(session.clone(), http_client());
     let before = sb.knobs().requests_by_path();
     for _ in 0..cycles {
-        let d = client.dashboard().await;
+        let d = fetch(&client).await;
         assert!(d.alert_sources.data().is_some() && d.on_call.data().is_some(), "the dashboard loaded");
         session.granted_scope().await.unwrap();
         session.access_expires_in().await;

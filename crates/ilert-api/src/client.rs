@@ -114,7 +114,7 @@ impl Client {
         self.me.get().copied()
     }
 
-    pub(crate) fn remember_user_id(&self, id: i64) {
+    pub fn remember_user_id(&self, id: i64) {
         let _ = self.me.set(id);
     }
 

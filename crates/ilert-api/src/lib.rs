@@ -9,12 +9,10 @@
 //! - [`lenient`]: reading what ilert's description leaves optional (`null`, `1.0`).
 //! - [`api`]: one module per resource (`users`, `on_calls`, `schedules`,
 //!   `escalation_policies`, `alert_sources`, `alerts`, `teams`).
-//! - [`dashboard`]: every panel at once, each with its own outcome.
 //! - [`error`], [`retry`], [`scope`].
 
 pub mod api;
 pub mod client;
-pub mod dashboard;
 pub mod error;
 pub mod lenient;
 mod open_enum;
@@ -23,6 +21,5 @@ pub mod retry;
 pub mod scope;
 
 pub use client::Client;
-pub use dashboard::{Dashboard, Panel};
 pub use error::ApiError;
 pub use retry::RetryPolicy;

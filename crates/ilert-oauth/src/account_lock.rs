@@ -14,7 +14,6 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::error::Error;
-use crate::settings::APP_ID;
 
 /// Longer than one token request may take (30 s), so a process waiting for
 /// another one's refresh does not give up while it is still under way.
@@ -26,13 +25,16 @@ pub struct AccountLock {
     _file: File,
 }
 
-/// The directory of the lock files: `$XDG_RUNTIME_DIR/com.ilert.desktop`
+/// The directory of the lock files: `$XDG_RUNTIME_DIR/<app id>/locks`
 /// (private to the user, emptied at logout), else the local data directory.
-fn lock_dir() -> Result<PathBuf, Error> {
+/// The app id is the service's first segment, so every profile of one app
+/// shares the directory and files stay apart by name.
+fn lock_dir(service: &str) -> Result<PathBuf, Error> {
     let base = dirs::runtime_dir()
         .or_else(dirs::data_local_dir)
         .ok_or_else(|| Error::Config("no runtime or data directory for this user".into()))?;
-    Ok(base.join(APP_ID).join("locks"))
+    let app = service.split('/').next().filter(|a| !a.is_empty() && !a.starts_with('.')).unwrap_or("ilert-oauth");
+    Ok(base.join(app).join("locks"))
 }
 
 /// A file name for `service` and `account_key` (only safe characters; two
@@ -45,7 +47,7 @@ fn file_name(service: &str, account_key: &str) -> String {
 impl AccountLock {
     /// Waits (without blocking a tokio worker) until the lock is ours, at most `wait`.
     pub async fn acquire(service: &str, account_key: &str, wait: Duration) -> Result<AccountLock, Error> {
-        let dir = lock_dir()?;
+        let dir = lock_dir(service)?;
         let io = |e: std::io::Error| Error::Config(format!("cannot use the session lock in {}: {e}", dir.display()));
         create_private_dir(&dir).map_err(io)?;
         let path = dir.join(file_name(service, account_key));
@@ -70,7 +72,7 @@ impl AccountLock {
 }
 
 /// Creates `dir` (and its parents) readable by this user only.
-pub(crate) fn create_private_dir(dir: &std::path::Path) -> std::io::Result<()> {
+pub fn create_private_dir(dir: &std::path::Path) -> std::io::Result<()> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::{DirBuilderExt, PermissionsExt};

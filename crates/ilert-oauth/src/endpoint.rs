@@ -23,7 +23,7 @@ use url::Url;
 use crate::error::{transport, Error};
 use crate::pkce::Pkce;
 use crate::secret::Secret;
-use crate::settings::{Endpoints, Settings};
+use crate::config::{Endpoints, OAuthConfig};
 
 /// ilert adds `refresh_token_expires_in` to the standard token response.
 /// Read leniently (any number, or absent): nothing depends on it, so an
@@ -201,9 +201,9 @@ pub struct TokenEndpoint {
 }
 
 impl TokenEndpoint {
-    pub fn new(settings: &Settings, http: reqwest::Client) -> Result<TokenEndpoint, Error> {
-        let client_id = settings.client_id().ok_or(Error::NoClientId)?;
-        let endpoints = settings.endpoints()?;
+    pub fn new(config: &OAuthConfig, http: reqwest::Client) -> Result<TokenEndpoint, Error> {
+        let client_id = Some(config.client_id.trim()).filter(|c| !c.is_empty()).ok_or(Error::NoClientId)?;
+        let endpoints = config.endpoints.clone();
         // No redirect URI on the client: oauth2 would send it to the token
         // endpoint, which no ilert client does. It goes on the authorize URL only.
         let oauth = oauth2::Client::new(ClientId::new(client_id.to_string()))
@@ -454,7 +454,13 @@ mod tests {
 
     #[test]
     fn authorize_url_carries_pkce_state_scope_and_redirect() {
-        let s = Settings { client_id: Some("cid".into()), tenant: Some("acme".into()), ..Default::default() };
+        let s = OAuthConfig {
+            client_id: "cid".into(),
+            endpoints: Endpoints::resolve(None, Some("acme"), None).unwrap(),
+            redirect_uri: "http://localhost:4598/callback".into(),
+            scopes: "profile".into(),
+            tenant: Some("acme".into()),
+        };
         let ep = TokenEndpoint::new(&s, http_client()).unwrap();
         let pkce = Pkce::generate();
         let url = ep.authorize_url(&pkce, "profile offline_access", &Url::parse("http://localhost:4598/callback").unwrap());

@@ -15,7 +15,7 @@ use crate::loopback::{CancelHandle, Receiver};
 use crate::pkce::Pkce;
 use crate::secret::Secret;
 use crate::session::{blocking, Session};
-use crate::settings::{Account, Settings};
+use crate::config::{Account, OAuthConfig};
 use crate::token_store::TokenStore;
 
 /// How long to wait for the person in the browser (ilert's code lives 2 min
@@ -44,15 +44,15 @@ impl SignIn {
     /// Binds the redirect receiver (failing fast on a busy port) and builds
     /// the authorize URL. Nothing has been sent anywhere yet.
     #[tracing::instrument(name = "signin.start", skip_all)]
-    pub async fn start(settings: &Settings, http: reqwest::Client) -> Result<SignIn, Error> {
-        let endpoint = TokenEndpoint::new(settings, http)?;
-        let receiver = Receiver::bind(settings.redirect_uri()).await?;
+    pub async fn start(config: &OAuthConfig, http: reqwest::Client) -> Result<SignIn, Error> {
+        let endpoint = TokenEndpoint::new(config, http)?;
+        let receiver = Receiver::bind(&config.redirect_uri).await?;
         let pkce = Pkce::generate();
-        let scope = settings.scopes().to_string();
+        let scope = config.scopes.clone();
         let authorize_url = endpoint.authorize_url(&pkce, &scope, receiver.redirect_uri());
         let (cancel, cancel_rx) = CancelHandle::new();
         tracing::info!(redirect = %receiver.redirect_uri(), "listening for the sign-in redirect");
-        let tenant = settings.tenant.clone().map(|t| t.trim().to_ascii_lowercase()).filter(|t| !t.is_empty());
+        let tenant = config.tenant.clone().map(|t| t.trim().to_ascii_lowercase()).filter(|t| !t.is_empty());
         Ok(SignIn {
             endpoint,
             receiver,

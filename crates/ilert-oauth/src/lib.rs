@@ -1,8 +1,8 @@
 //! The OAuth2 public-client sign-in to ilert, in plain Rust (no Tauri, no display).
 //!
 //! # Layout
-//! - [`settings`]: client id, tenant, endpoints, redirect URI, scopes; the
-//!   settings file shared by the app and the command line.
+//! - [`config`]: one ilert OAuth app (client id, endpoints, redirect URI,
+//!   scopes) and the account a sign-in yields; the app decides where they come from.
 //! - [`secret`]: token newtypes that print `[redacted]`.
 //! - [`pkce`]: verifier, S256 challenge and `state`, from the OS CSPRNG.
 //! - [`loopback`]: the temporary redirect receiver on 127.0.0.1 / `[::1]` (RFC 8252).
@@ -22,6 +22,7 @@
 
 pub mod account_lock;
 pub mod clock;
+pub mod config;
 pub mod endpoint;
 pub mod error;
 pub mod flow;
@@ -29,11 +30,10 @@ pub mod loopback;
 pub mod pkce;
 pub mod secret;
 pub mod session;
-pub mod settings;
 pub mod token_store;
 
 pub use error::Error;
 pub use flow::SignIn;
 pub use secret::Secret;
 pub use session::Session;
-pub use settings::{Account, Settings};
+pub use config::{Account, OAuthConfig};

@@ -29,7 +29,7 @@ use crate::clock::Clock;
 use crate::endpoint::{TokenEndpoint, TokenInfo, Tokens};
 use crate::error::Error;
 use crate::secret::Secret;
-use crate::settings::{Account, Settings};
+use crate::config::{Account, OAuthConfig};
 use crate::token_store::{keyring_timeout, MemoryStore, StoredTokens, TokenStore};
 
 /// Timing rules of the lifecycle; the defaults are ilert's.
@@ -143,16 +143,17 @@ impl Session {
         Ok(Some(Session::new(endpoint, store, account, state, stored.scope.unwrap_or_default())))
     }
 
-    /// The stored session of the account the settings remember, if any.
+    /// The stored session of `account` for this ilert app, if any.
     /// Tokens are bound to their issuer: if the API URL has changed since
     /// the sign-in, the stored token is not sent to the new one.
     pub async fn restore_configured(
-        settings: &Settings,
+        config: &OAuthConfig,
+        account: &Account,
         http: reqwest::Client,
         store: Arc<dyn TokenStore>,
     ) -> Result<Option<Session>, Error> {
-        let Some(account) = settings.account.clone() else { return Ok(None) };
-        let endpoint = TokenEndpoint::new(settings, http)?;
+        let account = account.clone();
+        let endpoint = TokenEndpoint::new(config, http)?;
         if account.issuer != endpoint.endpoints().issuer {
             return Err(Error::Config(format!(
                 "the stored sign-in belongs to {}, but the API URL is now {}; sign in again",

@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
 use crate::secret::Secret;
-use crate::settings::{Account, APP_ID};
+use crate::config::Account;
 
 /// What one account's entry holds.
 #[derive(Debug, Clone, PartialEq)]
@@ -113,19 +113,17 @@ pub fn keyring_timeout() -> Duration {
         .unwrap_or(Duration::from_secs(10))
 }
 
-/// The OS keyring, under service `com.ilert.desktop` (or
+/// The OS keyring, under the app's service (`com.ilert.desktop`, or
 /// `com.ilert.desktop/<profile>`) and an entry named for issuer, tenant and user.
 pub struct KeyringStore {
     service: String,
 }
 
 impl KeyringStore {
-    pub fn new(profile: Option<&str>) -> KeyringStore {
-        let service = match profile.filter(|p| !p.is_empty()) {
-            Some(p) => format!("{APP_ID}/{p}"),
-            None => APP_ID.to_string(),
-        };
-        KeyringStore { service }
+    /// `service`: the app id, then `/profile` for a separate profile. Its
+    /// first segment also names the directory of the account locks.
+    pub fn new(service: impl Into<String>) -> KeyringStore {
+        KeyringStore { service: service.into() }
     }
 
     pub fn service(&self) -> &str {

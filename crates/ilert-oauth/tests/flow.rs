@@ -258,16 +258,14 @@ async fn tokens_stay_with_their_issuer() {
     let store: Arc<dyn TokenStore> = Arc::new(MemoryStore::default());
     let session = login(&sb, store.clone()).await;
     let other = sandbox().await;
-    let mut moved = settings(&other, ANY_PORT);
-    moved.account = Some(session.account().clone());
-    let err = Session::restore_configured(&moved, http_client(), store.clone()).await.err().expect("refused");
+    let moved = settings(&other, ANY_PORT);
+    let err = Session::restore_configured(&moved, session.account(), http_client(), store.clone()).await.err().expect("refused");
     assert_eq!(err.kind(), "config", "{err}");
     assert!(err.to_string().contains(&sb.url()) && err.to_string().contains(&other.url()));
     assert_eq!(other.knobs().requests("/"), 0, "the other host heard nothing");
     // With the original settings it restores.
-    let mut same = settings(&sb, ANY_PORT);
-    same.account = Some(session.account().clone());
-    assert!(Session::restore_configured(&same, http_client(), store).await.unwrap().is_some());
+    let same = settings(&sb, ANY_PORT);
+    assert!(Session::restore_configured(&same, session.account(), http_client(), store).await.unwrap().is_some());
 }
 
 /// A keyring that fails on write (locked, full, refusing): the sign-in still

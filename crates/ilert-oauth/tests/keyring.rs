@@ -32,7 +32,7 @@ fn lookup(service: &str, account: &Account) -> Option<String> {
 #[test]
 #[ignore = "needs an unlocked Secret Service; scripts/test runs it"]
 fn tokens_land_in_the_real_secret_service() {
-    let store = KeyringStore::new(Some("keyring-test"));
+    let store = KeyringStore::new("com.ilert.desktop/keyring-test");
     store.probe().expect("the Secret Service answers");
     let acct = account("smoke");
     assert_eq!(store.load(&acct).unwrap(), None, "no entry: Ok(None)");
@@ -40,7 +40,7 @@ fn tokens_land_in_the_real_secret_service() {
     store.save(&acct, &refresh_only("refresh-token-value-1")).unwrap();
     assert!(lookup(store.service(), &acct).unwrap().contains("\"refresh-token-value-1\""), "another process sees the entry");
     // A second store instance (as after a restart) reads it back.
-    let again = KeyringStore::new(Some("keyring-test"));
+    let again = KeyringStore::new("com.ilert.desktop/keyring-test");
     assert_eq!(again.load(&acct).unwrap().unwrap().refresh.expose(), "refresh-token-value-1");
 
     store.save(&acct, &refresh_only("refresh-token-value-2")).unwrap();
@@ -56,8 +56,8 @@ fn tokens_land_in_the_real_secret_service() {
 #[test]
 #[ignore = "needs an unlocked Secret Service; scripts/test runs it"]
 fn profiles_are_separate_entries() {
-    let a = KeyringStore::new(Some("profile-a"));
-    let b = KeyringStore::new(Some("profile-b"));
+    let a = KeyringStore::new("com.ilert.desktop/profile-a");
+    let b = KeyringStore::new("com.ilert.desktop/profile-b");
     let acct = account("profiles");
     a.save(&acct, &refresh_only("token-a")).unwrap();
     assert_eq!(b.load(&acct).unwrap(), None);
@@ -75,7 +75,7 @@ async fn session_restores_from_and_is_cleared_in_the_keyring() {
 
     let sb = common::sandbox().await;
     let profile = format!("flow-{}", std::process::id());
-    let session = common::login(&sb, Arc::new(KeyringStore::new(Some(&profile)))).await;
+    let session = common::login(&sb, Arc::new(KeyringStore::new(format!("com.ilert.desktop/{}", profile)))).await;
     assert!(session.is_persistent());
     let acct = session.account().clone();
     let entry = lookup(&format!("com.ilert.desktop/{profile}"), &acct).expect("tokens in the Secret Service");
@@ -84,7 +84,7 @@ async fn session_restores_from_and_is_cleared_in_the_keyring() {
     assert!(entry["access"].is_string() && entry["accessExpiresAt"].is_string(), "the access token is shared with other processes");
 
     let endpoint = TokenEndpoint::new(&common::settings(&sb, common::ANY_PORT), http_client()).unwrap();
-    let restored = Session::restore(endpoint, Arc::new(KeyringStore::new(Some(&profile))), acct.clone()).await.unwrap().unwrap();
+    let restored = Session::restore(endpoint, Arc::new(KeyringStore::new(format!("com.ilert.desktop/{}", profile))), acct.clone()).await.unwrap().unwrap();
     let token = restored.access_token().await.unwrap();
     assert_eq!(sb.knobs().token_requests("refresh_token"), 0, "the stored access token is reused, not refreshed");
 
@@ -102,7 +102,7 @@ async fn session_restores_from_and_is_cleared_in_the_keyring() {
 #[test]
 #[ignore = "needs an unlocked Secret Service; scripts/test runs it"]
 fn an_entry_of_the_old_format_still_reads() {
-    let store = KeyringStore::new(Some("keyring-old-format"));
+    let store = KeyringStore::new("com.ilert.desktop/keyring-old-format");
     let acct = account("old");
     let mut child = Command::new("secret-tool")
         .args(["store", "--label", "old", "service", store.service(), "username", &acct.key()])

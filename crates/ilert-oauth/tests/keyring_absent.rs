@@ -15,7 +15,7 @@ mod common;
 fn without_a_keyring_the_session_is_in_memory_only() {
     // Before any thread exists: nothing else reads the environment concurrently.
     std::env::set_var("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/ilert-test-bus");
-    let keyring = Arc::new(KeyringStore::new(Some("absent")));
+    let keyring = Arc::new(KeyringStore::new("com.ilert.desktop/absent"));
     let err = keyring.probe().unwrap_err();
     assert_eq!(err.kind(), "keyring", "{err}");
     assert!(err.to_string().contains("keyring"), "a clear message: {err}");

@@ -14,12 +14,22 @@
 //! - `oauth`: authorize + consent page, token, token_info, revoke.
 //! - `rest`: `/api/...` endpoints, bearer-token and scope checks, paging.
 //! - `knobs`: what tests can turn: lifetimes, rotation, latency, faults, and
-//!   the log of OAuth requests; also served under `/__sandbox/`, a path ilert
-//!   does not use.
+//!   the log of OAuth requests (the turning and reading need `admin`).
+//! - `admin`: the same knobs over HTTP under `/__sandbox/`, a path ilert
+//!   does not use (feature `admin`).
 //!
-//! # Not secret
-//! The RS256 key in `keys/` is a fixed test key: sandbox tokens protect nothing.
+//! # Features
+//! - `admin` (default): the test controls. The app's demo mode depends on
+//!   this crate without it, so a shipped build has no `/__sandbox/` routes.
+//! - `browser`: a scripted person in the browser, for tests.
+//! - `tls`: serving over HTTPS with a test certificate.
+//!
+//! # No key in the binary
+//! The RS256 key that signs access tokens is generated when the first
+//! sandbox of a process starts; sandbox tokens protect nothing.
 
+#[cfg(feature = "admin")]
+mod admin;
 #[cfg(feature = "browser")]
 pub mod browser;
 pub mod knobs;
@@ -238,12 +248,13 @@ pub async fn serve(listener: TcpListener, knobs: Knobs, shutdown: impl std::futu
 
 fn router(knobs: Knobs) -> axum::Router {
     let state = Arc::new(knobs);
-    axum::Router::new()
+    let app = axum::Router::new()
         .merge(oauth::routes())
         .merge(rest::routes())
         .fallback(rest::not_found)
         .layer(axum::middleware::from_fn_with_state(state.clone(), knobs::nulls_mode))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), knobs::faults_and_latency))
-        .merge(knobs::admin_routes())
-        .with_state(state)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), knobs::faults_and_latency));
+    #[cfg(feature = "admin")]
+    let app = app.merge(admin::routes());
+    app.with_state(state)
 }

@@ -17,7 +17,20 @@ use crate::{ClientApp, Config};
 /// ilert keeps at most this many live refresh tokens per app and user.
 pub const MAX_REFRESH_TOKENS: usize = 10;
 
-const RSA_PEM: &[u8] = include_bytes!("../keys/sandbox-rsa.pem");
+/// The RS256 key that signs access tokens, as ilert signs its own. Made
+/// once per process when the first sandbox starts, so no private key ships
+/// in any binary; sandbox tokens protect nothing, so it never leaves memory.
+fn access_signing_key() -> &'static rsa::RsaPrivateKey {
+    static KEY: std::sync::OnceLock<rsa::RsaPrivateKey> = std::sync::OnceLock::new();
+    KEY.get_or_init(|| rsa::RsaPrivateKey::new(&mut rsa::rand_core::OsRng, 2048).expect("RSA key generation"))
+}
+
+/// The public half of the access-token key (SPKI PEM), to verify tokens with.
+#[cfg(feature = "admin")]
+pub(crate) fn access_public_key_pem() -> String {
+    use rsa::pkcs8::EncodePublicKey;
+    access_signing_key().to_public_key().to_public_key_pem(rsa::pkcs8::LineEnding::LF).expect("PEM encoding")
+}
 
 #[derive(Debug, Clone)]
 pub struct Consent {
@@ -116,7 +129,10 @@ impl Knobs {
         let world = World::seeded(config.seed, Utc::now());
         let refresh_secret: [u8; 32] = rand::rng().random();
         let keys = Keys {
-            access: EncodingKey::from_rsa_pem(RSA_PEM).expect("the bundled sandbox RSA key parses"),
+            access: {
+                use rsa::pkcs1::EncodeRsaPrivateKey;
+                EncodingKey::from_rsa_der(access_signing_key().to_pkcs1_der().expect("DER encoding").as_bytes())
+            },
             refresh: EncodingKey::from_secret(&refresh_secret),
             refresh_secret: refresh_secret.to_vec(),
         };

@@ -30,7 +30,7 @@ async fn full_flow_issues_ilert_shaped_tokens() {
 
     // The access token is an RS256 JWT with ilert's claims.
     let access = body["access_token"].as_str().unwrap();
-    let key = DecodingKey::from_rsa_pem(include_bytes!("../keys/sandbox-rsa.pub.pem")).unwrap();
+    let key = DecodingKey::from_rsa_pem(sb.knobs().access_public_key_pem().as_bytes()).unwrap();
     let mut v = Validation::new(jsonwebtoken::Algorithm::RS256);
     v.set_issuer(&["ilert"]);
     v.required_spec_claims.clear();

@@ -7,7 +7,8 @@ use std::time::Duration;
 use ilert_api::{Client, RetryPolicy};
 use ilert_oauth::endpoint::http_client;
 use ilert_oauth::token_store::{MemoryStore, TokenStore};
-use ilert_oauth::{Session, Settings, SignIn};
+use ilert_oauth::config::Endpoints;
+use ilert_oauth::{OAuthConfig, Session, SignIn};
 use ilert_sandbox::{browser, Config, Sandbox};
 
 pub const ALL: &str = "profile schedule policy source alert team offline_access";
@@ -18,13 +19,12 @@ pub async fn session(sb: &Sandbox, scopes: &str) -> Arc<Session> {
 
 /// A sign-in whose refresh token goes to `store`.
 pub async fn session_in(sb: &Sandbox, scopes: &str, store: Arc<dyn TokenStore>) -> Arc<Session> {
-    let settings = Settings {
-        client_id: Some("api-test".into()),
-        auth_url: Some(sb.url()),
-        api_url: Some(sb.url()),
-        redirect_uri: Some("http://127.0.0.1:0/callback".into()),
-        scopes: Some(scopes.into()),
-        ..Default::default()
+    let settings = OAuthConfig {
+        client_id: "api-test".into(),
+        endpoints: Endpoints::resolve(Some(&sb.url()), None, Some(&sb.url())).unwrap(),
+        redirect_uri: "http://127.0.0.1:0/callback".into(),
+        scopes: scopes.into(),
+        tenant: None,
     };
     let s = SignIn::start(&settings, http_client()).await.unwrap();
     sb.knobs().register_client("api-test", s.redirect_uri().as_str());

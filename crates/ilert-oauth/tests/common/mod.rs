@@ -6,7 +6,8 @@ use std::sync::Arc;
 
 use ilert_oauth::endpoint::http_client;
 use ilert_oauth::token_store::TokenStore;
-use ilert_oauth::{Session, Settings, SignIn};
+use ilert_oauth::config::Endpoints;
+use ilert_oauth::{OAuthConfig, Session, SignIn};
 use ilert_sandbox::{browser, Config, Sandbox};
 
 /// The client id every test registers its redirect URI under.
@@ -14,14 +15,13 @@ pub const CLIENT: &str = "desktop-test";
 /// A free port picked by the OS at bind time.
 pub const ANY_PORT: &str = "http://127.0.0.1:0/callback";
 
-pub fn settings(sb: &Sandbox, redirect: &str) -> Settings {
-    Settings {
-        client_id: Some(CLIENT.into()),
-        auth_url: Some(sb.url()),
-        api_url: Some(sb.url()),
-        redirect_uri: Some(redirect.into()),
-        scopes: Some("profile schedule policy source offline_access".into()),
-        ..Default::default()
+pub fn settings(sb: &Sandbox, redirect: &str) -> OAuthConfig {
+    OAuthConfig {
+        client_id: CLIENT.into(),
+        endpoints: Endpoints::resolve(Some(&sb.url()), None, Some(&sb.url())).unwrap(),
+        redirect_uri: redirect.into(),
+        scopes: "profile schedule policy source offline_access".into(),
+        tenant: None,
     }
 }
 

@@ -6,11 +6,14 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use ilert_api::{Client, Dashboard};
+use ilert_api::Client;
+use ilert_app::view::dashboard::{fetch, Dashboard};
 use ilert_oauth::endpoint::http_client;
 use ilert_oauth::token_store::{MemoryStore, TokenStore};
 use ilert_sandbox::{Config, Fault, FaultKind, Sandbox};
 
+// The signed-in client of the REST crate's tests, shared rather than copied.
+#[path = "../../ilert-api/tests/common/mod.rs"]
 mod common;
 
 /// Which panel each endpoint feeds.
@@ -63,7 +66,7 @@ async fn every_fault_on_every_endpoint_is_survived() {
             let client = common::fast(Client::new(session.clone(), http_client())).with_timeout(Duration::from_millis(700));
             sb.knobs().clear_faults();
             sb.knobs().add_fault(Fault::new(*path, fault.clone()));
-            let d = client.dashboard().await;
+            let d = fetch(&client).await;
             expect_error(&d, path, name, kind);
             // The other panels are unaffected.
             for other in ["user", "onCall", "schedules", "alertSources"].iter().filter(|o| *o != name) {
@@ -76,7 +79,7 @@ async fn every_fault_on_every_endpoint_is_survived() {
             if let Some(wait) = client.rate_gate().closed_for() {
                 tokio::time::sleep(wait).await;
             }
-            let d = client.dashboard().await;
+            let d = fetch(&client).await;
             for p in [panel(&d, "user"), panel(&d, "onCall"), panel(&d, "schedules"), panel(&d, "alertSources")] {
                 assert_eq!(p["state"], "ready", "{path} {fault:?}: not recovered: {p}");
             }
@@ -100,14 +103,14 @@ async fn a_failing_refresh_keeps_the_session() {
             ilert_oauth::Session::restore(session.endpoint().clone(), store.clone(), session.account().clone()).await.unwrap().unwrap();
         let client = Client::new(Arc::new(restored), http_client());
         sb.knobs().add_fault(Fault::status("/api/developers/oauth2/token", status).times(1));
-        let d = client.dashboard().await;
+        let d = fetch(&client).await;
         // The panel whose 401 met the failing refresh says why; the others
         // may already have the token of the next try.
         let panels = [panel(&d, "user"), panel(&d, "onCall"), panel(&d, "schedules"), panel(&d, "alertSources")];
         assert!(panels.iter().any(|p| p["state"] == "error" && p["kind"] == kind), "{status}: {panels:?}");
         assert!(!d.session_expired(), "a transient failure does not end the session");
         assert!(store.load(session.account()).unwrap().is_some(), "{status}: kept");
-        let d = client.dashboard().await;
+        let d = fetch(&client).await;
         assert!(d.user.data().is_some(), "{status}: recovered");
     }
     drop(client);

@@ -7,20 +7,19 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
-use crate::api::alert_sources::AlertSource;
-use crate::api::escalation_policies::EscalationPolicy;
-use crate::api::on_calls::OnCall;
-use crate::api::schedules::{Schedule, Shift};
-use crate::api::users::User;
-use crate::client::Listed;
-use crate::scope::can_read;
-use crate::{ApiError, Client};
+use ilert_api::api::alert_sources::AlertSource;
+use ilert_api::api::escalation_policies::EscalationPolicy;
+use ilert_api::api::on_calls::OnCall;
+use ilert_api::api::schedules::{Schedule, Shift};
+use ilert_api::api::users::User;
+use ilert_api::client::Listed;
+use ilert_api::scope::can_read;
+use ilert_api::{ApiError, Client};
+
+use crate::error::ErrorKind;
 
 /// The group of on-call entries that name no escalation policy.
 const NO_POLICY: i64 = i64::MIN;
-
-/// How often the window refreshes in the background while ilert is at ease.
-pub const REFRESH_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// How far ahead "my shifts" look.
 pub const MY_SHIFTS_AHEAD_DAYS: i64 = 14;
@@ -41,10 +40,24 @@ pub enum Panel<T> {
         scope: String,
         message: String,
     },
+    /// Failed this time. `last`: what the panel showed before, kept and
+    /// marked stale instead of replaced by the error.
     Error {
-        kind: String,
+        kind: ErrorKind,
         message: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        last: Option<Stale<T>>,
     },
+    /// Not fetched yet.
+    Loading,
+}
+
+/// A panel's last good data and when it was fetched.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Stale<T> {
+    pub data: T,
+    pub fetched_at: DateTime<Utc>,
 }
 
 fn is_zero(n: &usize) -> bool {
@@ -71,7 +84,7 @@ impl<T> Panel<T> {
     }
 
     fn error(e: &ApiError) -> Panel<T> {
-        Panel::Error { kind: e.kind().to_string(), message: e.to_string() }
+        Panel::Error { kind: ErrorKind::of_api(e), message: e.to_string(), last: None }
     }
 
     fn not_granted(scope: &str) -> Panel<T> {
@@ -87,7 +100,29 @@ impl<T> Panel<T> {
 
     /// The session ended while fetching: the UI goes back to sign-in.
     pub fn is_session_expired(&self) -> bool {
-        matches!(self, Panel::Error { kind, .. } if kind == "sessionExpired")
+        matches!(self, Panel::Error { kind: ErrorKind::SessionExpired, .. })
+    }
+
+    pub fn is_error(&self) -> bool {
+        matches!(self, Panel::Error { .. })
+    }
+
+    /// This outcome, with `previous`'s data kept (as stale) where this one failed.
+    pub fn keeping(self, previous: &Panel<T>, previous_at: Option<DateTime<Utc>>) -> Panel<T>
+    where
+        T: Clone,
+    {
+        match self {
+            Panel::Error { kind, message, last: None } => {
+                let last = match previous {
+                    Panel::Ready { data, .. } => previous_at.map(|fetched_at| Stale { data: data.clone(), fetched_at }),
+                    Panel::Error { last, .. } => last.clone(),
+                    _ => None,
+                };
+                Panel::Error { kind, message, last }
+            }
+            other => other,
+        }
     }
 }
 
@@ -95,9 +130,6 @@ impl<T> Panel<T> {
 #[serde(rename_all = "camelCase")]
 pub struct Dashboard {
     pub fetched_at: DateTime<Utc>,
-    /// When the window's background refresh should ask again: the usual
-    /// minute, longer after ilert rate-limited us (see [`crate::rate`]).
-    pub next_refresh_secs: u64,
     pub user: Panel<User>,
     pub on_call: Panel<OnCallNow>,
     pub schedules: Panel<Vec<ScheduleNow>>,
@@ -107,10 +139,8 @@ pub struct Dashboard {
 impl Dashboard {
     /// Every panel failed for the same reason (the session could not give a token).
     fn failed(now: DateTime<Utc>, e: ApiError) -> Dashboard {
-        let next_refresh_secs = REFRESH_EVERY.as_secs();
         Dashboard {
             fetched_at: now,
-            next_refresh_secs,
             user: Panel::error(&e),
             on_call: Panel::error(&e),
             schedules: Panel::error(&e),
@@ -123,6 +153,22 @@ impl Dashboard {
             || self.on_call.is_session_expired()
             || self.schedules.is_session_expired()
             || self.alert_sources.is_session_expired()
+    }
+
+    /// Whether every panel that was asked for answered.
+    pub fn all_ok(&self) -> bool {
+        !(self.user.is_error() || self.on_call.is_error() || self.schedules.is_error() || self.alert_sources.is_error())
+    }
+
+    /// The first failure, for the status line.
+    pub fn first_error(&self) -> Option<(ErrorKind, &str)> {
+        fn of<T>(p: &Panel<T>) -> Option<(ErrorKind, &str)> {
+            match p {
+                Panel::Error { kind, message, .. } => Some((*kind, message.as_str())),
+                _ => None,
+            }
+        }
+        of(&self.user).or(of(&self.on_call)).or(of(&self.schedules)).or(of(&self.alert_sources))
     }
 }
 
@@ -192,12 +238,11 @@ pub struct ShiftNow {
     pub end: DateTime<Utc>,
 }
 
-impl Client {
-    /// Fetches every panel the granted scopes allow, concurrently.
-    #[tracing::instrument(name = "api.dashboard", skip_all)]
-    pub async fn dashboard(&self) -> Dashboard {
+/// Fetches every panel the granted scopes allow, concurrently.
+#[tracing::instrument(name = "app.dashboard", skip_all)]
+pub async fn fetch(client: &Client) -> Dashboard {
         let now = Utc::now();
-        let scope = match self.session().granted_scope().await {
+        let scope = match client.session().granted_scope().await {
             Ok(s) => s,
             Err(e) => return Dashboard::failed(now, ApiError::from(e)),
         };
@@ -211,10 +256,10 @@ impl Client {
         // Only the user's own coming shifts (not 14 days of every policy);
         // their id is known after the first load, so from then on this runs
         // beside the other requests instead of after `/users/current`.
-        let known = self.known_user_id();
+        let known = client.known_user_id();
         let current_user = || async {
             if can("profile") {
-                Some(self.current_user().await)
+                Some(client.current_user().await)
             } else {
                 None
             }
@@ -223,47 +268,47 @@ impl Client {
             let on_call_ok = schedule_ok || policy_ok;
             let (user, mine) = match known {
                 Some(id) if on_call_ok => {
-                    let (u, m) = tokio::join!(current_user(), self.on_calls_of(id, until, expand_policy));
+                    let (u, m) = tokio::join!(current_user(), client.on_calls_of(id, until, expand_policy));
                     (u, Some(m))
                 }
                 _ => {
                     let user = current_user().await;
                     let mine = match user.as_ref().and_then(|u| u.as_ref().ok()) {
-                        Some(me) if on_call_ok => Some(self.on_calls_of(me.id, until, expand_policy).await),
+                        Some(me) if on_call_ok => Some(client.on_calls_of(me.id, until, expand_policy).await),
                         _ => None,
                     };
                     (user, mine)
                 }
             };
             if let Some(Ok(u)) = &user {
-                self.remember_user_id(u.id);
+                client.remember_user_id(u.id);
             }
             (user, mine)
         };
         let on_calls = async {
             if schedule_ok || policy_ok {
-                Some(self.on_calls_now(expand_policy).await)
+                Some(client.on_calls_now(expand_policy).await)
             } else {
                 None
             }
         };
         let policies = async {
             if policy_ok {
-                Some(self.escalation_policies().await)
+                Some(client.escalation_policies().await)
             } else {
                 None
             }
         };
         let schedules = async {
             if schedule_ok {
-                Some(self.schedules().await)
+                Some(client.schedules().await)
             } else {
                 None
             }
         };
         let sources = async {
             if can("source") {
-                Some(self.alert_sources().await)
+                Some(client.alert_sources().await)
             } else {
                 None
             }
@@ -285,7 +330,6 @@ impl Client {
         let listed = |r: Result<Listed<_>, ApiError>| r.map(|l| (l.items, l.unreadable));
         Dashboard {
             fetched_at: now,
-            next_refresh_secs: self.rate_gate().next_refresh(REFRESH_EVERY).as_secs_f64().ceil() as u64,
             user: user.map_or_else(|| Panel::not_granted("profile"), Panel::from_result),
             on_call,
             schedules: schedules.map_or_else(
@@ -295,7 +339,6 @@ impl Client {
             alert_sources: sources.map_or_else(|| Panel::not_granted("source"), |r| Panel::with_unreadable(listed(r))),
         }
     }
-}
 
 /// Groups the on-call intervals that cover `now` by policy and level, lists
 /// the policies nobody is on call for, and merges my intervals.

@@ -1,16 +1,20 @@
-//! The app's controller (what the commands call) across every layer:
+//! The app core (what the window's commands call) across every layer:
 //! settings file, sign-in through the loopback receiver, the sandbox as
-//! ilert (embedded for the demo, or a test's own), the dashboard and
-//! sign-out; no window needed. An HTTP client plays the browser.
+//! ilert (embedded for the demo, or a test's own), the refresh engine's
+//! snapshots and sign-out; no window needed. An HTTP client plays the browser.
 
 use std::sync::{Arc, Mutex};
 
-use ilert_api::Panel;
-use ilert_desktop_lib::controller::{Controller, Progress, SettingsView};
-use ilert_oauth::{settings, Settings};
+use ilert_app::settings::{self, Settings, SettingsStore};
+use ilert_app::sign_in::Progress;
+use ilert_app::view::Panel;
+use ilert_app::{App, AppError, ErrorKind};
 use ilert_sandbox::{browser, Config, Sandbox};
 
-mod common;
+/// A redirect URI on a loopback port that was free a moment ago.
+fn free_redirect() -> String {
+    format!("http://127.0.0.1:{}/callback", std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port())
+}
 
 /// A browser that approves whatever authorize URL it is given.
 fn approving_browser(url: &str) -> Result<(), String> {
@@ -28,9 +32,13 @@ fn collect() -> (Arc<Mutex<Vec<Progress>>>, impl Fn(Progress)) {
     (seen, move |p| sink.lock().unwrap().push(p))
 }
 
-fn controller(dir: &tempfile::TempDir, overrides: Settings) -> Controller {
+fn controller(dir: &tempfile::TempDir, overrides: Settings) -> App {
     let profile = format!("app-{}-{}", std::process::id(), dir.path().file_name().unwrap().to_string_lossy().replace('.', ""));
-    Controller::new(dir.path().join("settings.json"), Some(profile), overrides).unwrap()
+    app_at(dir.path().join("settings.json"), Some(profile), overrides)
+}
+
+fn app_at(path: std::path::PathBuf, profile: Option<String>, overrides: Settings) -> App {
+    App::new(SettingsStore::open(path, overrides).unwrap(), profile)
 }
 
 /// Any port: the tests run in parallel, and the demo registers whatever port the receiver got.
@@ -51,21 +59,23 @@ async fn the_demo_signs_in_fills_the_dashboard_and_signs_out() {
     let steps = seen.lock().unwrap().clone();
     let Progress::WaitingForBrowser { authorize_url, browser_opened, demo } = &steps[0] else { panic!("{steps:?}") };
     assert!(*browser_opened && *demo);
-    assert!(authorize_url.starts_with(&c.demo_url().await.unwrap()));
+    assert!(authorize_url.starts_with(&c.demo().url().await.unwrap()));
     assert_eq!(steps.last(), Some(&Progress::SignedIn));
 
-    let d = c.dashboard(|_| {}).await.unwrap();
+    let d = c.refresh().await.unwrap();
     assert_eq!(d.user.data().unwrap().username.as_deref(), Some("ada"));
     assert_eq!(d.alert_sources.data().unwrap().len(), 60);
-    assert_eq!(d.schedules.data().unwrap().len(), 3);
-    assert!(!d.on_call.data().unwrap().policies.is_empty());
+    let board = d.on_call.data().unwrap();
+    assert_eq!(board.schedules.as_ref().unwrap().len(), 3);
+    assert!(!board.on_call.as_ref().unwrap().policies.is_empty());
 
     // The demo never touches the settings file (its sandbox is gone after a restart).
     assert!(!dir.path().join("settings.json").exists());
     let out = c.sign_out().await.unwrap();
     assert!(out.revoked, "{}", out.message);
     assert_eq!(c.session_info().await.unwrap(), None);
-    assert!(matches!(c.dashboard(|_| {}).await, Err(ilert_oauth::Error::NotSignedIn)));
+    assert!(matches!(c.refresh().await, Err(AppError::NotSignedIn)));
+    assert!(c.snapshot().is_none(), "signed out: nothing to show");
 }
 
 #[tokio::test]
@@ -73,18 +83,18 @@ async fn without_a_client_id_only_the_demo_signs_in() {
     let dir = tempfile::tempdir().unwrap();
     let c = controller(&dir, any_port());
     let err = c.sign_in(false, None, |_| {}, approving_browser).await.unwrap_err();
-    assert_eq!(err.kind(), "noClientId");
+    assert_eq!(err.kind(), ErrorKind::NoClientId);
 }
 
 #[tokio::test]
 async fn a_missing_scope_is_not_granted_until_granted() {
     let sb = Sandbox::start(Config::default()).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let redirect = common::free_redirect();
+    let redirect = free_redirect();
     sb.knobs().register_client("app-test", &redirect);
     // The scopes come from the settings file, so granting one more can save it there.
     let path = dir.path().join("settings.json");
-    ilert_oauth::settings::save(&path, &Settings { scopes: Some("profile schedule policy offline_access".into()), ..Default::default() })
+    settings::save(&path, &Settings { scopes: Some("profile schedule policy offline_access".into()), ..Default::default() })
         .unwrap();
     let env = Settings {
         client_id: Some("app-test".into()),
@@ -93,16 +103,17 @@ async fn a_missing_scope_is_not_granted_until_granted() {
         redirect_uri: Some(redirect),
         ..Default::default()
     };
-    let c = Controller::new(path, Some(format!("scope-{}", std::process::id())), env).unwrap();
+    let c = app_at(path, Some(format!("scope-{}", std::process::id())), env);
     c.sign_in(false, None, |_| {}, approving_browser).await.unwrap();
-    let d = c.dashboard(|_| {}).await.unwrap();
+    let d = c.refresh().await.unwrap();
     assert!(matches!(&d.alert_sources, Panel::NotGranted { scope, .. } if scope == "source"));
     assert!(d.on_call.data().is_some());
+    assert!(!d.session.scopes.contains(&"source".to_string()));
 
     let info = c.sign_in(false, Some("source"), |_| {}, approving_browser).await.unwrap();
     assert!(info.scopes.contains(&"source".to_string()));
-    assert_eq!(c.dashboard(|_| {}).await.unwrap().alert_sources.data().unwrap().len(), 60);
-    let file = ilert_oauth::settings::load(&dir.path().join("settings.json")).unwrap();
+    assert_eq!(c.refresh().await.unwrap().alert_sources.data().unwrap().len(), 60);
+    let file = settings::load(&dir.path().join("settings.json")).unwrap();
     assert_eq!(file.scopes.as_deref(), Some("profile schedule policy offline_access source"), "remembered");
     assert_eq!(file.account.unwrap().username, "ada", "the account is remembered, shared with the command line");
     assert_eq!(sb.knobs().live_refresh_tokens("ada"), 1, "the replaced sign-in's token was revoked");
@@ -112,15 +123,15 @@ async fn a_missing_scope_is_not_granted_until_granted() {
 #[tokio::test]
 async fn cancel_ends_a_waiting_sign_in_and_a_new_one_takes_the_port() {
     let dir = tempfile::tempdir().unwrap();
-    let c = Arc::new(controller(&dir, Settings { redirect_uri: Some(common::free_redirect()), ..Default::default() }));
+    let c = Arc::new(controller(&dir, Settings { redirect_uri: Some(free_redirect()), ..Default::default() }));
     let waiting = tokio::spawn({
         let c = c.clone();
         async move { c.sign_in(true, None, |_| {}, |_| Ok(())).await }
     });
-    while c.demo_url().await.is_none() || !c.cancel_sign_in() {
+    while c.demo().url().await.is_none() || !c.cancel_sign_in() {
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
-    assert_eq!(waiting.await.unwrap().unwrap_err().kind(), "cancelled");
+    assert_eq!(waiting.await.unwrap().unwrap_err().kind(), ErrorKind::Cancelled);
     // Starting again while one waits: the old one is ended and its port reused.
     let first = tokio::spawn({
         let c = c.clone();
@@ -129,7 +140,7 @@ async fn cancel_ends_a_waiting_sign_in_and_a_new_one_takes_the_port() {
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     let info = c.sign_in(true, None, |_| {}, approving_browser).await.unwrap();
     assert_eq!(info.username, "ada");
-    assert_eq!(first.await.unwrap().unwrap_err().kind(), "cancelled");
+    assert_eq!(first.await.unwrap().unwrap_err().kind(), ErrorKind::Cancelled);
 }
 
 #[tokio::test]
@@ -137,20 +148,21 @@ async fn settings_are_validated_before_anything_is_saved() {
     let dir = tempfile::tempdir().unwrap();
     let c = controller(&dir, Settings { tenant: Some("from-env".into()), ..Default::default() });
     let bad = [
-        SettingsView { api_url: Some("http://api.example.com".into()), ..Default::default() },
-        SettingsView { redirect_uri: Some("http://192.0.2.1:4598/callback".into()), ..Default::default() },
-        SettingsView { redirect_uri: Some("https://localhost:4598/callback".into()), ..Default::default() },
+        Settings { api_url: Some("http://api.example.com".into()), ..Default::default() },
+        Settings { redirect_uri: Some("http://192.0.2.1:4598/callback".into()), ..Default::default() },
+        Settings { redirect_uri: Some("https://localhost:4598/callback".into()), ..Default::default() },
         // A page may not send the next sign-in's code and verifier elsewhere.
-        SettingsView { api_url: Some("https://api.evil.example".into()), ..Default::default() },
-        SettingsView { auth_url: Some("https://ilert.com.evil.example".into()), ..Default::default() },
+        Settings { api_url: Some("https://api.evil.example".into()), ..Default::default() },
+        Settings { auth_url: Some("https://ilert.com.evil.example".into()), ..Default::default() },
     ];
     for input in bad {
-        let err = c.set_settings(input.clone()).unwrap_err();
-        assert_eq!(err.kind(), "config", "{input:?}: {err}");
+        let err = c.settings().set(input.clone()).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Config, "{input:?}: {err}");
         assert!(!dir.path().join("settings.json").exists(), "nothing saved for {input:?}");
     }
     let saved = c
-        .set_settings(SettingsView {
+        .settings()
+        .set(Settings {
             client_id: Some("  abc  ".into()),
             tenant: Some("Acme".into()),
             scopes: Some("profile  source".into()),
@@ -162,10 +174,11 @@ async fn settings_are_validated_before_anything_is_saved() {
     assert_eq!(saved.file.scopes.as_deref(), Some("profile source"));
     assert_eq!(saved.effective.tenant.as_deref(), Some("from-env"), "the environment wins");
     assert_eq!(saved.from_environment, ["tenant"]);
-    assert_eq!(c.settings().client_id.as_deref(), Some("abc"));
+    assert_eq!(c.settings().current().client_id.as_deref(), Some("abc"));
     // ilert's own hosts and loopback may be set from the window.
     let saved = c
-        .set_settings(SettingsView {
+        .settings()
+        .set(Settings {
             api_url: Some("https://api.ilert.com".into()),
             auth_url: Some("http://127.0.0.1:4599".into()),
             ..saved.file
@@ -174,8 +187,8 @@ async fn settings_are_validated_before_anything_is_saved() {
     assert_eq!(saved.file.api_url.as_deref(), Some("https://api.ilert.com"));
     // A host set by hand in the file survives a save of another field.
     settings::update(&dir.path().join("settings.json"), |f| f.api_url = Some("https://ilert.corp.example".into())).unwrap();
-    let file = c.settings_state().unwrap().file;
-    let saved = c.set_settings(SettingsView { client_id: Some("def".into()), ..file }).unwrap();
+    let file = c.settings().state().unwrap().file;
+    let saved = c.settings().set(Settings { client_id: Some("def".into()), ..file }).unwrap();
     assert_eq!(saved.file.api_url.as_deref(), Some("https://ilert.corp.example"));
 }
 
@@ -188,15 +201,14 @@ async fn nothing_the_ui_receives_holds_a_token() {
     let (seen, progress) = collect();
     let mut sent = vec![serde_json::to_string(&c.sign_in(true, None, progress, approving_browser).await.unwrap()).unwrap()];
     sent.push(serde_json::to_string(&c.session_info().await.unwrap()).unwrap());
-    let (seen2, progress2) = collect();
-    sent.push(serde_json::to_string(&c.dashboard(progress2).await.unwrap()).unwrap());
-    sent.push(serde_json::to_string(&c.settings_state().unwrap()).unwrap());
+    sent.push(serde_json::to_string(&c.refresh().await.unwrap()).unwrap());
+    sent.push(serde_json::to_string(&c.settings().state().unwrap()).unwrap());
     sent.push(serde_json::to_string(&c.sign_out().await.unwrap()).unwrap());
-    for p in seen.lock().unwrap().iter().chain(seen2.lock().unwrap().iter()) {
+    for p in seen.lock().unwrap().iter() {
         sent.push(serde_json::to_string(p).unwrap());
     }
     let text = sent.join("\n");
-    let issued = c.demo_knobs().await.expect("the demo ran").issued_secrets();
+    let issued = c.demo().knobs().await.expect("the demo ran").issued_secrets();
     assert!(issued.len() >= 3, "an access token, a refresh token and a code were issued");
     for s in &issued {
         assert!(!text.contains(s.as_str()), "a secret reached the UI");
@@ -210,7 +222,7 @@ async fn nothing_the_ui_receives_holds_a_token() {
 async fn a_restart_restores_the_session_from_the_keyring() {
     let sb = Sandbox::start(Config::default()).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let redirect = common::free_redirect();
+    let redirect = free_redirect();
     sb.knobs().register_client("app-test", &redirect);
     let env = Settings {
         client_id: Some("app-test".into()),
@@ -220,16 +232,16 @@ async fn a_restart_restores_the_session_from_the_keyring() {
         ..Default::default()
     };
     let profile = Some(format!("restart-{}", std::process::id()));
-    let first = Controller::new(dir.path().join("settings.json"), profile.clone(), env.clone()).unwrap();
+    let first = app_at(dir.path().join("settings.json"), profile.clone(), env.clone());
     assert!(first.sign_in(false, None, |_| {}, approving_browser).await.unwrap().persistent, "kept in the keyring");
     drop(first);
 
-    let second = Controller::new(dir.path().join("settings.json"), profile, env).unwrap();
+    let second = app_at(dir.path().join("settings.json"), profile, env);
     let info = second.session_info().await.unwrap().expect("restored");
     assert_eq!(info.username, "ada");
     assert!(info.scopes.contains(&"source".to_string()));
     assert_eq!(sb.knobs().token_requests("authorization_code"), 1, "no second browser sign-in");
-    assert_eq!(second.dashboard(|_| {}).await.unwrap().alert_sources.data().unwrap().len(), 60);
+    assert_eq!(second.refresh().await.unwrap().alert_sources.data().unwrap().len(), 60);
     second.sign_out().await.unwrap();
 }
 
@@ -251,4 +263,49 @@ async fn a_busy_port_in_the_demo_says_what_to_close() {
     let err = c.sign_in(false, None, |_| {}, |_| Ok(())).await.unwrap_err();
     assert!(err.to_string().contains("register another redirect URI"), "{err}");
     drop(busy);
+}
+
+/// The engine refreshes on its own schedule, with nobody asking: each
+/// snapshot newer than the last, and each one a round of requests to ilert.
+/// A panel that fails keeps its data, marked stale, and the next round
+/// recovers it.
+#[tokio::test]
+async fn the_engine_refreshes_by_itself_and_keeps_stale_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let fast = ilert_app::engine::EngineConfig {
+        interval: std::time::Duration::from_millis(200),
+        max_backoff: std::time::Duration::from_millis(400),
+        tick: std::time::Duration::from_millis(50),
+    };
+    let c = controller(&dir, any_port()).with_engine(fast);
+    c.sign_in(true, None, |_| {}, approving_browser).await.unwrap();
+    let knobs = c.demo().knobs().await.unwrap();
+    let mut rx = c.snapshots();
+    let first = rx.wait_for(|s| s.as_ref().is_some_and(|s| s.seq >= 1)).await.unwrap().clone().unwrap();
+    let asked = knobs.requests("/api/alert-sources");
+    let later = tokio::time::timeout(std::time::Duration::from_secs(20), rx.wait_for(|s| s.as_ref().is_some_and(|s| s.seq >= first.seq + 2)))
+        .await
+        .expect("two more refreshes without being asked")
+        .unwrap()
+        .clone()
+        .unwrap();
+    assert!(later.fetched_at > first.fetched_at);
+    assert!(knobs.requests("/api/alert-sources") >= asked + 2, "each refresh asked ilert again");
+    assert_eq!(later.alert_sources.data().unwrap().len(), 60);
+
+    // One panel failing: its last data stays, marked stale with its age.
+    knobs.add_fault(ilert_sandbox::Fault::status("/api/alert-sources", 500));
+    let seq = later.seq;
+    let stale = rx.wait_for(|s| s.as_ref().is_some_and(|s| s.seq > seq && s.alert_sources.is_error())).await.unwrap().clone().unwrap();
+    let Panel::Error { kind, last: Some(last), .. } = &stale.alert_sources else { panic!("{:?}", stale.alert_sources) };
+    assert_eq!(*kind, ErrorKind::Http, "a 500");
+    assert_eq!(last.data.len(), 60, "the last good data is kept");
+    assert!(stale.fresh_at < stale.fetched_at, "the snapshot says how old its data is");
+    assert!(stale.user.data().is_some(), "the other panels are unaffected");
+    knobs.clear_faults();
+    let seq = stale.seq;
+    let back = rx.wait_for(|s| s.as_ref().is_some_and(|s| s.seq > seq && !s.alert_sources.is_error())).await.unwrap().clone().unwrap();
+    assert_eq!(back.fresh_at, back.fetched_at);
+    c.sign_out().await.unwrap();
+    assert!(rx.borrow().is_none(), "signed out: subscribers are told");
 }

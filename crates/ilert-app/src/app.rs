@@ -1,0 +1,198 @@
+//! The app as the window sees it: the parts below, put together once. Each
+//! method is a few lines over [`settings`](crate::settings),
+//! [`sign_in`](crate::sign_in), [`accounts`](crate::accounts),
+//! [`demo`](crate::demo) and the [`engine`](crate::engine); the Tauri
+//! commands are one line over these.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use ilert_api::Client;
+use ilert_oauth::token_store::{KeyringStore, TokenStore};
+use tokio::sync::watch;
+
+use crate::accounts::{self, Accounts, SignedIn, SignedOut};
+use crate::demo::Demo;
+use crate::engine::{Engine, EngineConfig};
+use crate::error::AppError;
+use crate::settings::{keyring_service, SettingsStore};
+use crate::sign_in::{self, Pending, Plan, Progress};
+use crate::view::{AppInfo, SessionInfo, Snapshot};
+
+pub struct App {
+    settings: SettingsStore,
+    profile: Option<String>,
+    http: reqwest::Client,
+    accounts: Accounts,
+    demo: Demo,
+    pending: Pending,
+    /// One restore at a time: the window's first calls may race.
+    restoring: tokio::sync::Mutex<()>,
+    engine: EngineConfig,
+    /// Show the link instead of opening a browser (`ILERT_NO_BROWSER=1`).
+    pub no_browser: bool,
+}
+
+impl App {
+    pub fn new(settings: SettingsStore, profile: Option<String>) -> App {
+        App {
+            settings,
+            profile,
+            http: ilert_oauth::endpoint::http_client(),
+            accounts: Accounts::default(),
+            demo: Demo::default(),
+            pending: Pending::default(),
+            restoring: Default::default(),
+            engine: EngineConfig::default(),
+            no_browser: false,
+        }
+    }
+
+    pub fn with_engine(mut self, config: EngineConfig) -> App {
+        self.engine = config;
+        self
+    }
+
+    pub fn settings(&self) -> &SettingsStore {
+        &self.settings
+    }
+
+    pub fn demo(&self) -> &Demo {
+        &self.demo
+    }
+
+    pub fn app_info(&self) -> Result<AppInfo, AppError> {
+        AppInfo::of(&self.settings.current(), self.settings.path(), env!("CARGO_PKG_VERSION"))
+    }
+
+    /// The demo keeps its tokens apart from real ones (its sandbox is gone after a restart).
+    fn store(&self, demo: bool) -> Arc<dyn TokenStore> {
+        let profile = match (&self.profile, demo) {
+            (Some(p), true) => Some(format!("{p}-demo")),
+            (None, true) => Some("demo".to_string()),
+            (p, false) => p.clone(),
+        };
+        Arc::new(KeyringStore::new(keyring_service(profile.as_deref())))
+    }
+
+    /// A whole sign-in (see [`sign_in::sign_in`]). `add_scope` asks for one
+    /// more scope than configured (a panel's "Grant access") and remembers it.
+    pub async fn sign_in(
+        &self,
+        demo: bool,
+        add_scope: Option<&str>,
+        progress: impl Fn(Progress),
+        open: impl FnOnce(&str) -> Result<(), String>,
+    ) -> Result<SessionInfo, AppError> {
+        if let Some(scope) = add_scope.filter(|s| !self.settings.current().scopes().split_whitespace().any(|x| x == *s)) {
+            if !scope.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == ':') {
+                return Err(AppError::Settings(format!("'{scope}' is not a scope")));
+            }
+            let scopes = format!("{} {scope}", self.settings.current().scopes());
+            let add = |s: &mut crate::settings::Settings| s.scopes = Some(scopes.clone());
+            if demo {
+                self.settings.change_for_this_run(add);
+            } else {
+                self.settings.change(add)?;
+            }
+        }
+        let settings = if demo { self.demo.settings(&self.settings.current()).await? } else { self.settings.current() };
+        let plan = Plan {
+            config: settings.oauth_config()?,
+            store: self.store(demo),
+            http: self.http.clone(),
+            require_keyring: false,
+            demo: demo.then_some(&self.demo),
+            no_browser: self.no_browser,
+            previous: self.accounts.current().map(|c| c.session().clone()),
+            pending: &self.pending,
+        };
+        let remember = |account: &ilert_oauth::Account| if demo { Ok(()) } else { self.settings.change(|f| f.account = Some(account.clone())) };
+        let session = sign_in::sign_in(plan, progress, open, remember).await?;
+        let signed = self.adopt(Client::new(Arc::new(session), self.http.clone()), demo).await;
+        Ok(signed.engine.latest().session.clone())
+    }
+
+    pub fn cancel_sign_in(&self) -> bool {
+        self.pending.cancel()
+    }
+
+    /// Starts the account's engine and makes it current.
+    async fn adopt(&self, client: Client, demo: bool) -> Arc<SignedIn> {
+        let asked = self.settings.current().scopes().to_string();
+        let first = SessionInfo::of(client.session(), demo, &asked).await;
+        let engine = Engine::spawn(client.clone(), demo, asked, self.engine, first);
+        self.accounts.insert(SignedIn { client, demo, engine });
+        self.accounts.current().expect("just inserted")
+    }
+
+    /// The current account; on first call, the one the keyring keeps for
+    /// the remembered account (no browser). An account whose session ilert
+    /// ended is dropped here, so the next call restores or says signed out.
+    pub async fn current(&self) -> Result<Option<Arc<SignedIn>>, AppError> {
+        let live = || self.accounts.current().filter(|c| !c.engine.latest().session_ended);
+        if let Some(c) = live() {
+            return Ok(Some(c));
+        }
+        let _one = self.restoring.lock().await;
+        if let Some(c) = live() {
+            return Ok(Some(c));
+        }
+        if self.accounts.current().is_some() {
+            tracing::info!("the session ended; signed out");
+            self.accounts.remove_current();
+        }
+        let Some(session) = accounts::restore(&self.settings.current(), self.http.clone(), self.store(false)).await? else {
+            return Ok(None);
+        };
+        let client = Client::new(Arc::new(session), self.http.clone());
+        // Learn the scopes now; a transient failure keeps the session for a retry.
+        match client.session().granted_scope().await {
+            Err(ilert_oauth::Error::SessionExpired) => {
+                self.settings.change(|f| f.account = None)?;
+                Err(ilert_oauth::Error::SessionExpired.into())
+            }
+            Err(e) => Err(e.into()),
+            Ok(_) => Ok(Some(self.adopt(client, false).await)),
+        }
+    }
+
+    /// Who is signed in, restoring on first call. `Ok(None)`: signed out.
+    pub async fn session_info(&self) -> Result<Option<SessionInfo>, AppError> {
+        let Some(c) = self.current().await? else { return Ok(None) };
+        Ok(Some(SessionInfo::of(c.session(), c.demo, self.settings.current().scopes()).await))
+    }
+
+    /// The current account's latest snapshot (`None`: signed out).
+    pub fn snapshot(&self) -> Option<Arc<Snapshot>> {
+        self.accounts.current().map(|c| c.engine.latest())
+    }
+
+    /// Every snapshot of the current account, as it is published.
+    pub fn snapshots(&self) -> watch::Receiver<Option<Arc<Snapshot>>> {
+        self.accounts.snapshots()
+    }
+
+    /// Refreshes now and waits (at most 90 s) for the result.
+    pub async fn refresh(&self) -> Result<Arc<Snapshot>, AppError> {
+        let c = self.current().await?.ok_or(AppError::NotSignedIn)?;
+        let mut rx = c.engine.subscribe();
+        let seq = rx.borrow_and_update().seq;
+        c.engine.refresh_now();
+        let done = async { rx.wait_for(|s| s.seq > seq).await.map(|s| s.clone()) };
+        match tokio::time::timeout(Duration::from_secs(90), done).await {
+            Ok(Ok(s)) => Ok(s),
+            Ok(Err(_)) => Err(AppError::NotSignedIn),
+            Err(_) => Err(AppError::Internal("a refresh took longer than 90 s".into())),
+        }
+    }
+
+    /// Revokes at ilert and forgets locally; the local part always happens.
+    pub async fn sign_out(&self) -> Result<SignedOut, AppError> {
+        // Restore first, so a sign-out before the window loaded still revokes.
+        let _ = self.current().await;
+        let Some(current) = self.accounts.remove_current() else { return Ok(SignedOut::not_signed_in()) };
+        let forget = || if current.demo { Ok(()) } else { self.settings.change(|f| f.account = None) };
+        accounts::sign_out(current.session(), forget).await
+    }
+}

@@ -1,0 +1,188 @@
+//! The refresh engine: one task per signed-in account owns when ilert is
+//! asked again, keeps the latest [`Snapshot`] and publishes it to every
+//! subscriber (the window now; the tray and the notifier next). It runs
+//! whether or not a window is open.
+//!
+//! The schedule: every `interval`; slower after failures (doubling up to
+//! `max_backoff`) and after a 429 (ilert's rate gate decides); at once when
+//! asked (Refresh now) or when the wall clock jumped ahead of the monotonic
+//! one, which is what a laptop waking from sleep looks like.
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use ilert_api::Client;
+use tokio::sync::{watch, Notify};
+
+use crate::view::dashboard;
+use crate::view::{SessionInfo, Snapshot};
+
+/// When the engine asks ilert. ilert allows 120 requests a minute per user;
+/// one refresh is about six.
+#[derive(Debug, Clone, Copy)]
+pub struct EngineConfig {
+    pub interval: Duration,
+    pub max_backoff: Duration,
+    /// How often a wait looks at the wall clock, to notice a wake from sleep.
+    pub tick: Duration,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        EngineConfig { interval: Duration::from_secs(60), max_backoff: Duration::from_secs(300), tick: Duration::from_secs(15) }
+    }
+}
+
+impl EngineConfig {
+    /// How long to wait after a refresh: the interval, doubled per failure
+    /// in a row up to `max_backoff`, and never before ilert's rate gate
+    /// (`gate`, what [`ilert_api::rate::RateGate::next_refresh`] says) opens.
+    pub fn next_wait(&self, failures: u32, gate: Duration) -> Duration {
+        let backoff = self.interval.saturating_mul(1 << failures.min(8)).min(self.max_backoff.max(self.interval));
+        backoff.max(gate)
+    }
+}
+
+/// Why a wait ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Woke {
+    Due,
+    Asked,
+    /// The wall clock moved much further than the wait: the machine slept.
+    Resumed,
+}
+
+/// A wall-clock jump larger than this during one tick counts as a wake from sleep.
+const JUMP: Duration = Duration::from_secs(30);
+
+/// Waits `wait` (monotonic), in ticks, ending early when `wake` is notified
+/// or the wall clock (`wall`) jumps.
+pub async fn wait(wait: Duration, tick: Duration, wake: &Notify, wall: &(dyn Fn() -> SystemTime + Sync)) -> Woke {
+    let deadline = tokio::time::Instant::now() + wait;
+    loop {
+        let now = tokio::time::Instant::now();
+        if now >= deadline {
+            return Woke::Due;
+        }
+        let step = tick.min(deadline - now);
+        let before = wall();
+        tokio::select! {
+            _ = tokio::time::sleep(step) => {}
+            _ = wake.notified() => return Woke::Asked,
+        }
+        if wall().duration_since(before).unwrap_or_default() > step + JUMP {
+            return Woke::Resumed;
+        }
+    }
+}
+
+/// The handle on one account's engine; dropping it stops the task.
+pub struct Engine {
+    latest: watch::Receiver<Arc<Snapshot>>,
+    wake: Arc<Notify>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Engine {
+    /// Starts refreshing at once. `asked`: the scopes asked for, shown when
+    /// ilert never said which it granted.
+    pub fn spawn(client: Client, demo: bool, asked: String, config: EngineConfig, first: SessionInfo) -> Engine {
+        let account = client.session().account().key();
+        let (tx, latest) = watch::channel(Arc::new(Snapshot::loading(account, first)));
+        let wake = Arc::new(Notify::new());
+        let task = tokio::spawn(run(client, demo, asked, config, tx, wake.clone()));
+        Engine { latest, wake, task }
+    }
+
+    pub fn latest(&self) -> Arc<Snapshot> {
+        self.latest.borrow().clone()
+    }
+
+    pub fn subscribe(&self) -> watch::Receiver<Arc<Snapshot>> {
+        self.latest.clone()
+    }
+
+    /// Refresh now (the person asked); a refresh under way is not doubled.
+    pub fn refresh_now(&self) {
+        self.wake.notify_one();
+    }
+}
+
+impl Drop for Engine {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+#[tracing::instrument(name = "app.engine", skip_all, fields(account = %client.session().account().key()))]
+async fn run(client: Client, demo: bool, asked: String, config: EngineConfig, tx: watch::Sender<Arc<Snapshot>>, wake: Arc<Notify>) {
+    let mut failures = 0u32;
+    loop {
+        tx.send_modify(|s| {
+            if !s.refreshing {
+                let mut next = Snapshot::clone(s);
+                next.refreshing = true;
+                *s = Arc::new(next);
+            }
+        });
+        let d = dashboard::fetch(&client).await;
+        failures = if d.all_ok() { 0 } else { failures.saturating_add(1) };
+        let pause = config.next_wait(failures, client.rate_gate().next_refresh(config.interval));
+        let session = SessionInfo::of(client.session(), demo, &asked).await;
+        let next_at = chrono::Duration::from_std(pause).ok().map(|p| chrono::Utc::now() + p);
+        let snapshot = tx.borrow().next(d, session, next_at);
+        let ended = snapshot.session_ended;
+        tracing::debug!(seq = snapshot.seq, failures, next_in_secs = pause.as_secs(), "refreshed");
+        tx.send_replace(Arc::new(snapshot));
+        if ended {
+            tracing::info!("the session ended; the engine stops");
+            return;
+        }
+        let woke = wait(pause, config.tick, &wake, &SystemTime::now).await;
+        if woke == Woke::Resumed {
+            tracing::info!("the machine woke from sleep; refreshing");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Mutex;
+
+    #[test]
+    fn failures_back_off_and_the_rate_gate_wins() {
+        let c = EngineConfig { interval: Duration::from_secs(60), max_backoff: Duration::from_secs(300), tick: Duration::from_secs(15) };
+        let waits: Vec<u64> = (0..5).map(|f| c.next_wait(f, Duration::ZERO).as_secs()).collect();
+        assert_eq!(waits, [60, 120, 240, 300, 300]);
+        assert_eq!(c.next_wait(0, Duration::from_secs(120)).as_secs(), 120, "ilert rate-limited us: its wait wins");
+    }
+
+    #[tokio::test]
+    async fn a_wall_clock_jump_ends_the_wait() {
+        // The wall clock leaps an hour after the first tick, as after a sleep.
+        let calls = Mutex::new(0u32);
+        let start = SystemTime::now();
+        let wall = move || {
+            let mut n = calls.lock().unwrap();
+            *n += 1;
+            if *n > 1 {
+                start + Duration::from_secs(3600)
+            } else {
+                start
+            }
+        };
+        let t = std::time::Instant::now();
+        let woke = wait(Duration::from_secs(60), Duration::from_millis(20), &Notify::new(), &wall).await;
+        assert_eq!(woke, Woke::Resumed);
+        assert!(t.elapsed() < Duration::from_secs(5));
+    }
+
+    #[tokio::test]
+    async fn asking_ends_the_wait_and_otherwise_it_runs_out() {
+        let wake = Arc::new(Notify::new());
+        wake.notify_one();
+        assert_eq!(wait(Duration::from_secs(60), Duration::from_millis(20), &wake, &SystemTime::now).await, Woke::Asked);
+        assert_eq!(wait(Duration::from_millis(50), Duration::from_millis(20), &wake, &SystemTime::now).await, Woke::Due);
+    }
+}

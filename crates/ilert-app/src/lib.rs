@@ -1,0 +1,27 @@
+//! The app core of ilert Desktop, in plain Rust (no Tauri, no display):
+//! what the window, the command line and (next) the tray do, over the
+//! OAuth and REST crates.
+//!
+//! # Layout
+//! - [`settings`]: every setting, declared once (file, flags, environment,
+//!   locked fields), the profiles, and the settings file shared with the CLI.
+//! - [`sign_in`]: one sign-in from click or `login` to a remembered session.
+//! - [`accounts`]: the signed-in accounts, keyed by account, with restore and sign-out.
+//! - [`engine`]: one refresh task per account, publishing [`view::Snapshot`]s.
+//! - [`demo`]: the embedded sandbox of demo mode.
+//! - [`view`]: what every surface shows: panels, the on-call board, the session.
+//! - [`app`]: the parts put together for the window.
+//! - [`error`]: the one error type, and its `{kind, message}` form across IPC.
+
+pub mod accounts;
+pub mod app;
+pub mod demo;
+pub mod engine;
+pub mod error;
+pub mod settings;
+pub mod sign_in;
+pub mod view;
+
+pub use app::App;
+pub use error::{AppError, ErrorKind, IpcError};
+pub use settings::Settings;

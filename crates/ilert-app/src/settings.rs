@@ -1,0 +1,401 @@
+//! The app's settings: declared once, in [`Settings`]. That one struct is the
+//! settings file (serde), the flags and environment variables (clap), the
+//! overlay of the one on the other and the list of fields the environment
+//! locks, so adding a setting is one field here plus its form field.
+//!
+//! One JSON file in the OS config directory is shared by the app and the
+//! command line, so a sign-in from either is seen by the other. A profile
+//! gets its own file (and its own keyring service), so accounts and test runs
+//! never collide. Tokens are never written here.
+
+use std::path::{Path, PathBuf};
+use std::sync::RwLock;
+
+use ilert_oauth::config::{checked_base, is_loopback_host, Endpoints};
+use ilert_oauth::{Account, OAuthConfig};
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppError;
+
+/// The app's identifier: its config directory and keyring service name.
+pub const APP_ID: &str = "com.ilert.desktop";
+/// The redirect URI to register in the ilert app (exact match, port included).
+pub const DEFAULT_REDIRECT_URI: &str = "http://localhost:4598/callback";
+/// What the dashboard reads, plus a refresh token so the app stays signed in.
+pub const DEFAULT_SCOPES: &str = "profile schedule policy source offline_access";
+
+/// Every setting. Unset means the default; flags and environment variables
+/// (the `#[arg]`s) are laid over the file and never written to it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, clap::Args)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Settings {
+    /// Client id of your ilert app.
+    #[arg(long, env = "ILERT_CLIENT_ID", global = true)]
+    pub client_id: Option<String>,
+    /// Your ilert tenant (authorize on https://TENANT.ilert.com).
+    #[arg(long, env = "ILERT_TENANT", global = true)]
+    pub tenant: Option<String>,
+    /// Base URL for authorize (default https://app.ilert.com or the tenant's host).
+    #[arg(long, env = "ILERT_AUTH_URL", global = true)]
+    pub auth_url: Option<String>,
+    /// Base URL for the API and token endpoints (default https://api.ilert.com).
+    #[arg(long, env = "ILERT_API_URL", global = true)]
+    pub api_url: Option<String>,
+    /// Redirect URI registered in your ilert app (default http://localhost:4598/callback).
+    #[arg(long, env = "ILERT_REDIRECT_URI", global = true)]
+    pub redirect_uri: Option<String>,
+    /// Space-separated scopes (default: profile schedule policy source offline_access).
+    #[arg(long = "scope", env = "ILERT_SCOPES", global = true)]
+    pub scopes: Option<String>,
+    /// Set after a sign-in: whose refresh token the keyring holds. Never a flag.
+    #[arg(skip)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account: Option<Account>,
+}
+
+impl Settings {
+    pub fn redirect_uri(&self) -> &str {
+        nonempty(&self.redirect_uri).unwrap_or(DEFAULT_REDIRECT_URI)
+    }
+
+    pub fn scopes(&self) -> &str {
+        nonempty(&self.scopes).unwrap_or(DEFAULT_SCOPES)
+    }
+
+    pub fn client_id(&self) -> Option<&str> {
+        nonempty(&self.client_id)
+    }
+
+    pub fn endpoints(&self) -> Result<Endpoints, AppError> {
+        Ok(Endpoints::resolve(self.auth_url.as_deref(), self.tenant.as_deref(), self.api_url.as_deref())?)
+    }
+
+    /// The ilert app these settings name, for `ilert-oauth`.
+    pub fn oauth_config(&self) -> Result<OAuthConfig, AppError> {
+        Ok(OAuthConfig {
+            client_id: self.client_id().ok_or(ilert_oauth::Error::NoClientId)?.to_string(),
+            endpoints: self.endpoints()?,
+            redirect_uri: self.redirect_uri().to_string(),
+            scopes: self.scopes().to_string(),
+            tenant: nonempty(&self.tenant).map(str::to_ascii_lowercase),
+        })
+    }
+
+    /// The set fields of `other` laid over these, field by field (through
+    /// their JSON form, so no field list is written out again).
+    pub fn overlay(self, other: Settings) -> Settings {
+        let mut base = as_object(&self);
+        base.extend(as_object(&other).into_iter().filter(|(_, v)| !v.is_null()));
+        serde_json::from_value(serde_json::Value::Object(base)).expect("settings round-trip")
+    }
+
+    /// The names (as the UI knows them) of the fields that are set.
+    pub fn set_fields(&self) -> Vec<String> {
+        as_object(self).into_iter().filter(|(_, v)| !v.is_null()).map(|(k, _)| k).collect()
+    }
+
+    /// Every text trimmed, empty ones unset; the tenant lower-case and the
+    /// scopes single-spaced. What the window's form sends goes through this.
+    pub fn cleaned(self) -> Settings {
+        let mut fields = as_object(&self);
+        for v in fields.values_mut() {
+            if let Some(s) = v.as_str() {
+                let t = s.trim();
+                *v = if t.is_empty() { serde_json::Value::Null } else { t.into() };
+            }
+        }
+        let mut s: Settings = serde_json::from_value(serde_json::Value::Object(fields)).expect("settings round-trip");
+        s.tenant = s.tenant.map(|t| t.to_ascii_lowercase());
+        s.scopes = s.scopes.map(|v| v.split_whitespace().collect::<Vec<_>>().join(" "));
+        s
+    }
+}
+
+fn as_object(s: &Settings) -> serde_json::Map<String, serde_json::Value> {
+    match serde_json::to_value(s).expect("settings serialize") {
+        serde_json::Value::Object(m) => m,
+        _ => unreachable!("a struct serializes as an object"),
+    }
+}
+
+fn nonempty(v: &Option<String>) -> Option<&str> {
+    v.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+/// Whether a base URL may be set from the window: https on an ilert host
+/// (`ilert.com` or `*.ilert.com`), or loopback (the sandbox). Any other host
+/// comes only from a flag or an environment variable, so a compromised page
+/// cannot point the next sign-in's code and verifier at a host of its choosing.
+pub fn is_ilert_or_loopback(raw: &str) -> bool {
+    let Ok(url) = checked_base(raw, "URL") else { return false };
+    if is_loopback_host(&url) {
+        return true;
+    }
+    match url.host() {
+        Some(url::Host::Domain(d)) => url.scheme() == "https" && (d == "ilert.com" || d.ends_with(".ilert.com")),
+        _ => false,
+    }
+}
+
+/// The keyring service of a profile (`None`: the default profile).
+pub fn keyring_service(profile: Option<&str>) -> String {
+    match profile.map(str::trim).filter(|p| !p.is_empty()) {
+        Some(p) => format!("{APP_ID}/{p}"),
+        None => APP_ID.to_string(),
+    }
+}
+
+/// The settings file of a profile (`None`: the default profile).
+pub fn settings_path(config_dir: &Path, profile: Option<&str>) -> Result<PathBuf, AppError> {
+    let base = config_dir.join(APP_ID);
+    match profile.map(str::trim).filter(|p| !p.is_empty()) {
+        None => Ok(base.join("settings.json")),
+        Some(p) if p.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') => {
+            Ok(base.join("profiles").join(p).join("settings.json"))
+        }
+        Some(p) => Err(AppError::Settings(format!("profile '{p}' may use only letters, digits, '-' and '_'"))),
+    }
+}
+
+/// The OS config directory (`~/.config` on Linux), where Tauri's
+/// `app_config_dir()` also lives.
+pub fn default_config_dir() -> Result<PathBuf, AppError> {
+    dirs::config_dir().ok_or_else(|| AppError::Settings("no config directory for this user".into()))
+}
+
+/// Reads a settings file; a missing file is the default settings.
+pub fn load(path: &Path) -> Result<Settings, AppError> {
+    match std::fs::read(path) {
+        Ok(bytes) => serde_json::from_slice(&bytes)
+            .map_err(|e| AppError::Settings(format!("settings file {} is not valid: {e}", path.display()))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Settings::default()),
+        Err(e) => Err(AppError::Settings(format!("cannot read {}: {e}", path.display()))),
+    }
+}
+
+/// Reads the file, changes it with `f` and writes it back: only what `f`
+/// touches changes, whatever else is in the file (or the environment) stays.
+pub fn update(path: &Path, f: impl FnOnce(&mut Settings)) -> Result<Settings, AppError> {
+    let mut file = load(path)?;
+    f(&mut file);
+    save(path, &file)?;
+    Ok(file)
+}
+
+/// Writes a settings file atomically (temporary file + rename), so a crash
+/// never leaves half a file behind. The directory is made private (0700) and
+/// the file is 0600. The temporary file is created exclusively
+/// (`O_CREAT|O_EXCL`, which never follows a symlink): a link planted at its
+/// path by another local user is removed (the link, not its target) and the
+/// creation retried, so nothing is ever written through it.
+pub fn save(path: &Path, settings: &Settings) -> Result<(), AppError> {
+    use std::io::Write;
+    let io = |e: std::io::Error| AppError::Settings(format!("cannot write {}: {e}", path.display()));
+    if let Some(dir) = path.parent() {
+        ilert_oauth::account_lock::create_private_dir(dir).map_err(io)?;
+    }
+    let tmp = path.with_extension("json.tmp");
+    let json = serde_json::to_vec_pretty(settings).expect("settings serialize");
+    let mut file = match create_exclusive(&tmp) {
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            // Left by a crash, or planted: remove_file removes a link, not its target.
+            std::fs::remove_file(&tmp).map_err(io)?;
+            create_exclusive(&tmp).map_err(io)?
+        }
+        other => other.map_err(io)?,
+    };
+    file.write_all(&json).and_then(|()| file.sync_all()).map_err(io)?;
+    drop(file);
+    std::fs::rename(&tmp, path).map_err(io)
+}
+
+fn create_exclusive(path: &Path) -> std::io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)
+}
+
+/// What the window's settings form shows.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct SettingsState {
+    /// What the settings file holds (what the form edits).
+    pub file: Settings,
+    /// What is in effect: the file with the environment laid over it.
+    pub effective: Settings,
+    /// Fields set by environment variables or flags, which win over the file.
+    pub from_environment: Vec<String>,
+    pub settings_file: String,
+    pub default_redirect_uri: &'static str,
+    pub default_scopes: &'static str,
+}
+
+/// The settings of one running app: the file, the flags and environment
+/// laid over it, and what is in effect now.
+pub struct SettingsStore {
+    path: PathBuf,
+    overrides: Settings,
+    current: RwLock<Settings>,
+}
+
+impl SettingsStore {
+    pub fn open(path: PathBuf, overrides: Settings) -> Result<SettingsStore, AppError> {
+        let current = load(&path)?.overlay(overrides.clone());
+        Ok(SettingsStore { path, overrides, current: RwLock::new(current) })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// What is in effect now.
+    pub fn current(&self) -> Settings {
+        self.current.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    pub fn state(&self) -> Result<SettingsState, AppError> {
+        let without_account = |mut s: Settings| {
+            s.account = None;
+            s
+        };
+        Ok(SettingsState {
+            file: without_account(load(&self.path)?),
+            effective: without_account(self.current()),
+            from_environment: self.overrides.set_fields(),
+            settings_file: self.path.display().to_string(),
+            default_redirect_uri: DEFAULT_REDIRECT_URI,
+            default_scopes: DEFAULT_SCOPES,
+        })
+    }
+
+    /// Validates and saves what the window's form sent. Nothing is saved if
+    /// any field is unusable; the remembered account stays as it is.
+    pub fn set(&self, input: Settings) -> Result<SettingsState, AppError> {
+        let file = load(&self.path)?;
+        let candidate = Settings { account: file.account.clone(), ..input.cleaned() };
+        // The window may change the hosts only to ilert's or loopback; what
+        // the file already holds (edited by hand) may stay.
+        for (what, new, old) in [("auth URL", &candidate.auth_url, &file.auth_url), ("API URL", &candidate.api_url, &file.api_url)] {
+            if let Some(url) = new.as_deref().filter(|u| Some(*u) != old.as_deref()) {
+                if !is_ilert_or_loopback(url) {
+                    return Err(AppError::Settings(format!(
+                        "the {what} '{url}' is not an ilert host (https://….ilert.com) or loopback; another host can be set only with a flag or environment variable (ILERT_AUTH_URL, ILERT_API_URL)"
+                    )));
+                }
+            }
+        }
+        let effective = candidate.clone().overlay(self.overrides.clone());
+        effective.endpoints()?;
+        ilert_oauth::loopback::check_redirect_uri(effective.redirect_uri())?;
+        save(&self.path, &candidate)?;
+        *self.current.write().unwrap_or_else(|e| e.into_inner()) = effective;
+        tracing::info!(file = %self.path.display(), "settings saved");
+        self.state()
+    }
+
+    /// Changes one thing in the file and in what is in effect alike (the
+    /// file is shared with the command line; the rest of it stays).
+    pub fn change(&self, f: impl Fn(&mut Settings)) -> Result<(), AppError> {
+        update(&self.path, &f)?;
+        f(&mut self.current.write().unwrap_or_else(|e| e.into_inner()));
+        Ok(())
+    }
+
+    /// Changes what is in effect for this run only (the demo's scopes).
+    pub fn change_for_this_run(&self, f: impl FnOnce(&mut Settings)) {
+        f(&mut self.current.write().unwrap_or_else(|e| e.into_inner()));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn overlay_takes_the_set_fields_and_lists_them() {
+        let file = Settings { client_id: Some("file".into()), tenant: Some("acme".into()), ..Default::default() };
+        let env = Settings { client_id: Some("env".into()), scopes: Some("profile".into()), ..Default::default() };
+        let s = file.overlay(env.clone());
+        assert_eq!(s.client_id.as_deref(), Some("env"));
+        assert_eq!(s.tenant.as_deref(), Some("acme"));
+        assert_eq!(s.scopes(), "profile");
+        assert_eq!(env.set_fields(), ["clientId", "scopes"]);
+    }
+
+    #[test]
+    fn the_form_is_cleaned() {
+        let s = Settings { tenant: Some(" Acme ".into()), scopes: Some(" profile   source ".into()), api_url: Some("  ".into()), ..Default::default() }
+            .cleaned();
+        assert_eq!(s.tenant.as_deref(), Some("acme"));
+        assert_eq!(s.scopes.as_deref(), Some("profile source"));
+        assert_eq!(s.api_url, None);
+    }
+
+    #[test]
+    fn every_setting_is_a_flag_and_an_environment_variable() {
+        use clap::{CommandFactory, Parser};
+        #[derive(Parser)]
+        struct Cli {
+            #[command(flatten)]
+            settings: Settings,
+        }
+        let cmd = Cli::command();
+        let env = cmd.get_arguments().filter(|a| a.get_env().is_some()).count();
+        // Every field but the account (only a sign-in sets it, and unset it is not in the file).
+        assert_eq!(env, as_object(&Settings::default()).len());
+        let parsed = Cli::parse_from(["x", "--client-id", "c", "--scope", "profile", "--tenant", "t"]).settings;
+        assert_eq!(parsed.set_fields(), ["clientId", "scopes", "tenant"], "in name order");
+    }
+
+    #[test]
+    fn only_ilert_hosts_and_loopback_may_be_set_from_the_window() {
+        for ok in ["https://api.ilert.com", "https://acme.ilert.com/", "http://127.0.0.1:4599", "http://localhost:1", "https://[::1]:8443"]
+        {
+            assert!(is_ilert_or_loopback(ok), "{ok}");
+        }
+        for bad in
+            ["https://evil.example", "https://ilert.com.evil.example", "https://evililert.com", "http://api.ilert.com", "https://10.0.0.1"]
+        {
+            assert!(!is_ilert_or_loopback(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn files_round_trip_per_profile() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = settings_path(dir.path(), None).unwrap();
+        let b = settings_path(dir.path(), Some("work")).unwrap();
+        assert_ne!(a, b);
+        assert!(settings_path(dir.path(), Some("../x")).is_err());
+        assert_eq!(load(&a).unwrap(), Settings::default());
+        let s = Settings { client_id: Some("abc".into()), ..Default::default() };
+        save(&a, &s).unwrap();
+        assert_eq!(load(&a).unwrap(), s);
+        assert_eq!(load(&b).unwrap(), Settings::default());
+        assert_eq!(keyring_service(Some("work")), "com.ilert.desktop/work");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn saved_privately_and_never_through_a_planted_link() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = settings_path(dir.path(), None).unwrap();
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::set_permissions(path.parent().unwrap(), std::fs::Permissions::from_mode(0o755)).unwrap();
+        // Another user plants a link where the temporary file will be.
+        let victim = dir.path().join("victim");
+        std::fs::write(&victim, "precious").unwrap();
+        std::os::unix::fs::symlink(&victim, path.with_extension("json.tmp")).unwrap();
+        let s = Settings { client_id: Some("abc".into()), ..Default::default() };
+        save(&path, &s).unwrap();
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious", "nothing written through the link");
+        assert_eq!(load(&path).unwrap(), s);
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&path), 0o600);
+        assert_eq!(mode(path.parent().unwrap()), 0o700);
+        assert!(!std::fs::symlink_metadata(&path).unwrap().file_type().is_symlink());
+    }
+}

@@ -1,0 +1,16 @@
+//! What the window (and soon the tray) shows, built in Rust so every
+//! surface reads the same thing: the panels, the joined on-call board, the
+//! session, the app's configuration. Sentences for people live here, not in
+//! the REST client.
+
+pub mod app_info;
+pub mod board;
+pub mod dashboard;
+pub mod session;
+pub mod snapshot;
+
+pub use app_info::{AppInfo, Mode};
+pub use board::OnCallBoard;
+pub use dashboard::{Dashboard, Panel, Stale};
+pub use session::SessionInfo;
+pub use snapshot::Snapshot;

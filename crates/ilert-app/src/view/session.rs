@@ -1,0 +1,40 @@
+//! Who is signed in, as the Session panel shows it. No token, ever.
+
+use chrono::{DateTime, Utc};
+use ilert_oauth::Session;
+use serde::Serialize;
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionInfo {
+    pub username: String,
+    pub tenant: String,
+    pub issuer: String,
+    pub scopes: Vec<String>,
+    pub access_expires_at: Option<DateTime<Utc>>,
+    /// Whether the refresh token is in the OS keyring (else: this run only).
+    pub persistent: bool,
+    pub demo: bool,
+}
+
+impl SessionInfo {
+    /// From what the sign-in or the last refresh learnt, without asking
+    /// ilert (no token_info per call); when ilert never said which scopes it
+    /// granted, `asked` (what was asked for).
+    pub async fn of(session: &Session, demo: bool, asked: &str) -> SessionInfo {
+        let mut scope = session.scope();
+        if scope.is_empty() {
+            scope = asked.to_string();
+        }
+        let account = session.account();
+        SessionInfo {
+            username: account.username.clone(),
+            tenant: account.tenant.clone(),
+            issuer: account.issuer.clone(),
+            scopes: scope.split_whitespace().map(str::to_string).collect(),
+            access_expires_at: session.access_expires_in().await.and_then(|d| chrono::Duration::from_std(d).ok()).map(|d| Utc::now() + d),
+            persistent: session.is_persistent(),
+            demo,
+        }
+    }
+}

@@ -1,0 +1,9 @@
+// The one list of the app's commands. `build.rs` declares them to Tauri's
+// ACL (so each needs a grant in `capabilities/`), `lib.rs` registers them,
+// and `lib.rs`'s tests check the capability grants each one. Included by
+// both with `include!`, since build scripts cannot share a module.
+macro_rules! with_app_commands {
+    ($then:ident) => {
+        $then![app_info, get_settings, set_settings, sign_in, cancel_sign_in, session_info, snapshot, refresh, sign_out]
+    };
+}

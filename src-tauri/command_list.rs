@@ -1,6 +1,6 @@
 // The one list of the app's commands. `build.rs` declares them to Tauri's
 // ACL (so each needs a grant in `capabilities/`), `lib.rs` registers them,
-// and `lib.rs`'s tests check the capability grants each one. Included by
+// and `tests/webview_boundary.rs` checks that the capability grants each one. Included by
 // both with `include!`, since build scripts cannot share a module.
 macro_rules! with_app_commands {
     ($then:ident) => {

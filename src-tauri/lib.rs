@@ -75,21 +75,13 @@ macro_rules! handler {
 /// snapshots are forwarded to the window from the start, and the
 /// remembered session is restored without waiting for the page.
 pub fn build_app<R: Runtime>(builder: tauri::Builder<R>, app: App) -> tauri::Builder<R> {
-    builder
-        .plugin(tauri_plugin_opener::init())
-        .plugin(events::plugin())
-        .manage(app)
-        .invoke_handler(with_app_commands!(handler))
+    builder.plugin(tauri_plugin_opener::init()).plugin(events::plugin()).manage(app).invoke_handler(with_app_commands!(handler))
 }
 
 #[cfg(test)]
 mod tests {
     use ilert_app::settings::{Settings, SettingsStore};
     use tauri::test::mock_builder;
-
-    macro_rules! names {
-        ($($command:ident),*) => { [$(stringify!($command)),*] };
-    }
 
     fn app(dir: &tempfile::TempDir, overrides: Settings) -> ilert_app::App {
         ilert_app::App::new(SettingsStore::open(dir.path().join("settings.json"), overrides).unwrap(), None)
@@ -124,25 +116,54 @@ mod tests {
         assert!(ask("plugin:opener|open_url").is_err(), "the webview must not open URLs itself");
     }
 
-    /// The capability grants exactly the commands of the one list (plus
-    /// event listening): a command added to the list without a grant, or a
-    /// grant left for a command that is gone, fails here.
+    /// The window hidden (as in the tray), the engine keeps refreshing and
+    /// the window keeps receiving each snapshot, so it is current when shown.
+    /// (The mock runtime does not track visibility; what this shows is that
+    /// nothing on the way from the engine to the window waits for the page.)
     #[test]
-    fn the_capability_grants_the_command_list() {
-        let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/src-tauri/capabilities/main.json")).unwrap();
-        let cap: serde_json::Value = serde_json::from_str(&text).unwrap();
-        let mut granted: Vec<String> = cap["permissions"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter_map(|p| p.as_str())
-            .filter(|p| !p.starts_with("core:"))
-            .map(|p| p.strip_prefix("allow-").expect("only allow- grants").replace('-', "_"))
-            .collect();
-        let mut listed: Vec<String> = with_app_commands!(names).iter().map(|c| c.to_string()).collect();
-        granted.sort();
-        listed.sort();
-        assert_eq!(granted, listed);
+    fn snapshots_keep_coming_while_the_window_is_hidden() {
+        use std::sync::{Arc, Mutex};
+        use std::time::Duration;
+        use tauri::{Listener, Manager};
+        let dir = tempfile::tempdir().unwrap();
+        let fast = ilert_app::engine::EngineConfig {
+            interval: Duration::from_millis(150),
+            max_backoff: Duration::from_millis(300),
+            tick: Duration::from_millis(50),
+        };
+        let overrides = Settings { redirect_uri: Some("http://127.0.0.1:0/callback".into()), ..Default::default() };
+        let core = app(&dir, overrides).with_engine(fast);
+        let app = super::build_app(mock_builder(), core).build(tauri::generate_context!(test = true)).unwrap();
+        let webview = tauri::WebviewWindowBuilder::new(&app, "main", Default::default()).visible(false).build().unwrap();
+        webview.hide().unwrap();
+        let seen: Arc<Mutex<Vec<u64>>> = Default::default();
+        let sink = seen.clone();
+        app.listen_any(crate::events::SNAPSHOT_EVENT, move |e| {
+            let v: serde_json::Value = serde_json::from_str(e.payload()).unwrap();
+            if let Some(seq) = v["seq"].as_u64() {
+                sink.lock().unwrap().push(seq);
+            }
+        });
+        let core = app.state::<ilert_app::App>();
+        tauri::async_runtime::block_on(async {
+            let approve = |url: &str| {
+                let url = url.to_string();
+                tauri::async_runtime::spawn(async move { reqwest::get(ilert_sandbox::browser::approve(&url).await).await.unwrap() });
+                Ok(())
+            };
+            core.sign_in(true, None, |_| {}, approve).await.unwrap();
+            let knobs = core.demo().knobs().await.unwrap();
+            let before = knobs.requests("/api/alert-sources");
+            let deadline = std::time::Instant::now() + Duration::from_secs(30);
+            while seen.lock().unwrap().iter().max().copied().unwrap_or(0) < 3 {
+                assert!(std::time::Instant::now() < deadline, "snapshots stopped: {:?}", seen.lock().unwrap());
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            assert!(knobs.requests("/api/alert-sources") >= before + 2, "each snapshot is a new round of requests");
+            core.sign_out().await.unwrap();
+        });
+        let seqs = seen.lock().unwrap().clone();
+        assert!(seqs.windows(2).all(|w| w[0] <= w[1]), "in order: {seqs:?}");
     }
 
     fn request(cmd: &str) -> tauri::webview::InvokeRequest {

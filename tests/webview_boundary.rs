@@ -48,10 +48,11 @@ fn the_csp_is_strict() {
 
 #[test]
 fn capabilities_grant_only_the_apps_commands() {
-    let build_rs = std::fs::read_to_string(root().join("src-tauri/build.rs")).unwrap();
-    let list = build_rs.split("COMMANDS: &[&str] = &[").nth(1).unwrap().split("];").next().unwrap();
-    let commands: BTreeSet<String> = list.split(',').map(|c| c.trim().trim_matches('"').to_string()).filter(|c| !c.is_empty()).collect();
-    assert!(commands.contains("sign_in") && commands.contains("dashboard"));
+    // The one list, as build.rs and the handler read it.
+    let list_rs = std::fs::read_to_string(root().join("src-tauri/command_list.rs")).unwrap();
+    let list = list_rs.split("$then![").nth(1).unwrap().split(']').next().unwrap();
+    let commands: BTreeSet<String> = list.split(',').map(|c| c.trim().to_string()).filter(|c| !c.is_empty()).collect();
+    assert!(commands.contains("sign_in") && commands.contains("snapshot"));
 
     let dir = root().join("src-tauri/capabilities");
     let mut granted = BTreeSet::new();
@@ -87,6 +88,24 @@ fn the_ui_loads_nothing_from_outside() {
         }
         if path.extension().is_some_and(|x| x == "html") {
             assert!(!text.contains("<script>") && !text.contains("onclick="), "{}: inline script", path.display());
+        }
+    }
+}
+
+/// The refresh schedule lives in Rust (the engine): the UI keeps no timer
+/// of its own and asks for no token information per refresh.
+#[test]
+fn the_ui_keeps_no_timer_and_asks_no_token_info() {
+    for entry in std::fs::read_dir(root().join("ui")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "js") {
+            let text = std::fs::read_to_string(&path).unwrap();
+            for banned in ["setInterval", "setTimeout", "token_info", "sessionInfo()"] {
+                let used = text.lines().filter(|l| !l.trim_start().starts_with("//")).any(|l| l.contains(banned));
+                // `sessionInfo()` once, at start, restores the sign-in; never per refresh.
+                let allowed = banned == "sessionInfo()" && path.ends_with("app.js") && text.matches(banned).count() == 1;
+                assert!(!used || allowed, "{} uses {banned}", path.display());
+            }
         }
     }
 }

@@ -1,23 +1,21 @@
 // The UI's state machine: starting → signed out ⇄ waiting for the browser →
-// dashboard (→ expired → signed out). Data comes only from Tauri commands.
+// dashboard (→ expired → signed out). Data comes only from the Rust core:
+// commands, and the `snapshot` events of its refresh engine, rendered as
+// they arrive. No timer, no cache and no joining of panels here.
 
 import * as ipc from "./ipc.js";
 import { $, h } from "./dom.js";
 import { clock } from "./format.js";
-import { renderPanel, loading, onCallView, sourcesView, sessionView } from "./panels.js";
-
-/** Background refresh: ilert allows 120 requests a minute per user key; a dashboard load is ~6. */
-const REFRESH_MS = 60_000;
+import { renderPanel, onCallView, sourcesView, sessionView } from "./panels.js";
 
 /** @type {import("./ipc.js").AppInfo} */
 let info;
 /** @type {import("./ipc.js").SessionInfo|null} */
 let session = null;
-/** The last good data of each panel, kept to show while stale. */
-let last = { onCall: null, sources: null, fetchedAt: null };
-let timer = null;
-let refreshing = false;
-let nextRefreshMs = REFRESH_MS;
+/** The snapshot on screen: what the source filter re-renders. */
+/** @type {import("./ipc.js").Snapshot|null} */
+let shown = null;
+let signingOut = false;
 
 function status(text, kind = "info") {
   const s = $("status");
@@ -52,8 +50,7 @@ function badge() {
 
 async function showSignedOut(note = null, isError = false) {
   session = null;
-  stopTimer();
-  last = { onCall: null, sources: null, fetchedAt: null };
+  shown = null;
   info = await ipc.appInfo();
   badge();
   const demoOnly = info.mode === "demo";
@@ -161,79 +158,60 @@ async function copyLink() {
 // ---- dashboard --------------------------------------------------------------
 
 async function enterDashboard() {
+  shown = null; // a new sign-in has a new engine, counting from 0
   message($("dashboard-error"), null);
   $("who").textContent = session.demo ? `${session.username} · demo` : `${session.username} · ${session.tenant}`;
   badge();
   $("panel-session").querySelector(".body").replaceChildren(sessionView(session));
-  if (!last.fetchedAt) {
-    loading($("panel-on-call"));
-    loading($("panel-sources"));
-    $("source-count").textContent = "";
-  }
   show("dashboard");
-  await refresh();
-  startTimer();
+  const latest = await ipc.snapshot();
+  if (latest) render(latest);
 }
 
-/** The on-call panel joins two core panels: on-calls and schedules. */
-function joinOnCall(onCall, schedules) {
-  if (onCall.state === "ready" || schedules.state === "ready") {
-    // One half ready: show it, and say why the other half is missing.
-    const failed = [onCall, schedules].find((p) => p.state === "error");
-    return {
-      state: "ready",
-      data: { onCall: onCall.state === "ready" ? onCall.data : null, schedules: schedules.state === "ready" ? schedules.data : null },
-      unreadable: (onCall.unreadable ?? 0) + (schedules.unreadable ?? 0),
-      partialError: failed?.message,
-    };
+/** Renders one snapshot of the engine, whether or not this window is visible. */
+function render(snap) {
+  if (document.body.dataset.view !== "dashboard") return;
+  // No account any more; our own sign-out says how it went itself.
+  if (!snap) return signingOut ? undefined : showSignedOut("You were signed out.");
+  if (snap.sessionEnded) return expired();
+  // An answer to `snapshot` may arrive after a newer event: never go back.
+  if (shown && snap.account === shown.account && snap.seq < shown.seq) return;
+  shown = snap;
+  session = snap.session;
+  $("refresh").disabled = snap.refreshing;
+  renderPanel($("panel-on-call"), snap.onCall, {
+    render: (data) => onCallView(data.onCall, data.schedules),
+    isEmpty: (data) => !(data.onCall?.policies.length || data.onCall?.myShifts.length || data.schedules?.length),
+    empty: "No escalation policies or schedules yet.",
+    onGrant: grant, onRetry: refresh,
+  });
+  renderPanel($("panel-sources"), snap.alertSources, {
+    render: (data) => sourcesView(data, $("source-filter").value),
+    isEmpty: (data) => data.length === 0,
+    empty: "No alert sources yet.",
+    onGrant: grant, onRetry: refresh,
+  });
+  const sources = snap.alertSources.state === "ready" ? snap.alertSources.data : snap.alertSources.state === "error" ? snap.alertSources.last?.data : null;
+  $("source-count").textContent = sources ? `(${sources.length})` : "";
+  $("updated").textContent = snap.refreshing && !snap.fetchedAt ? "Loading…" : snap.refreshing ? "Refreshing…" : snap.fetchedAt ? `Updated ${clock(new Date(snap.fetchedAt))}` : "";
+  if (snap.fetchedAt) {
+    status(snap.problem ? `Some data could not be loaded: ${snap.problem}` : `Signed in as ${session.username}`, snap.problem ? "error" : "info");
   }
-  if (onCall.state === "error") return onCall;
-  if (schedules.state === "error") return schedules;
-  return onCall;
+  $("panel-session").querySelector(".body").replaceChildren(sessionView(session));
 }
 
+/** Refresh now: the engine asks ilert at once; the result arrives as a snapshot. */
 async function refresh() {
-  if (refreshing || !session) return;
-  refreshing = true;
+  if (!session) return;
   $("refresh").disabled = true;
-  $("updated").textContent = "Refreshing…";
   try {
-    const d = await ipc.dashboard();
-    nextRefreshMs = (d.nextRefreshSecs ?? REFRESH_MS / 1000) * 1000;
-    const panels = [d.user, d.onCall, d.schedules, d.alertSources];
-    if (panels.some((p) => p.state === "error" && p.kind === "sessionExpired")) return expired();
+    await ipc.refresh();
     message($("dashboard-error"), null);
-    const onCall = joinOnCall(d.onCall, d.schedules);
-    renderPanel($("panel-on-call"), onCall, {
-      render: (data) => onCallView(data.onCall, data.schedules),
-      isEmpty: (data) => !(data.onCall?.policies.length || data.onCall?.myShifts.length || data.schedules?.length),
-      empty: "No escalation policies or schedules yet.",
-      last: last.onCall, fetchedAt: last.fetchedAt, onGrant: grant, onRetry: refresh,
-    });
-    renderPanel($("panel-sources"), d.alertSources, {
-      render: (data) => sourcesView(data, $("source-filter").value),
-      isEmpty: (data) => data.length === 0,
-      empty: "No alert sources yet.",
-      last: last.sources, fetchedAt: last.fetchedAt, onGrant: grant, onRetry: refresh,
-    });
-    const sources = d.alertSources.state === "ready" ? d.alertSources.data : last.sources;
-    $("source-count").textContent = sources ? `(${sources.length})` : "";
-    if (onCall.state === "ready") last.onCall = onCall.data;
-    if (d.alertSources.state === "ready") last.sources = d.alertSources.data;
-    const failed = panels.filter((p) => p.state === "error");
-    if (!failed.length) last.fetchedAt = d.fetchedAt;
-    $("updated").textContent = `Updated ${clock(new Date(d.fetchedAt))}`;
-    status(failed.length ? `Some data could not be loaded: ${failed[0].message}` : `Signed in as ${session.username}`, failed.length ? "error" : "info");
-    // Token expiry and scopes, for the Session panel.
-    session = (await ipc.sessionInfo().catch(() => session)) ?? session;
-    $("panel-session").querySelector(".body").replaceChildren(sessionView(session));
   } catch (e) {
     if (e.kind === "notSignedIn" || e.kind === "sessionExpired") return expired();
-    message($("dashboard-error"), `Could not load the dashboard: ${e.message ?? e}`);
-    $("updated").textContent = "";
+    message($("dashboard-error"), `Could not refresh: ${e.message ?? e}`);
     status(e.message ?? String(e), "error");
   } finally {
-    refreshing = false;
     $("refresh").disabled = false;
   }
 }
@@ -248,29 +226,16 @@ async function grant(scope) {
 
 async function signOut() {
   $("sign-out").disabled = true;
+  signingOut = true;
   try {
     const r = await ipc.signOut();
     await showSignedOut(r.message, !r.revoked);
   } catch (e) {
     status(`Sign-out failed: ${e.message ?? e}`, "error");
   } finally {
+    signingOut = false;
     $("sign-out").disabled = false;
   }
-}
-
-/** The next background refresh, as far off as the core says (longer after ilert rate-limited us). */
-function startTimer() {
-  stopTimer();
-  timer = setTimeout(async () => {
-    timer = null;
-    if (!document.hidden) await refresh();
-    if (session) startTimer();
-  }, nextRefreshMs);
-}
-
-function stopTimer() {
-  if (timer) clearTimeout(timer);
-  timer = null;
 }
 
 // ---- start ------------------------------------------------------------------
@@ -284,7 +249,8 @@ async function start() {
   $("refresh").addEventListener("click", refresh);
   $("sign-out").addEventListener("click", signOut);
   $("source-filter").addEventListener("input", () => {
-    if (last.sources) $("panel-sources").querySelector(".body").replaceChildren(sourcesView(last.sources, $("source-filter").value));
+    const data = shown?.alertSources.state === "ready" ? shown.alertSources.data : shown?.alertSources.state === "error" ? shown.alertSources.last?.data : null;
+    if (data) $("panel-sources").querySelector(".body").replaceChildren(sourcesView(data, $("source-filter").value));
   });
   document.addEventListener("keydown", (e) => {
     if ((e.key === "F5" || (e.key === "r" && (e.ctrlKey || e.metaKey))) && session) {
@@ -293,6 +259,7 @@ async function start() {
     }
   });
   await ipc.onProgress(onProgress);
+  await ipc.onSnapshot(render);
   try {
     info = await ipc.appInfo();
     badge();

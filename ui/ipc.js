@@ -29,16 +29,27 @@ export async function invoke(cmd, args) {
  * @property {string|null} accessExpiresAt
  * @property {boolean} persistent  false: the OS keyring was unavailable
  * @property {boolean} demo
- *
- * @typedef {{state: "ready", data: any, unreadable?: number, partialError?: string} | {state: "notGranted", scope: string, message: string} | {state: "error", kind: string, message: string}} Panel
- *
- * @typedef {object} Dashboard
- * @property {string} fetchedAt
- * @property {number} nextRefreshSecs when the background refresh should ask again
- * @property {Panel} user
- * @property {Panel} onCall
- * @property {Panel} schedules
- * @property {Panel} alertSources
+ */
+
+/**
+ * @template T
+ * @typedef {{state: "loading"} | {state: "ready", data: T, unreadable?: number} | {state: "notGranted", scope: string, message: string} | {state: "error", kind: string, message: string, last?: {data: T, fetchedAt: string}}} Panel
+ */
+
+/**
+ * @typedef {object} Snapshot
+ * @property {string} account
+ * @property {SessionInfo} session
+ * @property {number} seq
+ * @property {string|null} fetchedAt
+ * @property {string|null} freshAt
+ * @property {string|null} nextRefreshAt
+ * @property {boolean} refreshing
+ * @property {boolean} sessionEnded
+ * @property {Panel<any>} user
+ * @property {Panel<any>} onCall
+ * @property {Panel<any[]>} alertSources
+ * @property {string|null} problem
  */
 
 /** @returns {Promise<AppInfo>} */
@@ -50,12 +61,20 @@ export const signIn = (demo, addScope = null) => invoke("sign_in", { demo, addSc
 export const cancelSignIn = () => invoke("cancel_sign_in");
 /** @returns {Promise<SessionInfo|null>} */
 export const sessionInfo = () => invoke("session_info");
-/** @returns {Promise<Dashboard>} */
-export const dashboard = () => invoke("dashboard");
+/** @returns {Promise<Snapshot|null>} */
+export const snapshot = () => invoke("snapshot");
+/** @returns {Promise<Snapshot>} */
+export const refresh = () => invoke("refresh");
 export const signOut = () => invoke("sign_out");
 
 /** Calls `handler(payload)` for every `progress` event; returns the unlisten promise. */
 export function onProgress(handler) {
   if (!tauri?.event) return Promise.resolve(() => {});
   return tauri.event.listen("progress", (e) => handler(e.payload));
+}
+
+/** Calls `handler(snapshot)` for every snapshot the refresh engine publishes (`null`: signed out). */
+export function onSnapshot(handler) {
+  if (!tauri?.event) return Promise.resolve(() => {});
+  return tauri.event.listen("snapshot", (e) => handler(e.payload));
 }

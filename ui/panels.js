@@ -1,6 +1,7 @@
 // The dashboard's panels, each from its own {state, …} as the core sends it:
-// ready (with data, possibly empty), notGranted, or error. A panel that
-// fails on refresh keeps its last data and says it is stale.
+// loading, ready (with data, possibly empty), notGranted, or error. An error
+// that comes with `last` (the core kept the panel's last data) is shown as
+// stale: the data, its age, and why it is not newer.
 
 import { h } from "./dom.js";
 import { until, from, words, clock, relative } from "./format.js";
@@ -28,11 +29,13 @@ function errorState(panel, onRetry) {
 
 /**
  * Renders one panel section. `render(data)` returns the content for ready data.
+ * @template T
  * @param {HTMLElement} section
- * @param {import("./ipc.js").Panel} panel
- * @param {{render: (data: any) => Node, isEmpty: (data: any) => boolean, empty: string, last?: any, onGrant: Function, onRetry: Function, fetchedAt?: string}} o
+ * @param {import("./ipc.js").Panel<T>} panel
+ * @param {{render: (data: T) => Node, isEmpty: (data: T) => boolean, empty: string, onGrant: (scope: string) => void, onRetry: () => void}} o
  */
 export function renderPanel(section, panel, o) {
+  if (panel.state === "loading") return loading(section);
   const body = section.querySelector(".body");
   section.setAttribute("aria-busy", "false");
   let content;
@@ -40,8 +43,9 @@ export function renderPanel(section, panel, o) {
   if (panel.state === "ready") {
     state = o.isEmpty(panel.data) ? "empty" : "ready";
     content = state === "empty" ? h("p", { class: "state empty muted" }, o.empty) : o.render(panel.data);
-    if (panel.partialError) {
-      content = h("div", null, h("p", { class: "state partial-error error" }, `Part of this could not be loaded: ${panel.partialError}.`), content);
+    const partialError = /** @type {{partialError?: string}} */ (panel.data).partialError;
+    if (partialError) {
+      content = h("div", null, h("p", { class: "state partial-error error" }, `Part of this could not be loaded: ${partialError}.`), content);
     }
     if (panel.unreadable) {
       // ilert sent entries we could not read: say so rather than hide them silently.
@@ -50,13 +54,13 @@ export function renderPanel(section, panel, o) {
     }
   } else if (panel.state === "notGranted") {
     content = notGranted(panel, o.onGrant);
-  } else if (o.last) {
-    // Keep what we had; say it is old and why.
+  } else if (panel.last) {
+    // The core kept what we had; say it is old and why.
     state = "stale";
     content = h("div", null,
-      h("p", { class: "state stale-note" }, `Could not refresh (${panel.message}). Showing data from ${clock(new Date(o.fetchedAt))}.`,
+      h("p", { class: "state stale-note" }, `Could not refresh (${panel.message}). Showing data from ${clock(new Date(panel.last.fetchedAt))}.`,
         " ", h("button", { type: "button", class: "retry link", onclick: o.onRetry }, "Try again")),
-      o.render(o.last));
+      o.render(panel.last.data));
   } else {
     content = errorState(panel, o.onRetry);
   }

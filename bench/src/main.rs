@@ -11,11 +11,11 @@ use std::time::{Duration, Instant};
 
 use clap::{Parser, Subcommand};
 use ilert_api::Client;
+use ilert_app::view::dashboard::fetch;
+use ilert_oauth::config::Endpoints;
 use ilert_oauth::endpoint::http_client;
 use ilert_oauth::session::RefreshPolicy;
 use ilert_oauth::token_store::MemoryStore;
-use ilert_app::view::dashboard::fetch;
-use ilert_oauth::config::Endpoints;
 use ilert_oauth::{OAuthConfig, Session, SignIn};
 use ilert_sandbox::{browser, Config, Sandbox};
 

@@ -2,7 +2,6 @@
 //! endpoint, paging, concurrency, retries, 401 refresh, scope errors,
 //! timeouts and bad bodies.
 
-
 use ilert_api::api::alert_sources::AlertSourceStatus;
 use ilert_api::ApiError;
 use ilert_sandbox::{Fault, FaultKind};

@@ -107,7 +107,8 @@ impl App {
             previous: self.accounts.current().map(|c| c.session().clone()),
             pending: &self.pending,
         };
-        let remember = |account: &ilert_oauth::Account| if demo { Ok(()) } else { self.settings.change(|f| f.account = Some(account.clone())) };
+        let remember =
+            |account: &ilert_oauth::Account| if demo { Ok(()) } else { self.settings.change(|f| f.account = Some(account.clone())) };
         let session = sign_in::sign_in(plan, progress, open, remember).await?;
         let signed = self.adopt(Client::new(Arc::new(session), self.http.clone()), demo).await;
         Ok(signed.engine.latest().session.clone())

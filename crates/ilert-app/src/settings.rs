@@ -166,8 +166,9 @@ pub fn default_config_dir() -> Result<PathBuf, AppError> {
 /// Reads a settings file; a missing file is the default settings.
 pub fn load(path: &Path) -> Result<Settings, AppError> {
     match std::fs::read(path) {
-        Ok(bytes) => serde_json::from_slice(&bytes)
-            .map_err(|e| AppError::Settings(format!("settings file {} is not valid: {e}", path.display()))),
+        Ok(bytes) => {
+            serde_json::from_slice(&bytes).map_err(|e| AppError::Settings(format!("settings file {} is not valid: {e}", path.display())))
+        }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Settings::default()),
         Err(e) => Err(AppError::Settings(format!("cannot read {}: {e}", path.display()))),
     }
@@ -326,8 +327,13 @@ mod tests {
 
     #[test]
     fn the_form_is_cleaned() {
-        let s = Settings { tenant: Some(" Acme ".into()), scopes: Some(" profile   source ".into()), api_url: Some("  ".into()), ..Default::default() }
-            .cleaned();
+        let s = Settings {
+            tenant: Some(" Acme ".into()),
+            scopes: Some(" profile   source ".into()),
+            api_url: Some("  ".into()),
+            ..Default::default()
+        }
+        .cleaned();
         assert_eq!(s.tenant.as_deref(), Some("acme"));
         assert_eq!(s.scopes.as_deref(), Some("profile source"));
         assert_eq!(s.api_url, None);

@@ -94,8 +94,7 @@ async fn a_missing_scope_is_not_granted_until_granted() {
     sb.knobs().register_client("app-test", &redirect);
     // The scopes come from the settings file, so granting one more can save it there.
     let path = dir.path().join("settings.json");
-    settings::save(&path, &Settings { scopes: Some("profile schedule policy offline_access".into()), ..Default::default() })
-        .unwrap();
+    settings::save(&path, &Settings { scopes: Some("profile schedule policy offline_access".into()), ..Default::default() }).unwrap();
     let env = Settings {
         client_id: Some("app-test".into()),
         auth_url: Some(sb.url()),
@@ -178,11 +177,7 @@ async fn settings_are_validated_before_anything_is_saved() {
     // ilert's own hosts and loopback may be set from the window.
     let saved = c
         .settings()
-        .set(Settings {
-            api_url: Some("https://api.ilert.com".into()),
-            auth_url: Some("http://127.0.0.1:4599".into()),
-            ..saved.file
-        })
+        .set(Settings { api_url: Some("https://api.ilert.com".into()), auth_url: Some("http://127.0.0.1:4599".into()), ..saved.file })
         .unwrap();
     assert_eq!(saved.file.api_url.as_deref(), Some("https://api.ilert.com"));
     // A host set by hand in the file survives a save of another field.
@@ -283,14 +278,17 @@ async fn the_engine_refreshes_by_itself_and_keeps_stale_data() {
     let mut rx = c.snapshots();
     let first = rx.wait_for(|s| s.as_ref().is_some_and(|s| s.seq >= 1)).await.unwrap().clone().unwrap();
     let asked = knobs.requests("/api/alert-sources");
-    let later = tokio::time::timeout(std::time::Duration::from_secs(20), rx.wait_for(|s| s.as_ref().is_some_and(|s| s.seq >= first.seq + 2)))
-        .await
-        .expect("two more refreshes without being asked")
-        .unwrap()
-        .clone()
-        .unwrap();
+    let token_info = knobs.requests("/api/developers/oauth2/token_info");
+    let later =
+        tokio::time::timeout(std::time::Duration::from_secs(20), rx.wait_for(|s| s.as_ref().is_some_and(|s| s.seq >= first.seq + 2)))
+            .await
+            .expect("two more refreshes without being asked")
+            .unwrap()
+            .clone()
+            .unwrap();
     assert!(later.fetched_at > first.fetched_at);
     assert!(knobs.requests("/api/alert-sources") >= asked + 2, "each refresh asked ilert again");
+    assert_eq!(knobs.requests("/api/developers/oauth2/token_info"), token_info, "no token_info per refresh");
     assert_eq!(later.alert_sources.data().unwrap().len(), 60);
 
     // One panel failing: its last data stays, marked stale with its age.

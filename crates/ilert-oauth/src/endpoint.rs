@@ -20,10 +20,10 @@ use oauth2::{
 use serde::{Deserialize, Serialize};
 use url::Url;
 
+use crate::config::{Endpoints, OAuthConfig};
 use crate::error::{transport, Error};
 use crate::pkce::Pkce;
 use crate::secret::Secret;
-use crate::config::{Endpoints, OAuthConfig};
 
 /// ilert adds `refresh_token_expires_in` to the standard token response.
 /// Read leniently (any number, or absent): nothing depends on it, so an

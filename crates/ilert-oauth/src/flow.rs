@@ -9,13 +9,13 @@ use std::time::Duration;
 use oauth2::PkceCodeVerifier;
 use url::Url;
 
+use crate::config::{Account, OAuthConfig};
 use crate::endpoint::{TokenEndpoint, TokenInfo};
 use crate::error::Error;
 use crate::loopback::{CancelHandle, Receiver};
 use crate::pkce::Pkce;
 use crate::secret::Secret;
 use crate::session::{blocking, Session};
-use crate::config::{Account, OAuthConfig};
 use crate::token_store::TokenStore;
 
 /// How long to wait for the person in the browser (ilert's code lives 2 min

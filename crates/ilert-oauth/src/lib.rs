@@ -32,8 +32,8 @@ pub mod secret;
 pub mod session;
 pub mod token_store;
 
+pub use config::{Account, OAuthConfig};
 pub use error::Error;
 pub use flow::SignIn;
 pub use secret::Secret;
 pub use session::Session;
-pub use config::{Account, OAuthConfig};

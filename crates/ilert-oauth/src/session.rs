@@ -26,10 +26,10 @@ use tokio::sync::Mutex;
 
 use crate::account_lock::{AccountLock, LOCK_WAIT};
 use crate::clock::Clock;
+use crate::config::{Account, OAuthConfig};
 use crate::endpoint::{TokenEndpoint, TokenInfo, Tokens};
 use crate::error::Error;
 use crate::secret::Secret;
-use crate::config::{Account, OAuthConfig};
 use crate::token_store::{keyring_timeout, MemoryStore, StoredTokens, TokenStore};
 
 /// Timing rules of the lifecycle; the defaults are ilert's.

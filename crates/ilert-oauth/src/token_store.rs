@@ -20,9 +20,9 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::config::Account;
 use crate::error::Error;
 use crate::secret::Secret;
-use crate::config::Account;
 
 /// What one account's entry holds.
 #[derive(Debug, Clone, PartialEq)]

@@ -84,7 +84,10 @@ async fn session_restores_from_and_is_cleared_in_the_keyring() {
     assert!(entry["access"].is_string() && entry["accessExpiresAt"].is_string(), "the access token is shared with other processes");
 
     let endpoint = TokenEndpoint::new(&common::settings(&sb, common::ANY_PORT), http_client()).unwrap();
-    let restored = Session::restore(endpoint, Arc::new(KeyringStore::new(format!("com.ilert.desktop/{}", profile))), acct.clone()).await.unwrap().unwrap();
+    let restored = Session::restore(endpoint, Arc::new(KeyringStore::new(format!("com.ilert.desktop/{}", profile))), acct.clone())
+        .await
+        .unwrap()
+        .unwrap();
     let token = restored.access_token().await.unwrap();
     assert_eq!(sb.knobs().token_requests("refresh_token"), 0, "the stored access token is reused, not refreshed");
 

@@ -5,9 +5,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use ilert_api::{Client, RetryPolicy};
+use ilert_oauth::config::Endpoints;
 use ilert_oauth::endpoint::http_client;
 use ilert_oauth::token_store::{MemoryStore, TokenStore};
-use ilert_oauth::config::Endpoints;
 use ilert_oauth::{OAuthConfig, Session, SignIn};
 use ilert_sandbox::{browser, Config, Sandbox};
 

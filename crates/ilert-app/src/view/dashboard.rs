@@ -36,10 +36,7 @@ pub enum Panel<T> {
     },
     /// The scope was not granted; signing in again with it added fixes it.
     #[serde(rename_all = "camelCase")]
-    NotGranted {
-        scope: String,
-        message: String,
-    },
+    NotGranted { scope: String, message: String },
     /// Failed this time. `last`: what the panel showed before, kept and
     /// marked stale instead of replaced by the error.
     Error {
@@ -241,104 +238,102 @@ pub struct ShiftNow {
 /// Fetches every panel the granted scopes allow, concurrently.
 #[tracing::instrument(name = "app.dashboard", skip_all)]
 pub async fn fetch(client: &Client) -> Dashboard {
-        let now = Utc::now();
-        let scope = match client.session().granted_scope().await {
-            Ok(s) => s,
-            Err(e) => return Dashboard::failed(now, ApiError::from(e)),
-        };
-        // ilert never said what it granted: ask for every panel and let its
-        // 403s tell.
-        let can = |s: &str| scope.is_empty() || can_read(&scope, s);
-        let (schedule_ok, policy_ok) = (can("schedule"), can("policy"));
-        // Policies come expanded in on-calls only when their own list is not fetched.
-        let expand_policy = !policy_ok;
-        let until = now + Duration::days(MY_SHIFTS_AHEAD_DAYS);
-        // Only the user's own coming shifts (not 14 days of every policy);
-        // their id is known after the first load, so from then on this runs
-        // beside the other requests instead of after `/users/current`.
-        let known = client.known_user_id();
-        let current_user = || async {
-            if can("profile") {
-                Some(client.current_user().await)
-            } else {
-                None
-            }
-        };
-        let user_and_mine = async {
-            let on_call_ok = schedule_ok || policy_ok;
-            let (user, mine) = match known {
-                Some(id) if on_call_ok => {
-                    let (u, m) = tokio::join!(current_user(), client.on_calls_of(id, until, expand_policy));
-                    (u, Some(m))
-                }
-                _ => {
-                    let user = current_user().await;
-                    let mine = match user.as_ref().and_then(|u| u.as_ref().ok()) {
-                        Some(me) if on_call_ok => Some(client.on_calls_of(me.id, until, expand_policy).await),
-                        _ => None,
-                    };
-                    (user, mine)
-                }
-            };
-            if let Some(Ok(u)) = &user {
-                client.remember_user_id(u.id);
-            }
-            (user, mine)
-        };
-        let on_calls = async {
-            if schedule_ok || policy_ok {
-                Some(client.on_calls_now(expand_policy).await)
-            } else {
-                None
-            }
-        };
-        let policies = async {
-            if policy_ok {
-                Some(client.escalation_policies().await)
-            } else {
-                None
-            }
-        };
-        let schedules = async {
-            if schedule_ok {
-                Some(client.schedules().await)
-            } else {
-                None
-            }
-        };
-        let sources = async {
-            if can("source") {
-                Some(client.alert_sources().await)
-            } else {
-                None
-            }
-        };
-        let ((user, mine), on_calls, policies, schedules, sources) = tokio::join!(user_and_mine, on_calls, policies, schedules, sources);
-
-        let me = user.as_ref().and_then(|u| u.as_ref().ok()).map(|u| u.id);
-        let on_call = match on_calls {
-            None => Panel::not_granted("schedule"),
-            Some(r) => Panel::with_unreadable(r.and_then(|calls| {
-                // My shifts failing fails the panel too: it would silently say "no shifts".
-                let mine = mine.transpose()?.unwrap_or(Listed { items: Vec::new(), unreadable: 0 });
-                let all_policies = policies.as_ref().and_then(|p| p.as_ref().ok());
-                let unreadable = calls.unreadable + mine.unreadable + all_policies.map_or(0, |p| p.unreadable);
-                let all: Vec<OnCall> = calls.items.into_iter().chain(mine.items).collect();
-                Ok((on_call_now(&all, all_policies.map(|p| p.as_slice()), me, now), unreadable))
-            })),
-        };
-        let listed = |r: Result<Listed<_>, ApiError>| r.map(|l| (l.items, l.unreadable));
-        Dashboard {
-            fetched_at: now,
-            user: user.map_or_else(|| Panel::not_granted("profile"), Panel::from_result),
-            on_call,
-            schedules: schedules.map_or_else(
-                || Panel::not_granted("schedule"),
-                |r| Panel::with_unreadable(r.map(|s| (schedules_now(&s, me), s.unreadable))),
-            ),
-            alert_sources: sources.map_or_else(|| Panel::not_granted("source"), |r| Panel::with_unreadable(listed(r))),
+    let now = Utc::now();
+    let scope = match client.session().granted_scope().await {
+        Ok(s) => s,
+        Err(e) => return Dashboard::failed(now, ApiError::from(e)),
+    };
+    // ilert never said what it granted: ask for every panel and let its
+    // 403s tell.
+    let can = |s: &str| scope.is_empty() || can_read(&scope, s);
+    let (schedule_ok, policy_ok) = (can("schedule"), can("policy"));
+    // Policies come expanded in on-calls only when their own list is not fetched.
+    let expand_policy = !policy_ok;
+    let until = now + Duration::days(MY_SHIFTS_AHEAD_DAYS);
+    // Only the user's own coming shifts (not 14 days of every policy);
+    // their id is known after the first load, so from then on this runs
+    // beside the other requests instead of after `/users/current`.
+    let known = client.known_user_id();
+    let current_user = || async {
+        if can("profile") {
+            Some(client.current_user().await)
+        } else {
+            None
         }
+    };
+    let user_and_mine = async {
+        let on_call_ok = schedule_ok || policy_ok;
+        let (user, mine) = match known {
+            Some(id) if on_call_ok => {
+                let (u, m) = tokio::join!(current_user(), client.on_calls_of(id, until, expand_policy));
+                (u, Some(m))
+            }
+            _ => {
+                let user = current_user().await;
+                let mine = match user.as_ref().and_then(|u| u.as_ref().ok()) {
+                    Some(me) if on_call_ok => Some(client.on_calls_of(me.id, until, expand_policy).await),
+                    _ => None,
+                };
+                (user, mine)
+            }
+        };
+        if let Some(Ok(u)) = &user {
+            client.remember_user_id(u.id);
+        }
+        (user, mine)
+    };
+    let on_calls = async {
+        if schedule_ok || policy_ok {
+            Some(client.on_calls_now(expand_policy).await)
+        } else {
+            None
+        }
+    };
+    let policies = async {
+        if policy_ok {
+            Some(client.escalation_policies().await)
+        } else {
+            None
+        }
+    };
+    let schedules = async {
+        if schedule_ok {
+            Some(client.schedules().await)
+        } else {
+            None
+        }
+    };
+    let sources = async {
+        if can("source") {
+            Some(client.alert_sources().await)
+        } else {
+            None
+        }
+    };
+    let ((user, mine), on_calls, policies, schedules, sources) = tokio::join!(user_and_mine, on_calls, policies, schedules, sources);
+
+    let me = user.as_ref().and_then(|u| u.as_ref().ok()).map(|u| u.id);
+    let on_call = match on_calls {
+        None => Panel::not_granted("schedule"),
+        Some(r) => Panel::with_unreadable(r.and_then(|calls| {
+            // My shifts failing fails the panel too: it would silently say "no shifts".
+            let mine = mine.transpose()?.unwrap_or(Listed { items: Vec::new(), unreadable: 0 });
+            let all_policies = policies.as_ref().and_then(|p| p.as_ref().ok());
+            let unreadable = calls.unreadable + mine.unreadable + all_policies.map_or(0, |p| p.unreadable);
+            let all: Vec<OnCall> = calls.items.into_iter().chain(mine.items).collect();
+            Ok((on_call_now(&all, all_policies.map(|p| p.as_slice()), me, now), unreadable))
+        })),
+    };
+    let listed = |r: Result<Listed<_>, ApiError>| r.map(|l| (l.items, l.unreadable));
+    Dashboard {
+        fetched_at: now,
+        user: user.map_or_else(|| Panel::not_granted("profile"), Panel::from_result),
+        on_call,
+        schedules: schedules
+            .map_or_else(|| Panel::not_granted("schedule"), |r| Panel::with_unreadable(r.map(|s| (schedules_now(&s, me), s.unreadable)))),
+        alert_sources: sources.map_or_else(|| Panel::not_granted("source"), |r| Panel::with_unreadable(listed(r))),
     }
+}
 
 /// Groups the on-call intervals that cover `now` by policy and level, lists
 /// the policies nobody is on call for, and merges my intervals.

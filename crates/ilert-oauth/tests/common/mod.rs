@@ -4,9 +4,9 @@
 
 use std::sync::Arc;
 
+use ilert_oauth::config::Endpoints;
 use ilert_oauth::endpoint::http_client;
 use ilert_oauth::token_store::TokenStore;
-use ilert_oauth::config::Endpoints;
 use ilert_oauth::{OAuthConfig, Session, SignIn};
 use ilert_sandbox::{browser, Config, Sandbox};
 

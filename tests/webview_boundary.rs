@@ -109,3 +109,24 @@ fn the_ui_keeps_no_timer_and_asks_no_token_info() {
         }
     }
 }
+
+/// The settings form has one input per setting, named as the Rust field
+/// (the generated `Settings` type): a setting added in Rust without its
+/// field in the form, or a field left for a setting that is gone, fails.
+#[test]
+fn the_settings_form_has_every_setting() {
+    let html = std::fs::read_to_string(root().join("ui/index.html")).unwrap();
+    let form = html.split("id=\"settings-form\"").nth(1).unwrap().split("</form>").next().unwrap();
+    let inputs: BTreeSet<&str> = form.split("<input name=\"").skip(1).map(|s| s.split('"').next().unwrap()).collect();
+    let ts = std::fs::read_to_string(root().join("ui/bindings/Settings.ts")).unwrap();
+    let body = ts.split("export type Settings = {").nth(1).unwrap();
+    let fields: BTreeSet<&str> = body
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.starts_with('*') && !l.starts_with("/**") && !l.starts_with("*/"))
+        .flat_map(|l| l.split(',').filter_map(|f| f.split_once(':').map(|(name, _)| name.trim())))
+        .filter(|n| !n.is_empty())
+        .collect();
+    assert!(fields.contains("clientId") && fields.len() >= 6, "{fields:?}");
+    assert_eq!(inputs, fields);
+}

@@ -25,13 +25,13 @@ function status(text, kind = "info") {
 
 function show(view) {
   document.body.dataset.view = view;
-  for (const v of document.querySelectorAll(".view")) v.hidden = v.id !== `view-${view}`;
+  for (const v of document.querySelectorAll("section.view")) /** @type {HTMLElement} */ (v).hidden = v.id !== `view-${view}`;
   const signedIn = view === "dashboard";
   $("refresh").hidden = !signedIn;
   $("who").hidden = !signedIn;
   if (!signedIn) $("updated").textContent = "";
   // Move focus to the new view's heading, for keyboard and screen-reader users.
-  document.querySelector(`#view-${view} h2`)?.focus({ preventScroll: true });
+  /** @type {HTMLElement|null} */ (document.querySelector(`#view-${view} h2`))?.focus({ preventScroll: true });
 }
 
 function message(el, text) {
@@ -66,11 +66,20 @@ async function showSignedOut(note = null, isError = false) {
   status(demoOnly ? "Signed out · no client ID configured" : `Signed out · ${info.authorizeHost}`);
 }
 
+/**
+ * The form's setting fields: each named as its Rust field (camelCase), so
+ * the list is the form's own and a new setting is one more input.
+ * @param {HTMLFormElement} form @returns {HTMLInputElement[]}
+ */
+function settingInputs(form) {
+  return /** @type {HTMLInputElement[]} */ ([...form.elements]).filter((e) => e.name);
+}
+
 async function loadSettings() {
   const s = await ipc.getSettings();
   const form = $("settings-form");
-  for (const name of ["clientId", "tenant", "redirectUri", "scopes", "authUrl", "apiUrl"]) {
-    const input = form.elements.namedItem(name);
+  for (const input of settingInputs(form)) {
+    const name = input.name;
     input.value = s.file[name] ?? "";
     input.placeholder = name === "redirectUri" ? s.defaultRedirectUri : name === "scopes" ? s.defaultScopes : input.placeholder;
     input.disabled = s.fromEnvironment.includes(name);
@@ -83,7 +92,7 @@ async function loadSettings() {
 async function saveSettings(ev) {
   ev.preventDefault();
   const form = $("settings-form");
-  const data = Object.fromEntries(["clientId", "tenant", "redirectUri", "scopes", "authUrl", "apiUrl"].map((n) => [n, form.elements.namedItem(n).value || null]));
+  const data = /** @type {ipc.Settings} */ (Object.fromEntries(settingInputs(form).map((i) => [i.name, i.value || null])));
   const result = $("settings-result");
   try {
     await ipc.setSettings(data);

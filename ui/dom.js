@@ -22,4 +22,9 @@ export function h(tag, attrs, ...children) {
   return el;
 }
 
+/**
+ * The element with this id. Typed loosely on purpose: the page's own
+ * elements; what the IPC sends is what the generated types check.
+ * @param {string} id @returns {any}
+ */
 export const $ = (id) => document.getElementById(id);

@@ -8,13 +8,13 @@ export function clock(d, now = new Date()) {
   const time = d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
   const sameDay = d.toDateString() === now.toDateString();
   if (sameDay) return time;
-  if (Math.abs(d - now) < 6 * dayMs) return `${d.toLocaleDateString([], { weekday: "short" })} ${time}`;
+  if (Math.abs(d.getTime() - now.getTime()) < 6 * dayMs) return `${d.toLocaleDateString([], { weekday: "short" })} ${time}`;
   return `${d.toLocaleDateString([], { day: "numeric", month: "short" })} ${time}`;
 }
 
 /** @param {Date} d @param {Date} now */
 export function relative(d, now = new Date()) {
-  const s = Math.round((d - now) / 1000);
+  const s = Math.round((d.getTime() - now.getTime()) / 1000);
   const a = Math.abs(s);
   const text =
     a < 60 ? "less than a minute" :

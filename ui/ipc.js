@@ -9,55 +9,27 @@ export async function invoke(cmd, args) {
   return tauri.core.invoke(cmd, args);
 }
 
-/**
- * @typedef {object} AppInfo
- * @property {string} version
- * @property {"demo"|"ilert"} mode  demo: no client ID is configured
- * @property {string|null} clientId
- * @property {string|null} tenant
- * @property {string} authorizeHost
- * @property {string} apiBase
- * @property {string} redirectUri
- * @property {string} scopes
- * @property {string} settingsFile
- *
- * @typedef {object} SessionInfo
- * @property {string} username
- * @property {string} tenant
- * @property {string} issuer
- * @property {string[]} scopes
- * @property {string|null} accessExpiresAt
- * @property {boolean} persistent  false: the OS keyring was unavailable
- * @property {boolean} demo
- */
-
-/**
- * @template T
- * @typedef {{state: "loading"} | {state: "ready", data: T, unreadable?: number} | {state: "notGranted", scope: string, message: string} | {state: "error", kind: string, message: string, last?: {data: T, fetchedAt: string}}} Panel
- */
-
-/**
- * @typedef {object} Snapshot
- * @property {string} account
- * @property {SessionInfo} session
- * @property {number} seq
- * @property {string|null} fetchedAt
- * @property {string|null} freshAt
- * @property {string|null} nextRefreshAt
- * @property {boolean} refreshing
- * @property {boolean} sessionEnded
- * @property {Panel<any>} user
- * @property {Panel<any>} onCall
- * @property {Panel<any[]>} alertSources
- * @property {string|null} problem
- */
+// The types are generated from the Rust ones (ts-rs, `cargo test -p ilert-app`)
+// into ./bindings; `tsc --checkJs` (scripts/test) checks this UI against them.
+/** @typedef {import("./bindings/AppInfo").AppInfo} AppInfo */
+/** @typedef {import("./bindings/SessionInfo").SessionInfo} SessionInfo */
+/** @typedef {import("./bindings/Settings").Settings} Settings */
+/** @typedef {import("./bindings/SettingsState").SettingsState} SettingsState */
+/** @typedef {import("./bindings/SignedOut").SignedOut} SignedOut */
+/** @typedef {import("./bindings/Snapshot").Snapshot} Snapshot */
+/** @typedef {import("./bindings/Progress").Progress} Progress */
+/** @typedef {import("./bindings/IpcError").IpcError} IpcError */
+/** @template T @typedef {import("./bindings/Panel").Panel<T>} Panel */
 
 /** @returns {Promise<AppInfo>} */
 export const appInfo = () => invoke("app_info");
+/** @returns {Promise<SettingsState>} */
 export const getSettings = () => invoke("get_settings");
+/** @param {Settings} settings @returns {Promise<SettingsState>} */
 export const setSettings = (settings) => invoke("set_settings", { settings });
-/** @returns {Promise<SessionInfo>} */
+/** @param {boolean} demo @param {string|null} [addScope] @returns {Promise<SessionInfo>} */
 export const signIn = (demo, addScope = null) => invoke("sign_in", { demo, addScope });
+/** @returns {Promise<boolean>} */
 export const cancelSignIn = () => invoke("cancel_sign_in");
 /** @returns {Promise<SessionInfo|null>} */
 export const sessionInfo = () => invoke("session_info");
@@ -65,15 +37,16 @@ export const sessionInfo = () => invoke("session_info");
 export const snapshot = () => invoke("snapshot");
 /** @returns {Promise<Snapshot>} */
 export const refresh = () => invoke("refresh");
+/** @returns {Promise<SignedOut>} */
 export const signOut = () => invoke("sign_out");
 
-/** Calls `handler(payload)` for every `progress` event; returns the unlisten promise. */
+/** Calls `handler(payload)` for every `progress` event; returns the unlisten promise. @param {(p: Progress) => void} handler */
 export function onProgress(handler) {
   if (!tauri?.event) return Promise.resolve(() => {});
   return tauri.event.listen("progress", (e) => handler(e.payload));
 }
 
-/** Calls `handler(snapshot)` for every snapshot the refresh engine publishes (`null`: signed out). */
+/** Calls `handler(snapshot)` for every snapshot the refresh engine publishes (`null`: signed out). @param {(s: Snapshot|null) => void} handler */
 export function onSnapshot(handler) {
   if (!tauri?.event) return Promise.resolve(() => {});
   return tauri.event.listen("snapshot", (e) => handler(e.payload));

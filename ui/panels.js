@@ -39,6 +39,7 @@ export function renderPanel(section, panel, o) {
   const body = section.querySelector(".body");
   section.setAttribute("aria-busy", "false");
   let content;
+  /** @type {string} */
   let state = panel.state;
   if (panel.state === "ready") {
     state = o.isEmpty(panel.data) ? "empty" : "ready";

@@ -108,6 +108,7 @@ pub async fn restore(settings: &Settings, http: reqwest::Client, store: Arc<dyn 
 
 /// How a sign-out went, in words for the person (window and command line alike).
 #[derive(Debug, Clone, Serialize, PartialEq)]
+#[cfg_attr(test, derive(ts_rs::TS), ts(export))]
 #[serde(rename_all = "camelCase")]
 pub struct SignedOut {
     /// Whether ilert confirmed the revocation.

@@ -27,6 +27,7 @@ pub enum AppError {
 /// What kind of failure, for the UI to choose what to show. Serialized
 /// camelCase; the TypeScript union is generated from it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS), ts(export))]
 #[serde(rename_all = "camelCase")]
 pub enum ErrorKind {
     Config,
@@ -119,6 +120,7 @@ impl AppError {
 /// An error as the webview receives it. Core errors never carry secrets;
 /// an internal one's text stays in the log and the person reads a generic line.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[cfg_attr(test, derive(ts_rs::TS), ts(export))]
 pub struct IpcError {
     pub kind: ErrorKind,
     pub message: String,

@@ -27,6 +27,7 @@ pub const DEFAULT_SCOPES: &str = "profile schedule policy source offline_access"
 /// Every setting. Unset means the default; flags and environment variables
 /// (the `#[arg]`s) are laid over the file and never written to it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, clap::Args)]
+#[cfg_attr(test, derive(ts_rs::TS), ts(export))]
 #[serde(rename_all = "camelCase", default)]
 pub struct Settings {
     /// Client id of your ilert app.
@@ -50,6 +51,7 @@ pub struct Settings {
     /// Set after a sign-in: whose refresh token the keyring holds. Never a flag.
     #[arg(skip)]
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(skip))]
     pub account: Option<Account>,
 }
 
@@ -220,6 +222,7 @@ fn create_exclusive(path: &Path) -> std::io::Result<std::fs::File> {
 
 /// What the window's settings form shows.
 #[derive(Debug, Clone, Serialize, PartialEq)]
+#[cfg_attr(test, derive(ts_rs::TS), ts(export))]
 #[serde(rename_all = "camelCase")]
 pub struct SettingsState {
     /// What the settings file holds (what the form edits).

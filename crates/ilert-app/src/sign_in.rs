@@ -14,6 +14,7 @@ use crate::error::AppError;
 
 /// Steps of a sign-in, for the person to follow.
 #[derive(Debug, Clone, Serialize, PartialEq)]
+#[cfg_attr(test, derive(ts_rs::TS), ts(export))]
 #[serde(tag = "step", rename_all = "camelCase")]
 pub enum Progress {
     /// The receiver listens; the person approves in the browser. The URL

@@ -20,6 +20,7 @@ open_enum!(
 /// `GET /api/alert-sources` (scope `source`). `integrationType` has 144+
 /// values in ilert's spec and grows, so it stays a string.
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct AlertSource {
     #[serde(deserialize_with = "crate::lenient::int")]
@@ -27,6 +28,7 @@ pub struct AlertSource {
     pub name: String,
     /// Read-only at ilert and not `required` in its description.
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(as = "Option<String>"))]
     pub status: Option<AlertSourceStatus>,
     #[serde(default)]
     pub integration_type: Option<String>,

@@ -9,6 +9,7 @@ use crate::{ApiError, Client};
 /// An escalation policy as other objects reference it (on-calls and alert
 /// sources embed the whole policy; only these fields matter here).
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct PolicyRel {
     #[serde(deserialize_with = "crate::lenient::int")]

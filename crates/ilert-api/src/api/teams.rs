@@ -5,6 +5,7 @@ use crate::{ApiError, Client};
 
 /// A team as other objects reference it.
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct TeamRel {
     #[serde(deserialize_with = "crate::lenient::int")]

@@ -5,6 +5,7 @@ use crate::{ApiError, Client};
 /// `GET /api/users/current`. `username` is not in ilert's spec but is sent
 /// (and is what token_info names).
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct User {
     #[serde(deserialize_with = "crate::lenient::int")]

@@ -7,6 +7,7 @@ use crate::settings::Settings;
 
 /// Which ilert a sign-in goes to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS), ts(export))]
 #[serde(rename_all = "camelCase")]
 pub enum Mode {
     /// No client id is configured: only the demo can sign in.
@@ -15,6 +16,7 @@ pub enum Mode {
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[cfg_attr(test, derive(ts_rs::TS), ts(export))]
 #[serde(rename_all = "camelCase")]
 pub struct AppInfo {
     pub version: &'static str,

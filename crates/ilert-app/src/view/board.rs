@@ -9,11 +9,13 @@ use super::dashboard::{OnCallNow, Panel, ScheduleNow};
 /// Either half may be missing when its request failed or its scope was not
 /// granted; `partial_error` then says why.
 #[derive(Debug, Clone, Serialize, PartialEq)]
+#[cfg_attr(test, derive(ts_rs::TS), ts(export))]
 #[serde(rename_all = "camelCase")]
 pub struct OnCallBoard {
     pub on_call: Option<OnCallNow>,
     pub schedules: Option<Vec<ScheduleNow>>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional))]
     pub partial_error: Option<String>,
 }
 

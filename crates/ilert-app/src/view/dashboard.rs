@@ -26,12 +26,14 @@ pub const MY_SHIFTS_AHEAD_DAYS: i64 = 14;
 
 /// One panel's outcome, as the UI renders it.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS), ts(export))]
 #[serde(tag = "state", rename_all = "camelCase")]
 pub enum Panel<T> {
     /// `unreadable`: entries ilert sent that could not be read and were skipped.
     Ready {
         data: T,
         #[serde(skip_serializing_if = "is_zero")]
+        #[cfg_attr(test, ts(type = "number | undefined"))]
         unreadable: usize,
     },
     /// The scope was not granted; signing in again with it added fixes it.
@@ -43,6 +45,7 @@ pub enum Panel<T> {
         kind: ErrorKind,
         message: String,
         #[serde(skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(test, ts(optional))]
         last: Option<Stale<T>>,
     },
     /// Not fetched yet.
@@ -51,6 +54,7 @@ pub enum Panel<T> {
 
 /// A panel's last good data and when it was fetched.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS), ts(export))]
 #[serde(rename_all = "camelCase")]
 pub struct Stale<T> {
     pub data: T,
@@ -171,6 +175,7 @@ impl Dashboard {
 
 /// Who is on call now, per escalation policy and level, and my shifts.
 #[derive(Debug, Clone, Serialize, PartialEq)]
+#[cfg_attr(test, derive(ts_rs::TS), ts(export))]
 #[serde(rename_all = "camelCase")]
 pub struct OnCallNow {
     pub policies: Vec<PolicyNow>,
@@ -178,6 +183,7 @@ pub struct OnCallNow {
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
+#[cfg_attr(test, derive(ts_rs::TS), ts(export))]
 #[serde(rename_all = "camelCase")]
 pub struct PolicyNow {
     pub id: i64,
@@ -187,6 +193,7 @@ pub struct PolicyNow {
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
+#[cfg_attr(test, derive(ts_rs::TS), ts(export))]
 #[serde(rename_all = "camelCase")]
 pub struct LevelNow {
     pub level: i64,
@@ -194,6 +201,7 @@ pub struct LevelNow {
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
+#[cfg_attr(test, derive(ts_rs::TS), ts(export))]
 #[serde(rename_all = "camelCase")]
 pub struct Person {
     pub user_id: i64,
@@ -207,6 +215,7 @@ pub struct Person {
 
 /// One of my on-call intervals, merged across the policies that use it.
 #[derive(Debug, Clone, Serialize, PartialEq)]
+#[cfg_attr(test, derive(ts_rs::TS), ts(export))]
 #[serde(rename_all = "camelCase")]
 pub struct MyShift {
     pub schedule: Option<String>,
@@ -217,6 +226,7 @@ pub struct MyShift {
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
+#[cfg_attr(test, derive(ts_rs::TS), ts(export))]
 #[serde(rename_all = "camelCase")]
 pub struct ScheduleNow {
     pub id: i64,
@@ -226,6 +236,7 @@ pub struct ScheduleNow {
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
+#[cfg_attr(test, derive(ts_rs::TS), ts(export))]
 #[serde(rename_all = "camelCase")]
 pub struct ShiftNow {
     pub user_id: Option<i64>,

@@ -13,6 +13,7 @@ use super::dashboard::{Dashboard, Panel};
 use super::session::SessionInfo;
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS), ts(export))]
 #[serde(rename_all = "camelCase")]
 pub struct Snapshot {
     /// The account's key (tenant, user, issuer): which account this is.

@@ -64,7 +64,7 @@ impl Options {
 
 /// Runs a subcommand; returns the exit code.
 pub fn run(command: Command, options: Options) -> i32 {
-    crate::logging::init_cli();
+    ilert_app::logging::init_cli();
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
     let code = match rt.block_on(dispatch(command, options)) {
         Ok(code) => code,

@@ -8,12 +8,10 @@
 //! - `events`: sign-in progress and the engine's snapshots, pushed to the window.
 //! - `windows`: the main window.
 //! - `cli`: the command line (same binary; no subcommand opens the window).
-//! - `logging`: tracing to stderr and the log file.
 
 pub mod cli;
 pub mod commands;
 pub mod events;
-pub mod logging;
 pub mod windows;
 
 use clap::Parser;
@@ -56,7 +54,7 @@ pub fn run(options: cli::Options) {
             }
         })
         .setup(|app| {
-            if let Some(guard) = logging::init_app(app.path().app_log_dir().ok().as_deref()) {
+            if let Some(guard) = ilert_app::logging::init_app(app.path().app_log_dir().ok().as_deref()) {
                 app.manage(guard);
             }
             tracing::info!(settings = %app.state::<App>().settings().path().display(), "ilert Desktop starting");

@@ -508,3 +508,14 @@ async fn a_keyring_locked_during_the_sign_in_fails_it_and_leaves_no_grant() {
     assert_eq!(cli.sandbox.knobs().live_refresh_tokens("ada"), 0, "the token just issued was revoked");
     assert!(!cli.settings_file().exists() || !std::fs::read_to_string(cli.settings_file()).unwrap().contains("account"));
 }
+
+/// No private key is compiled into the app: the demo's sandbox makes its
+/// signing key when it starts. (The release binary is checked the same way
+/// in the closing note of the app-core issue, with `strings`.)
+#[test]
+fn the_binary_holds_no_private_key() {
+    let bytes = std::fs::read(env!("CARGO_BIN_EXE_ilert-desktop")).unwrap();
+    for marker in ["PRIVATE KEY-----", "BEGIN RSA", "BEGIN EC PRIVATE"] {
+        assert!(!bytes.windows(marker.len()).any(|w| w == marker.as_bytes()), "the binary contains {marker}");
+    }
+}

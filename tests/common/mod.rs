@@ -1,4 +1,4 @@
-//! Helpers shared by the tests across layers (`app_flow`, `cli`, `e2e`).
+//! Helpers shared by the tests across layers (`cli`, `e2e`).
 #![allow(dead_code)] // each test binary uses its own part
 
 use std::path::{Path, PathBuf};

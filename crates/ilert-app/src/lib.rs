@@ -12,12 +12,14 @@
 //! - [`view`]: what every surface shows: panels, the on-call board, the session.
 //! - [`app`]: the parts put together for the window.
 //! - [`error`]: the one error type, and its `{kind, message}` form across IPC.
+//! - [`logging`]: tracing to stderr and to a capped, rotated log file.
 
 pub mod accounts;
 pub mod app;
 pub mod demo;
 pub mod engine;
 pub mod error;
+pub mod logging;
 pub mod settings;
 pub mod sign_in;
 pub mod view;

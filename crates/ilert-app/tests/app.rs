@@ -32,7 +32,7 @@ fn collect() -> (Arc<Mutex<Vec<Progress>>>, impl Fn(Progress)) {
     (seen, move |p| sink.lock().unwrap().push(p))
 }
 
-fn controller(dir: &tempfile::TempDir, overrides: Settings) -> App {
+fn app(dir: &tempfile::TempDir, overrides: Settings) -> App {
     let profile = format!("app-{}-{}", std::process::id(), dir.path().file_name().unwrap().to_string_lossy().replace('.', ""));
     app_at(dir.path().join("settings.json"), Some(profile), overrides)
 }
@@ -49,7 +49,7 @@ fn any_port() -> Settings {
 #[tokio::test]
 async fn the_demo_signs_in_fills_the_dashboard_and_signs_out() {
     let dir = tempfile::tempdir().unwrap();
-    let c = controller(&dir, any_port());
+    let c = app(&dir, any_port());
     assert_eq!(c.session_info().await.unwrap(), None, "signed out at first");
     let (seen, progress) = collect();
     let info = c.sign_in(true, None, progress, approving_browser).await.unwrap();
@@ -81,7 +81,7 @@ async fn the_demo_signs_in_fills_the_dashboard_and_signs_out() {
 #[tokio::test]
 async fn without_a_client_id_only_the_demo_signs_in() {
     let dir = tempfile::tempdir().unwrap();
-    let c = controller(&dir, any_port());
+    let c = app(&dir, any_port());
     let err = c.sign_in(false, None, |_| {}, approving_browser).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::NoClientId);
 }
@@ -122,7 +122,7 @@ async fn a_missing_scope_is_not_granted_until_granted() {
 #[tokio::test]
 async fn cancel_ends_a_waiting_sign_in_and_a_new_one_takes_the_port() {
     let dir = tempfile::tempdir().unwrap();
-    let c = Arc::new(controller(&dir, Settings { redirect_uri: Some(free_redirect()), ..Default::default() }));
+    let c = Arc::new(app(&dir, Settings { redirect_uri: Some(free_redirect()), ..Default::default() }));
     let waiting = tokio::spawn({
         let c = c.clone();
         async move { c.sign_in(true, None, |_| {}, |_| Ok(())).await }
@@ -145,7 +145,7 @@ async fn cancel_ends_a_waiting_sign_in_and_a_new_one_takes_the_port() {
 #[tokio::test]
 async fn settings_are_validated_before_anything_is_saved() {
     let dir = tempfile::tempdir().unwrap();
-    let c = controller(&dir, Settings { tenant: Some("from-env".into()), ..Default::default() });
+    let c = app(&dir, Settings { tenant: Some("from-env".into()), ..Default::default() });
     let bad = [
         Settings { api_url: Some("http://api.example.com".into()), ..Default::default() },
         Settings { redirect_uri: Some("http://192.0.2.1:4598/callback".into()), ..Default::default() },
@@ -192,7 +192,7 @@ async fn settings_are_validated_before_anything_is_saved() {
 #[tokio::test]
 async fn nothing_the_ui_receives_holds_a_token() {
     let dir = tempfile::tempdir().unwrap();
-    let c = controller(&dir, any_port());
+    let c = app(&dir, any_port());
     let (seen, progress) = collect();
     let mut sent = vec![serde_json::to_string(&c.sign_in(true, None, progress, approving_browser).await.unwrap()).unwrap()];
     sent.push(serde_json::to_string(&c.session_info().await.unwrap()).unwrap());
@@ -210,7 +210,7 @@ async fn nothing_the_ui_receives_holds_a_token() {
     }
 }
 
-/// A restart (a new controller on the same settings file and keyring
+/// A restart (a new app core on the same settings file and keyring
 /// profile) is signed in again without a browser, with its scopes known.
 #[tokio::test]
 #[ignore = "needs an unlocked Secret Service; scripts/test runs it"]
@@ -249,12 +249,12 @@ async fn a_busy_port_in_the_demo_says_what_to_close() {
     let busy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = busy.local_addr().unwrap().port();
     let redirect = format!("http://127.0.0.1:{port}/callback");
-    let c = controller(&dir, Settings { redirect_uri: Some(redirect.clone()), ..Default::default() });
+    let c = app(&dir, Settings { redirect_uri: Some(redirect.clone()), ..Default::default() });
     let err = c.sign_in(true, None, |_| {}, |_| Ok(())).await.unwrap_err();
     let text = err.to_string();
     assert!(text.contains(&port.to_string()) && text.contains("Another sign-in may still be waiting"), "{text}");
     assert!(!text.contains("register"), "no ilert app to change in the demo: {text}");
-    let c = controller(&dir, Settings { client_id: Some("real".into()), redirect_uri: Some(redirect), ..Default::default() });
+    let c = app(&dir, Settings { client_id: Some("real".into()), redirect_uri: Some(redirect), ..Default::default() });
     let err = c.sign_in(false, None, |_| {}, |_| Ok(())).await.unwrap_err();
     assert!(err.to_string().contains("register another redirect URI"), "{err}");
     drop(busy);
@@ -272,7 +272,7 @@ async fn the_engine_refreshes_by_itself_and_keeps_stale_data() {
         max_backoff: std::time::Duration::from_millis(400),
         tick: std::time::Duration::from_millis(50),
     };
-    let c = controller(&dir, any_port()).with_engine(fast);
+    let c = app(&dir, any_port()).with_engine(fast);
     c.sign_in(true, None, |_| {}, approving_browser).await.unwrap();
     let knobs = c.demo().knobs().await.unwrap();
     let mut rx = c.snapshots();

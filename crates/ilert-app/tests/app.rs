@@ -41,6 +41,17 @@ fn app_at(path: std::path::PathBuf, profile: Option<String>, overrides: Settings
     App::new(SettingsStore::open(path, overrides).unwrap(), profile)
 }
 
+/// The settings of a test's own ilert app at `sb`, as the environment gives them.
+fn at_sandbox(sb: &Sandbox, redirect: String) -> Settings {
+    Settings {
+        client_id: Some("app-test".into()),
+        auth_url: Some(sb.url()),
+        api_url: Some(sb.url()),
+        redirect_uri: Some(redirect),
+        ..Default::default()
+    }
+}
+
 /// Any port: the tests run in parallel, and the demo registers whatever port the receiver got.
 fn any_port() -> Settings {
     Settings { redirect_uri: Some("http://127.0.0.1:0/callback".into()), ..Default::default() }
@@ -95,13 +106,7 @@ async fn a_missing_scope_is_not_granted_until_granted() {
     // The scopes come from the settings file, so granting one more can save it there.
     let path = dir.path().join("settings.json");
     settings::save(&path, &Settings { scopes: Some("profile schedule policy offline_access".into()), ..Default::default() }).unwrap();
-    let env = Settings {
-        client_id: Some("app-test".into()),
-        auth_url: Some(sb.url()),
-        api_url: Some(sb.url()),
-        redirect_uri: Some(redirect),
-        ..Default::default()
-    };
+    let env = at_sandbox(&sb, redirect);
     let c = app_at(path, Some(format!("scope-{}", std::process::id())), env);
     c.sign_in(false, None, |_| {}, approving_browser).await.unwrap();
     let d = c.refresh().await.unwrap();
@@ -219,13 +224,7 @@ async fn a_restart_restores_the_session_from_the_keyring() {
     let dir = tempfile::tempdir().unwrap();
     let redirect = free_redirect();
     sb.knobs().register_client("app-test", &redirect);
-    let env = Settings {
-        client_id: Some("app-test".into()),
-        auth_url: Some(sb.url()),
-        api_url: Some(sb.url()),
-        redirect_uri: Some(redirect),
-        ..Default::default()
-    };
+    let env = at_sandbox(&sb, redirect);
     let profile = Some(format!("restart-{}", std::process::id()));
     let first = app_at(dir.path().join("settings.json"), profile.clone(), env.clone());
     assert!(first.sign_in(false, None, |_| {}, approving_browser).await.unwrap().persistent, "kept in the keyring");

@@ -48,28 +48,12 @@ async fn full_flow_issues_ilert_shaped_tokens() {
 
     // token_info answers for the access token, and not for the refresh token.
     let http = reqwest::Client::new();
-    let info: serde_json::Value = http
-        .post(format!("{}/api/developers/oauth2/token_info", sb.url()))
-        .form(&[("token", access)])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let info = token_info(&http, &sb, access).await;
     assert_eq!(info["active"], true);
     assert_eq!(info["tenant_id"], "sandbox");
     assert_eq!(info["username"], "ada");
     assert_eq!(info["app_id"], 250);
-    let info: serde_json::Value = http
-        .post(format!("{}/api/developers/oauth2/token_info", sb.url()))
-        .form(&[("token", refresh)])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let info = token_info(&http, &sb, refresh).await;
     assert_eq!(info, serde_json::json!({ "active": false }));
 
     // A refresh returns a new access token; without rotation the refresh token stays.
@@ -226,4 +210,9 @@ async fn garbled_and_foreign_refresh_tokens_are_invalid_grant() {
     let access = body["access_token"].as_str().unwrap();
     let (s, _) = token_request(&sb, &[("grant_type", "refresh_token"), ("client_id", CLIENT), ("refresh_token", access)]).await;
     assert_eq!(s, 401);
+}
+
+async fn token_info(http: &reqwest::Client, sb: &ilert_sandbox::Sandbox, token: &str) -> serde_json::Value {
+    let url = format!("{}/api/developers/oauth2/token_info", sb.url());
+    http.post(url).form(&[("token", token)]).send().await.unwrap().json().await.unwrap()
 }

@@ -212,7 +212,7 @@ async fn budget(cycles: u32) {
     }
     let per_minute = total + 1.0 / 60.0; // one token refresh an hour
     println!(
-        "request budget, window open and idle: {per_minute:.2} requests/min per account (goal <= {GOAL}; {} with the 60 alert sources of the seeded tenant)",
+        "request budget, idle (the refresh engine, window open or hidden): {per_minute:.2} requests/min per account (goal <= {GOAL}; {} with the 60 alert sources of the seeded tenant)",
         if per_minute <= GOAL { "met" } else { "missed" }
     );
 }

@@ -17,6 +17,10 @@ pub const SNAPSHOT_EVENT: &str = "snapshot";
 pub fn plugin<R: Runtime>() -> TauriPlugin<R> {
     tauri::plugin::Builder::new("ilert-engine")
         .setup(|handle, _| {
+            if let Err(e) = crate::tray::create(handle) {
+                // No tray host (a desktop without one): the window still works.
+                tracing::warn!(error = %e, "no tray icon");
+            }
             forward_snapshots(handle);
             let handle = handle.clone();
             tauri::async_runtime::spawn(async move {
@@ -29,13 +33,14 @@ pub fn plugin<R: Runtime>() -> TauriPlugin<R> {
         .build()
 }
 
-/// Forwards the engine's snapshots to the main window for as long as the app runs.
+/// Forwards the engine's snapshots to the tray and the main window for as long as the app runs.
 fn forward_snapshots<R: Runtime>(handle: &AppHandle<R>) {
     let mut rx = handle.state::<App>().snapshots();
     let handle = handle.clone();
     tauri::async_runtime::spawn(async move {
         while rx.changed().await.is_ok() {
             let latest = rx.borrow_and_update().clone();
+            crate::tray::show(&handle, latest.as_ref());
             let _ = handle.emit_to("main", SNAPSHOT_EVENT, latest);
         }
     });

@@ -6,12 +6,14 @@
 //! - `command_list.rs`: the one list of commands (build.rs, the handler, the capability test).
 //! - `commands`: the `#[tauri::command]`s the UI may call, one line each.
 //! - `events`: sign-in progress and the engine's snapshots, pushed to the window.
+//! - `tray`: the tray icon and its menu, following the snapshots.
 //! - `windows`: the main window.
 //! - `cli`: the command line (same binary; no subcommand opens the window).
 
 pub mod cli;
 pub mod commands;
 pub mod events;
+pub mod tray;
 pub mod windows;
 
 use clap::Parser;

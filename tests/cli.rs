@@ -519,3 +519,54 @@ fn the_binary_holds_no_private_key() {
         assert!(!bytes.windows(marker.len()).any(|w| w == marker.as_bytes()), "the binary contains {marker}");
     }
 }
+
+/// Polls `probe` until it yields, at most 30 s.
+async fn wait_for<T>(what: &str, mut probe: impl FnMut() -> Option<T>) -> T {
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Some(v) = probe() {
+            return v;
+        }
+        assert!(std::time::Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// The app's tray, read from the StatusNotifier host as a desktop reads it:
+/// it shows the session the command line signed in (the one session per
+/// account), says the on-call state in its menu and label, and its Sign out
+/// ends the session at ilert, for the command line too; Quit ends the app.
+#[tokio::test]
+#[ignore = "needs a StatusNotifier host, Xvfb and a Secret Service; scripts/test runs it"]
+async fn the_tray_tells_the_state_and_signs_out() {
+    use common::tray;
+    let cli = Cli::new("tray").await;
+    let (out, stderr) = cli.login("approve").await;
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let refresh = cli.secret_tool_lookup().expect("stored");
+    let before = tray::items();
+    let mut app = cli.command(&[]).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+    let owner = wait_for("the tray item", || tray::items().into_iter().find(|i| !before.contains(i))).await;
+    let line = wait_for("the on-call line", || {
+        let menu = tray::menu(&owner);
+        let line = menu.get(1)?.1.clone();
+        ["On call", "Next shift", "Not on call"].iter().any(|p| line.starts_with(p)).then_some(line)
+    })
+    .await;
+    let labels: Vec<String> = tray::menu(&owner).into_iter().map(|(_, l, _)| l).collect();
+    assert_eq!(labels, ["Open ilert Desktop", line.as_str(), "Refresh now", "Sign out", "Quit"]);
+    let label = tray::property(&owner, "XAyatanaLabel").unwrap_or_default();
+    assert_eq!(label == "on call", line.starts_with("On call"), "label {label:?} for {line:?}");
+
+    tray::click(&owner, "Sign out");
+    wait_for("the signed-out tray", || (tray::menu(&owner).get(1)?.1 == "Signed out").then_some(())).await;
+    let enabled: Vec<bool> = tray::menu(&owner).into_iter().map(|(_, _, e)| e).collect();
+    assert_eq!(enabled, [true, false, false, false, true], "nothing to refresh or sign out of");
+    assert!(!cli.sandbox.knobs().refresh_token_is_live(&refresh), "revoked at ilert");
+    let status = cli.run(&["status"]).await;
+    assert!(text(&status.stdout).contains("Not signed in"), "the command line sees it too");
+
+    tray::click(&owner, "Quit");
+    let exit = tokio::time::timeout(Duration::from_secs(15), app.wait()).await.expect("Quit ends the app").unwrap();
+    assert!(exit.success(), "{exit:?}");
+}

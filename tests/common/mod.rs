@@ -137,3 +137,97 @@ impl Drop for PrivateKeyring {
         let _ = self.bus.wait();
     }
 }
+
+/// The tray as a desktop sees it: the StatusNotifier items registered with
+/// the host `scripts/session` starts, and their dbusmenu, read and clicked
+/// with `dbus-send` (package dbus).
+pub mod tray {
+    use std::process::Command;
+
+    fn dbus(args: &[&str]) -> Option<String> {
+        let out = Command::new("dbus-send").arg("--session").arg("--print-reply").args(args).output().expect("dbus-send (package dbus)");
+        out.status.success().then(|| String::from_utf8_lossy(&out.stdout).to_string())
+    }
+
+    /// The bus names of the registered items.
+    pub fn items() -> Vec<String> {
+        let reply = dbus(&[
+            "--dest=org.kde.StatusNotifierWatcher",
+            "/StatusNotifierWatcher",
+            "org.freedesktop.DBus.Properties.Get",
+            "string:org.kde.StatusNotifierWatcher",
+            "string:RegisteredStatusNotifierItems",
+        ])
+        .unwrap_or_default();
+        reply.split('"').skip(1).step_by(2).map(|s| s.split('/').next().unwrap_or(s).to_string()).collect()
+    }
+
+    /// The item's object path (AppIndicator puts it under /org/ayatana/NotificationItem/).
+    fn item_path(owner: &str) -> Option<String> {
+        let reply = dbus(&[&format!("--dest={owner}"), "/org/ayatana/NotificationItem", "org.freedesktop.DBus.Introspectable.Introspect"])?;
+        let name = reply.split("node name=\"").nth(1)?.split('"').next()?;
+        Some(format!("/org/ayatana/NotificationItem/{name}"))
+    }
+
+    /// A string property of the item (`Title`, `XAyatanaLabel`, `IconName`, `Status`).
+    pub fn property(owner: &str, name: &str) -> Option<String> {
+        let path = item_path(owner)?;
+        let reply = dbus(&[
+            &format!("--dest={owner}"),
+            &path,
+            "org.freedesktop.DBus.Properties.Get",
+            "string:org.kde.StatusNotifierItem",
+            &format!("string:{name}"),
+        ])?;
+        Some(reply.split('"').nth(1).unwrap_or_default().to_string())
+    }
+
+    /// The menu's items, in order: (id, label, enabled).
+    pub fn menu(owner: &str) -> Vec<(i32, String, bool)> {
+        let Some(path) = item_path(owner) else { return Vec::new() };
+        let reply = dbus(&[
+            &format!("--dest={owner}"),
+            &format!("{path}/Menu"),
+            "com.canonical.dbusmenu.GetLayout",
+            "int32:0",
+            "int32:-1",
+            "array:string:",
+        ])
+        .unwrap_or_default();
+        // Each item: `int32 ID` then its properties as dict entries.
+        let mut items: Vec<(i32, String, bool)> = Vec::new();
+        let lines: Vec<&str> = reply.lines().map(str::trim).collect();
+        for (i, line) in lines.iter().enumerate() {
+            if let Some(id) = line.strip_prefix("int32 ").and_then(|n| n.parse().ok()) {
+                items.push((id, String::new(), true));
+            } else if *line == "string \"label\"" {
+                let label = lines.get(i + 1).and_then(|l| l.split('"').nth(1)).unwrap_or_default();
+                if let Some(last) = items.last_mut() {
+                    last.1 = label.to_string();
+                }
+            } else if *line == "string \"enabled\"" {
+                if let Some(last) = items.last_mut() {
+                    last.2 = !lines.get(i + 1).is_some_and(|l| l.ends_with("false"));
+                }
+            }
+        }
+        items.retain(|(_, label, _)| !label.is_empty());
+        items
+    }
+
+    /// Clicks the menu item with this label.
+    pub fn click(owner: &str, label: &str) {
+        let (id, _, _) = menu(owner).into_iter().find(|(_, l, _)| l == label).unwrap_or_else(|| panic!("no menu item {label}"));
+        let path = item_path(owner).expect("the item");
+        dbus(&[
+            &format!("--dest={owner}"),
+            &format!("{path}/Menu"),
+            "com.canonical.dbusmenu.Event",
+            &format!("int32:{id}"),
+            "string:clicked",
+            "variant:int32:0",
+            "uint32:0",
+        ])
+        .expect("the click is delivered");
+    }
+}

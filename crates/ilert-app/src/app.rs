@@ -53,6 +53,10 @@ impl App {
         self
     }
 
+    pub fn engine_config(&self) -> EngineConfig {
+        self.engine
+    }
+
     pub fn settings(&self) -> &SettingsStore {
         &self.settings
     }

@@ -8,9 +8,11 @@ pub mod board;
 pub mod dashboard;
 pub mod session;
 pub mod snapshot;
+pub mod tray;
 
 pub use app_info::{AppInfo, Mode};
 pub use board::OnCallBoard;
 pub use dashboard::{Dashboard, Panel, Stale};
 pub use session::SessionInfo;
 pub use snapshot::Snapshot;
+pub use tray::{TrayState, TrayView};

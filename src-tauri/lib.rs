@@ -49,7 +49,13 @@ pub fn run(options: cli::Options) {
     // `scripts/bench` measures start-up to the page's load event; the bare
     // baseline in bench/bare prints the same line.
     let bench = std::env::var("ILERT_BENCH").is_ok_and(|v| v == "1");
-    build_app(tauri::Builder::default(), app)
+    // First of all plugins: a second launch of this profile hands over to
+    // the running one (which comes to the front) and exits 0.
+    let single = tauri_plugin_single_instance::Builder::new()
+        .dbus_id(ilert_app::settings::instance_id(options.profile.as_deref()))
+        .callback(|handle, _, _| windows::bring_back(handle))
+        .build();
+    build_app(tauri::Builder::default().plugin(single), app)
         .on_page_load(move |_, payload| {
             if bench && matches!(payload.event(), tauri::webview::PageLoadEvent::Finished) {
                 println!("bench: page loaded");

@@ -536,6 +536,7 @@ async fn wait_for<T>(what: &str, mut probe: impl FnMut() -> Option<T>) -> T {
 /// it shows the session the command line signed in (the one session per
 /// account), says the on-call state in its menu and label, and its Sign out
 /// ends the session at ilert, for the command line too; Quit ends the app.
+/// A second launch of the same profile exits 0 and leaves the first running.
 #[tokio::test]
 #[ignore = "needs a StatusNotifier host, Xvfb and a Secret Service; scripts/test runs it"]
 async fn the_tray_tells_the_state_and_signs_out() {
@@ -558,11 +559,21 @@ async fn the_tray_tells_the_state_and_signs_out() {
     let label = tray::property(&owner, "XAyatanaLabel").unwrap_or_default();
     assert_eq!(label == "on call", line.starts_with("On call"), "label {label:?} for {line:?}");
 
+    // A second launch of the profile hands over to this one and exits 0.
+    let second = tokio::time::timeout(Duration::from_secs(20), cli.command(&[]).stdout(Stdio::null()).stderr(Stdio::null()).status())
+        .await
+        .expect("the second launch exits at once")
+        .unwrap();
+    assert!(second.success(), "{second:?}");
+    assert!(app.try_wait().unwrap().is_none(), "the first one still runs");
+    assert_eq!(tray::items().iter().filter(|i| !before.contains(i)).count(), 1, "one tray icon");
+
     tray::click(&owner, "Sign out");
     wait_for("the signed-out tray", || (tray::menu(&owner).get(1)?.1 == "Signed out").then_some(())).await;
     let enabled: Vec<bool> = tray::menu(&owner).into_iter().map(|(_, _, e)| e).collect();
     assert_eq!(enabled, [true, false, false, false, true], "nothing to refresh or sign out of");
-    assert!(!cli.sandbox.knobs().refresh_token_is_live(&refresh), "revoked at ilert");
+    // The tray says so at once; the revocation at ilert follows.
+    wait_for("the revocation at ilert", || (!cli.sandbox.knobs().refresh_token_is_live(&refresh)).then_some(())).await;
     let status = cli.run(&["status"]).await;
     assert!(text(&status.stdout).contains("Not signed in"), "the command line sees it too");
 

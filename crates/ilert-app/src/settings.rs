@@ -147,6 +147,16 @@ pub fn keyring_service(profile: Option<&str>) -> String {
     }
 }
 
+/// The name one running window of a profile holds (a D-Bus name on Linux),
+/// so a second launch of the same profile hands over to the first, while
+/// another profile (its own settings and keyring entry) may run beside it.
+pub fn instance_id(profile: Option<&str>) -> String {
+    match profile.map(str::trim).filter(|p| !p.is_empty()) {
+        Some(p) => format!("{APP_ID}.profile_{}", p.replace('-', "_")),
+        None => APP_ID.to_string(),
+    }
+}
+
 /// The settings file of a profile (`None`: the default profile).
 pub fn settings_path(config_dir: &Path, profile: Option<&str>) -> Result<PathBuf, AppError> {
     let base = config_dir.join(APP_ID);
@@ -384,6 +394,8 @@ mod tests {
         assert_eq!(load(&a).unwrap(), s);
         assert_eq!(load(&b).unwrap(), Settings::default());
         assert_eq!(keyring_service(Some("work")), "com.ilert.desktop/work");
+        assert_eq!(instance_id(Some("e2e-a-1")), "com.ilert.desktop.profile_e2e_a_1");
+        assert_eq!(instance_id(None), "com.ilert.desktop");
     }
 
     #[cfg(unix)]

@@ -17,10 +17,6 @@ pub const SNAPSHOT_EVENT: &str = "snapshot";
 pub fn plugin<R: Runtime>() -> TauriPlugin<R> {
     tauri::plugin::Builder::new("ilert-engine")
         .setup(|handle, _| {
-            if let Err(e) = crate::tray::create(handle) {
-                // No tray host (a desktop without one): the window still works.
-                tracing::warn!(error = %e, "no tray icon");
-            }
             forward_snapshots(handle);
             let handle = handle.clone();
             tauri::async_runtime::spawn(async move {

@@ -66,6 +66,10 @@ pub fn run(options: cli::Options) {
                 app.manage(guard);
             }
             tracing::info!(settings = %app.state::<App>().settings().path().display(), "ilert Desktop starting");
+            // Here, not in `build_app`: the tray needs a real desktop, the mock runtime of the tests has none.
+            if let Err(e) = tray::create(app.handle()) {
+                tracing::warn!(error = %e, "no tray icon; the window still works");
+            }
             Ok(())
         })
         .run(tauri::generate_context!())

@@ -21,13 +21,16 @@ const QUIT: &str = "quit";
 
 pub fn create<R: Runtime>(handle: &AppHandle<R>) -> tauri::Result<TrayIcon<R>> {
     let view = TrayView::now(None, handle.state::<App>().engine_config().interval);
-    TrayIconBuilder::with_id(TRAY_ID)
+    let tray = TrayIconBuilder::with_id(TRAY_ID)
         .icon(icon(handle, &view))
         .tooltip(&view.tooltip)
         .menu(&menu(handle, &view)?)
         .show_menu_on_left_click(true)
         .on_menu_event(|handle, event| on_menu(handle, event.id().as_ref()))
-        .build(handle)
+        .build(handle)?;
+    // Snapshots published before the tray existed: show the latest now.
+    show(handle, handle.state::<App>().snapshot().as_ref());
+    Ok(tray)
 }
 
 /// Shows what `snapshot` says (`None`: signed out).

@@ -545,9 +545,22 @@ async fn the_tray_tells_the_state_and_signs_out() {
     let (out, stderr) = cli.login("approve").await;
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     let refresh = cli.secret_tool_lookup().expect("stored");
+    // ilert fails the on-call endpoints at first: the tray says the data is unavailable.
+    cli.sandbox.knobs().add_fault(Fault::status("/api/on-calls", 500));
+    cli.sandbox.knobs().add_fault(Fault::status("/api/schedules", 500));
     let before = tray::items();
     let mut app = cli.command(&[]).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
     let owner = wait_for("the tray item", || tray::items().into_iter().find(|i| !before.contains(i))).await;
+    let problem =
+        wait_for("the problem line", || Some(tray::menu(&owner).get(1)?.1.clone()).filter(|l| l.starts_with("On-call data unavailable")))
+            .await;
+    assert!(problem.contains("500"), "{problem}");
+    assert_eq!(tray::property(&owner, "XAyatanaLabel").as_deref(), Some("!"));
+    tray::save_icon(&owner, "tray-problem.png");
+
+    // ilert recovers; Refresh now in the tray asks at once.
+    cli.sandbox.knobs().clear_faults();
+    tray::click(&owner, "Refresh now");
     let line = wait_for("the on-call line", || {
         let menu = tray::menu(&owner);
         let line = menu.get(1)?.1.clone();
@@ -558,6 +571,7 @@ async fn the_tray_tells_the_state_and_signs_out() {
     assert_eq!(labels, ["Open ilert Desktop", line.as_str(), "Refresh now", "Sign out", "Quit"]);
     let label = tray::property(&owner, "XAyatanaLabel").unwrap_or_default();
     assert_eq!(label == "on call", line.starts_with("On call"), "label {label:?} for {line:?}");
+    tray::save_icon(&owner, if line.starts_with("On call") { "tray-on-call.png" } else { "tray-not-on-call.png" });
 
     // A second launch of the profile hands over to this one and exits 0.
     let second = tokio::time::timeout(Duration::from_secs(20), cli.command(&[]).stdout(Stdio::null()).stderr(Stdio::null()).status())
@@ -570,6 +584,7 @@ async fn the_tray_tells_the_state_and_signs_out() {
 
     tray::click(&owner, "Sign out");
     wait_for("the signed-out tray", || (tray::menu(&owner).get(1)?.1 == "Signed out").then_some(())).await;
+    tray::save_icon(&owner, "tray-signed-out.png");
     let enabled: Vec<bool> = tray::menu(&owner).into_iter().map(|(_, _, e)| e).collect();
     assert_eq!(enabled, [true, false, false, false, true], "nothing to refresh or sign out of");
     // The tray says so at once; the revocation at ilert follows.

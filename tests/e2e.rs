@@ -6,7 +6,6 @@
 //! test` leaves them out. Screenshots go to `artifacts/screenshots/`.
 
 use std::os::unix::process::CommandExt;
-use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -85,15 +84,6 @@ async fn open_app(driver: &Driver) -> Client {
     panic!("no WebDriver session with the app: {last:?}")
 }
 
-/// Where screenshots go: `$E2E_ARTIFACTS`, else `artifacts/screenshots/`.
-fn artifact(name: &str) -> PathBuf {
-    let dir = std::env::var_os("E2E_ARTIFACTS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("artifacts/screenshots"));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir.join(name)
-}
-
 /// Saves a screenshot after the DOM changes have been painted (WebKit may
 /// otherwise hand back the previous frame).
 async fn screenshot(client: &Client, name: &str) {
@@ -103,7 +93,7 @@ async fn screenshot(client: &Client, name: &str) {
         .expect("the page paints");
     let png = client.screenshot().await.expect("screenshot");
     assert!(png.starts_with(b"\x89PNG"));
-    std::fs::write(artifact(name), png).unwrap();
+    std::fs::write(common::artifact(name), png).unwrap();
 }
 
 /// Evaluates `expr` in the page until it is truthy; returns its value.

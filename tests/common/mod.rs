@@ -3,6 +3,15 @@
 
 use std::path::{Path, PathBuf};
 
+/// Where screenshots go: `$E2E_ARTIFACTS`, else `artifacts/screenshots/`.
+pub fn artifact(name: &str) -> PathBuf {
+    let dir = std::env::var_os("E2E_ARTIFACTS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("artifacts/screenshots"));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join(name)
+}
+
 /// A loopback port that was free a moment ago (bound, then released).
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
@@ -213,6 +222,16 @@ pub mod tray {
         }
         items.retain(|(_, label, _)| !label.is_empty());
         items
+    }
+
+    /// Copies the icon the tray shows now (AppIndicator's `IconName` is a
+    /// PNG file) to `artifacts/screenshots/` (or `$E2E_ARTIFACTS`): the
+    /// README's pictures of the tray states.
+    pub fn save_icon(owner: &str, name: &str) {
+        let path = property(owner, "IconName").expect("an icon");
+        let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("the tray's icon {path}: {e}"));
+        assert!(bytes.starts_with(b"\x89PNG"), "{path} is a PNG");
+        std::fs::write(super::artifact(name), bytes).unwrap();
     }
 
     /// Clicks the menu item with this label.

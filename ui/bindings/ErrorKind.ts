@@ -2,6 +2,8 @@
 
 /**
  * What kind of failure, for the UI to choose what to show. Serialized
- * camelCase; the TypeScript union is generated from it.
+ * camelCase; the TypeScript union is generated from it. The lower crates'
+ * error enums are matched exhaustively, so a new variant there does not
+ * compile until it has a kind here.
  */
 export type ErrorKind = "config" | "noClientId" | "portInUse" | "listen" | "denied" | "endedWithoutState" | "timeout" | "cancelled" | "invalidGrant" | "sessionExpired" | "notSignedIn" | "oauth" | "rateLimited" | "unavailable" | "unexpectedResponse" | "keyring" | "browser" | "scopeNotGranted" | "forbidden" | "planLimit" | "http" | "demo" | "internal";

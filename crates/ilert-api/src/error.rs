@@ -4,7 +4,6 @@
 
 /// Why an ilert API call failed.
 #[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
 pub enum ApiError {
     /// 403 `OAUTH2_SCOPE_ERROR`, or the scope was never granted: signing in
     /// again with `scope` added is the way on.

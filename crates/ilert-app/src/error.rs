@@ -25,7 +25,9 @@ pub enum AppError {
 }
 
 /// What kind of failure, for the UI to choose what to show. Serialized
-/// camelCase; the TypeScript union is generated from it.
+/// camelCase; the TypeScript union is generated from it. The lower crates'
+/// error enums are matched exhaustively, so a new variant there does not
+/// compile until it has a kind here.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[cfg_attr(test, derive(ts_rs::TS), ts(export))]
 #[serde(rename_all = "camelCase")]
@@ -77,8 +79,6 @@ impl ErrorKind {
             E::UnexpectedResponse(_) => ErrorKind::UnexpectedResponse,
             E::Keyring(_) => ErrorKind::Keyring,
             E::Browser(_) => ErrorKind::Browser,
-            // A kind added below and not yet here.
-            _ => ErrorKind::Internal,
         }
     }
 
@@ -94,7 +94,8 @@ impl ErrorKind {
             E::Timeout { .. } => ErrorKind::Timeout,
             E::Http { .. } => ErrorKind::Http,
             E::UnexpectedResponse(_) => ErrorKind::UnexpectedResponse,
-            _ => ErrorKind::Internal,
+            // The session could not give a token: the reason is the OAuth one.
+            E::Auth(e) => ErrorKind::of_oauth(e),
         }
     }
 }
@@ -155,6 +156,15 @@ mod tests {
         assert_eq!(serde_json::to_value(&e).unwrap()["kind"], "demo");
         let e: IpcError = AppError::from(ilert_oauth::Error::OAuth { code: "x".into(), message: "y".into() }).into();
         assert_eq!(serde_json::to_value(&e).unwrap()["kind"], "oauth");
+    }
+
+    /// A panel whose token could not be had says why (ilert unreachable,
+    /// the keyring), not "internal": the REST error wraps the OAuth one.
+    #[test]
+    fn a_token_failure_behind_a_rest_call_keeps_its_kind() {
+        let e = AppError::from(ilert_api::ApiError::Auth(ilert_oauth::Error::Unavailable("ilert is down".into())));
+        assert_eq!(e.kind(), ErrorKind::Unavailable);
+        assert_eq!(ErrorKind::of_api(&ilert_api::ApiError::Auth(ilert_oauth::Error::SessionExpired)), ErrorKind::SessionExpired);
     }
 
     #[test]

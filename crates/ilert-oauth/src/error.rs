@@ -3,7 +3,6 @@
 
 /// Why a sign-in, refresh, or token-store operation failed.
 #[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
 pub enum Error {
     /// The settings are unusable (bad URL, plain http to a remote host, bad tenant).
     #[error("configuration: {0}")]

@@ -63,7 +63,8 @@ impl Accounts {
     pub fn insert(&self, signed: SignedIn) -> Option<Arc<SignedIn>> {
         let key = signed.session().account().key();
         let mut rx = signed.engine.subscribe();
-        let replaced = self.remove_current();
+        // Replaced without telling subscribers "signed out" in between.
+        let replaced = self.take_current();
         self.entries.write().unwrap_or_else(|e| e.into_inner()).insert(key.clone(), Arc::new(signed));
         *self.current.write().unwrap_or_else(|e| e.into_inner()) = Some(key);
         // Forward this account's snapshots to the subscribers of "current".
@@ -81,13 +82,19 @@ impl Accounts {
         replaced
     }
 
-    /// Removes the current account (its engine stops when the last handle goes).
+    /// Removes the current account (its engine stops when the last handle
+    /// goes) and tells the subscribers: signed out.
     pub fn remove_current(&self) -> Option<Arc<SignedIn>> {
+        let removed = self.take_current()?;
+        self.snapshots.send_replace(None);
+        Some(removed)
+    }
+
+    fn take_current(&self) -> Option<Arc<SignedIn>> {
         let key = self.current.write().unwrap_or_else(|e| e.into_inner()).take()?;
         if let Some(task) = self.forward.lock().unwrap_or_else(|e| e.into_inner()).take() {
             task.abort();
         }
-        self.snapshots.send_replace(None);
         self.entries.write().unwrap_or_else(|e| e.into_inner()).remove(&key)
     }
 
@@ -97,9 +104,8 @@ impl Accounts {
     }
 }
 
-/// The stored session of the account the settings remember, if any, with
-/// its granted scopes learnt (so a dead refresh token shows now, not on
-/// the first panel). `Ok(None)`: nobody is remembered, or nothing is stored.
+/// The stored session of the account the settings remember, if any.
+/// `Ok(None)`: nobody is remembered, or nothing is stored.
 pub async fn restore(settings: &Settings, http: reqwest::Client, store: Arc<dyn TokenStore>) -> Result<Option<Session>, AppError> {
     let Some(account) = &settings.account else { return Ok(None) };
     let config = settings.oauth_config()?;

@@ -2,7 +2,7 @@
 //! `events`); what they say is `ilert_app::view::TrayView`. On Linux the
 //! AppIndicator tray sends no clicks, so everything is in the menu.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use ilert_app::view::{Snapshot, TrayView};
 use ilert_app::App;
@@ -20,6 +20,7 @@ const SIGN_OUT: &str = "sign-out";
 const QUIT: &str = "quit";
 
 pub fn create<R: Runtime>(handle: &AppHandle<R>) -> tauri::Result<TrayIcon<R>> {
+    handle.manage(Shown::default());
     let view = TrayView::now(None, handle.state::<App>().engine_config().interval);
     let tray = TrayIconBuilder::with_id(TRAY_ID)
         .icon(icon(handle, &view))
@@ -33,10 +34,23 @@ pub fn create<R: Runtime>(handle: &AppHandle<R>) -> tauri::Result<TrayIcon<R>> {
     Ok(tray)
 }
 
+/// What the tray shows now: a snapshot that changes nothing there (most
+/// do: a refresh starting, the same data again) rebuilds no menu.
+#[derive(Default)]
+struct Shown(Mutex<Option<TrayView>>);
+
 /// Shows what `snapshot` says (`None`: signed out).
 pub fn show<R: Runtime>(handle: &AppHandle<R>, snapshot: Option<&Arc<Snapshot>>) {
     let Some(tray) = handle.tray_by_id(TRAY_ID) else { return };
     let view = TrayView::now(snapshot.map(Arc::as_ref), handle.state::<App>().engine_config().interval);
+    {
+        let shown = handle.state::<Shown>();
+        let mut shown = shown.0.lock().unwrap_or_else(|e| e.into_inner());
+        if shown.as_ref() == Some(&view) {
+            return;
+        }
+        *shown = Some(view.clone());
+    }
     let label = Some(view.label.as_str()).filter(|l| !l.is_empty());
     let result = menu(handle, &view).and_then(|m| tray.set_menu(Some(m))).and_then(|()| tray.set_icon(Some(icon(handle, &view))));
     let _ = tray.set_title(label);

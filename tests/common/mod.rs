@@ -98,15 +98,9 @@ impl PrivateKeyring {
         panic!("the private gnome-keyring did not come up");
     }
 
-    /// A D-Bus call on this bus (`dbus-send`, from the `dbus` package).
+    /// A call to the Secret Service on this bus.
     fn call(&self, args: &[&str]) -> Option<String> {
-        let out = std::process::Command::new("dbus-send")
-            .arg(format!("--bus={}", self.address))
-            .args(["--print-reply", "--dest=org.freedesktop.secrets"])
-            .args(args)
-            .output()
-            .ok()?;
-        out.status.success().then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+        dbus_send(&format!("--bus={}", self.address), &[&["--dest=org.freedesktop.secrets"], args].concat())
     }
 
     /// Whether the login collection is locked (`None`: no answer yet).
@@ -147,15 +141,19 @@ impl Drop for PrivateKeyring {
     }
 }
 
+/// A D-Bus call with `dbus-send` (package dbus) on `bus` (`--session` or
+/// `--bus=ADDRESS`); its printed reply, `None` when the call failed.
+fn dbus_send(bus: &str, args: &[&str]) -> Option<String> {
+    let out = std::process::Command::new("dbus-send").arg(bus).arg("--print-reply").args(args).output().expect("dbus-send (package dbus)");
+    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
 /// The tray as a desktop sees it: the StatusNotifier items registered with
 /// the host `scripts/session` starts, and their dbusmenu, read and clicked
 /// with `dbus-send` (package dbus).
 pub mod tray {
-    use std::process::Command;
-
     fn dbus(args: &[&str]) -> Option<String> {
-        let out = Command::new("dbus-send").arg("--session").arg("--print-reply").args(args).output().expect("dbus-send (package dbus)");
-        out.status.success().then(|| String::from_utf8_lossy(&out.stdout).to_string())
+        super::dbus_send("--session", args)
     }
 
     /// The bus names of the registered items.

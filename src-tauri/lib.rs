@@ -7,12 +7,14 @@
 //! - `commands`: the `#[tauri::command]`s the UI may call, one line each.
 //! - `events`: sign-in progress and the engine's snapshots, pushed to the window.
 //! - `tray`: the tray icon and its menu, following the snapshots.
-//! - `windows`: the main window.
+//! - `notifications`: the notifier's notices shown natively.
+//! - `windows`: the main window; closing it hides it to the tray.
 //! - `cli`: the command line (same binary; no subcommand opens the window).
 
 pub mod cli;
 pub mod commands;
 pub mod events;
+pub mod notifications;
 pub mod tray;
 pub mod windows;
 
@@ -67,11 +69,15 @@ pub fn run(options: cli::Options) {
             }
             tracing::info!(settings = %app.state::<App>().settings().path().display(), "ilert Desktop starting");
             // Here, not in `build_app`: the tray needs a real desktop, the mock runtime of the tests has none.
-            if let Err(e) = tray::create(app.handle()) {
-                tracing::warn!(error = %e, "no tray icon; the window still works");
-            }
+            match tray::create(app.handle()) {
+                Ok(_) => {
+                    app.manage(windows::CloseToTray);
+                }
+                Err(e) => tracing::warn!(error = %e, "no tray icon; closing the window quits"),
+            };
             Ok(())
         })
+        .on_window_event(windows::on_event)
         .run(tauri::generate_context!())
         .expect("error while running ilert Desktop");
 }
@@ -140,6 +146,8 @@ mod tests {
             interval: Duration::from_millis(150),
             max_backoff: Duration::from_millis(300),
             tick: Duration::from_millis(50),
+            on_call_interval: Duration::from_millis(200),
+            ..Default::default()
         };
         let overrides = Settings { redirect_uri: Some("http://127.0.0.1:0/callback".into()), ..Default::default() };
         let core = app(&dir, overrides).with_engine(fast);

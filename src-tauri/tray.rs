@@ -4,10 +4,11 @@
 
 use std::sync::{Arc, Mutex};
 
+use ilert_app::notify::PauseFor;
 use ilert_app::view::{Snapshot, TrayView};
 use ilert_app::App;
 use tauri::image::Image;
-use tauri::menu::{Menu, MenuItem, PredefinedMenuItem};
+use tauri::menu::{IsMenuItem, Menu, MenuItem, PredefinedMenuItem, Submenu};
 use tauri::tray::{TrayIcon, TrayIconBuilder};
 use tauri::{AppHandle, Manager, Runtime};
 
@@ -18,10 +19,14 @@ const OPEN: &str = "open";
 const REFRESH: &str = "refresh";
 const SIGN_OUT: &str = "sign-out";
 const QUIT: &str = "quit";
+const GRANT_ALERTS: &str = "grant-alerts";
+const RESUME: &str = "resume";
+/// `pause-0`, `pause-1`, …: the index into [`PauseFor::ALL`].
+const PAUSE: &str = "pause-";
 
 pub fn create<R: Runtime>(handle: &AppHandle<R>) -> tauri::Result<TrayIcon<R>> {
     handle.manage(Shown::default());
-    let view = TrayView::now(None, handle.state::<App>().engine_config().interval);
+    let view = view_of(handle, None);
     let tray = TrayIconBuilder::with_id(TRAY_ID)
         .icon(icon(handle, &view))
         .tooltip(&view.tooltip)
@@ -42,7 +47,7 @@ struct Shown(Mutex<Option<TrayView>>);
 /// Shows what `snapshot` says (`None`: signed out).
 pub fn show<R: Runtime>(handle: &AppHandle<R>, snapshot: Option<&Arc<Snapshot>>) {
     let Some(tray) = handle.tray_by_id(TRAY_ID) else { return };
-    let view = TrayView::now(snapshot.map(Arc::as_ref), handle.state::<App>().engine_config().interval);
+    let view = view_of(handle, snapshot);
     {
         let shown = handle.state::<Shown>();
         let mut shown = shown.0.lock().unwrap_or_else(|e| e.into_inner());
@@ -60,19 +65,63 @@ pub fn show<R: Runtime>(handle: &AppHandle<R>, snapshot: Option<&Arc<Snapshot>>)
     }
 }
 
+fn view_of<R: Runtime>(handle: &AppHandle<R>, snapshot: Option<&Arc<Snapshot>>) -> TrayView {
+    let app = handle.state::<App>();
+    TrayView::now(snapshot.map(Arc::as_ref), app.engine_config().interval, app.notifications_paused_until())
+}
+
+/// Open; the on-call line, who is on call (submenu), the alerts line or
+/// the offer to grant them; Refresh now; Pause (or Resume); Sign out; Quit.
 fn menu<R: Runtime>(handle: &AppHandle<R>, view: &TrayView) -> tauri::Result<Menu<R>> {
-    Menu::with_items(
-        handle,
-        &[
-            &MenuItem::with_id(handle, OPEN, "Open ilert Desktop", true, None::<&str>)?,
-            &PredefinedMenuItem::separator(handle)?,
-            &MenuItem::with_id(handle, "on-call", &view.on_call_line, false, None::<&str>)?,
-            &MenuItem::with_id(handle, REFRESH, "Refresh now", view.signed_in, None::<&str>)?,
-            &MenuItem::with_id(handle, SIGN_OUT, "Sign out", view.signed_in, None::<&str>)?,
-            &PredefinedMenuItem::separator(handle)?,
-            &MenuItem::with_id(handle, QUIT, "Quit", true, None::<&str>)?,
-        ],
-    )
+    let item = |id: &str, text: &str, enabled: bool| MenuItem::with_id(handle, id, text, enabled, None::<&str>);
+    let mut items: Vec<Box<dyn IsMenuItem<R>>> = vec![
+        Box::new(item(OPEN, "Open ilert Desktop", true)?),
+        Box::new(PredefinedMenuItem::separator(handle)?),
+        Box::new(item("on-call", &view.on_call_line, false)?),
+    ];
+    if !view.policies.is_empty() {
+        let lines: Vec<MenuItem<R>> =
+            view.policies.iter().enumerate().map(|(i, l)| item(&format!("policy-{i}"), l, false)).collect::<tauri::Result<_>>()?;
+        let refs: Vec<&dyn IsMenuItem<R>> = lines.iter().map(|l| l as &dyn IsMenuItem<R>).collect();
+        items.push(Box::new(Submenu::with_id_and_items(handle, "who", "Who is on call", true, &refs)?));
+    }
+    if let Some(line) = &view.alerts_line {
+        items.push(Box::new(item("alerts", line, false)?));
+    }
+    if view.grant_alerts {
+        items.push(Box::new(item(GRANT_ALERTS, "Grant access to alerts…", true)?));
+    }
+    items.push(Box::new(PredefinedMenuItem::separator(handle)?));
+    items.push(Box::new(item(REFRESH, "Refresh now", view.signed_in)?));
+    match &view.paused_line {
+        Some(line) => {
+            items.push(Box::new(item("paused", line, false)?));
+            items.push(Box::new(item(RESUME, "Resume notifications", true)?));
+        }
+        None => {
+            let choices: Vec<MenuItem<R>> = PauseFor::ALL
+                .iter()
+                .enumerate()
+                .map(|(i, p)| item(&format!("{PAUSE}{i}"), p.label(), true))
+                .collect::<tauri::Result<_>>()?;
+            let refs: Vec<&dyn IsMenuItem<R>> = choices.iter().map(|c| c as &dyn IsMenuItem<R>).collect();
+            items.push(Box::new(Submenu::with_id_and_items(handle, "pause", "Pause notifications", true, &refs)?));
+        }
+    }
+    items.push(Box::new(item(SIGN_OUT, "Sign out", view.signed_in)?));
+    items.push(Box::new(PredefinedMenuItem::separator(handle)?));
+    items.push(Box::new(item(QUIT, "Quit", true)?));
+    let refs: Vec<&dyn IsMenuItem<R>> = items.iter().map(|i| i.as_ref()).collect();
+    Menu::with_items(handle, &refs)
+}
+
+/// Pauses (`Some`) or resumes notifications; the tray shows which.
+fn pause<R: Runtime>(handle: &AppHandle<R>, choice: Option<PauseFor>) {
+    let app = handle.state::<App>();
+    let held = app.pause_notifications(choice.map(|c| c.until(chrono::Local::now())));
+    tracing::info!(until = ?app.notifications_paused_until(), "notifications paused or resumed from the tray");
+    show(handle, app.snapshot().as_ref());
+    crate::notifications::show_all(handle, held);
 }
 
 fn on_menu<R: Runtime>(handle: &AppHandle<R>, id: &str) {
@@ -95,8 +144,23 @@ fn on_menu<R: Runtime>(handle: &AppHandle<R>, id: &str) {
                 }
             });
         }
+        GRANT_ALERTS => {
+            let handle = handle.clone();
+            tauri::async_runtime::spawn(async move {
+                let demo = handle.state::<App>().snapshot().is_some_and(|s| s.session.demo);
+                match crate::commands::sign_in(handle.clone(), handle.state::<App>(), demo, Some("alert".into())).await {
+                    Ok(_) => tracing::info!("alerts granted from the tray"),
+                    Err(e) => tracing::warn!(error = %e.message, "granting alerts from the tray failed"),
+                }
+            });
+        }
+        RESUME => pause(handle, None),
         QUIT => handle.exit(0),
-        _ => {}
+        other => {
+            if let Some(choice) = other.strip_prefix(PAUSE).and_then(|i| i.parse::<usize>().ok()).and_then(|i| PauseFor::ALL.get(i)) {
+                pause(handle, Some(*choice));
+            }
+        }
     }
 }
 

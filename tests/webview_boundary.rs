@@ -117,7 +117,8 @@ fn the_ui_keeps_no_timer_and_asks_no_token_info() {
 fn the_settings_form_has_every_setting() {
     let html = std::fs::read_to_string(root().join("ui/index.html")).unwrap();
     let form = html.split("id=\"settings-form\"").nth(1).unwrap().split("</form>").next().unwrap();
-    let inputs: BTreeSet<&str> = form.split("<input name=\"").skip(1).map(|s| s.split('"').next().unwrap()).collect();
+    let named = |tag: &'static str| form.split(tag).skip(1).map(|s| s.split('"').next().unwrap());
+    let inputs: BTreeSet<&str> = named("<input name=\"").chain(named("<select name=\"")).collect();
     let ts = std::fs::read_to_string(root().join("ui/bindings/Settings.ts")).unwrap();
     let body = ts.split("export type Settings = {").nth(1).unwrap();
     let fields: BTreeSet<&str> = body

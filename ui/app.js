@@ -92,7 +92,8 @@ async function loadSettings() {
 async function saveSettings(ev) {
   ev.preventDefault();
   const form = $("settings-form");
-  const data = /** @type {ipc.Settings} */ (Object.fromEntries(settingInputs(form).map((i) => [i.name, i.value || null])));
+  const value = (/** @type {HTMLInputElement} */ i) => (i.value === "" ? null : i.type === "number" ? Number(i.value) : i.value);
+  const data = /** @type {ipc.Settings} */ (Object.fromEntries(settingInputs(form).map((i) => [i.name, value(i)])));
   const result = $("settings-result");
   try {
     await ipc.setSettings(data);

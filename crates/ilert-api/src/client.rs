@@ -45,6 +45,28 @@ impl<T> std::ops::Deref for Listed<T> {
     }
 }
 
+/// The most answers kept for `If-None-Match`; beyond it the cache starts over.
+const MAX_ETAGS: usize = 256;
+
+/// The last body each URL answered with an `ETag`, so the next request can
+/// say `If-None-Match` and a 304 costs neither ilert nor us a body.
+#[derive(Default)]
+struct Etags(std::sync::Mutex<std::collections::HashMap<String, (reqwest::header::HeaderValue, bytes::Bytes)>>);
+
+impl Etags {
+    fn get(&self, url: &str) -> Option<(reqwest::header::HeaderValue, bytes::Bytes)> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).get(url).cloned()
+    }
+
+    fn put(&self, url: String, etag: reqwest::header::HeaderValue, body: bytes::Bytes) {
+        let mut map = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if map.len() >= MAX_ETAGS && !map.contains_key(&url) {
+            map.clear();
+        }
+        map.insert(url, (etag, body));
+    }
+}
+
 /// A query: repeatable keys allowed (`include=a&include=b`).
 pub type Query<'a> = &'a [(&'a str, &'a str)];
 
@@ -60,6 +82,7 @@ pub struct Client {
     rate: RateGate,
     /// The signed-in user's id once known: "my shifts" then need not wait for `/users/current`.
     me: Arc<std::sync::OnceLock<i64>>,
+    etags: Arc<Etags>,
 }
 
 impl Client {
@@ -76,6 +99,7 @@ impl Client {
             concurrent_pages: 1,
             rate: RateGate::default(),
             me: Default::default(),
+            etags: Default::default(),
         }
     }
 
@@ -203,7 +227,11 @@ impl Client {
         query: Query<'_>,
         deadline: tokio::time::Instant,
     ) -> Result<Option<T>, ApiError> {
-        let url = self.base.join(path).map_err(|e| ApiError::UnexpectedResponse(format!("{path}: {e}")))?;
+        let mut url = self.base.join(path).map_err(|e| ApiError::UnexpectedResponse(format!("{path}: {e}")))?;
+        if !query.is_empty() {
+            url.query_pairs_mut().extend_pairs(query);
+        }
+        let cached = self.etags.get(url.as_str());
         let resource = path.split('/').next().unwrap_or(path);
         let mut token = self.session.access_token().await?;
         let mut refreshed = false;
@@ -217,8 +245,11 @@ impl Client {
                 }
                 tokio::time::sleep(wait).await;
             }
-            let sent =
-                self.http.get(url.clone()).query(query).bearer_auth(token.expose()).header("accept", "application/json").send().await;
+            let mut req = self.http.get(url.clone()).bearer_auth(token.expose()).header("accept", "application/json");
+            if let Some((etag, _)) = &cached {
+                req = req.header(reqwest::header::IF_NONE_MATCH, etag.clone());
+            }
+            let sent = req.send().await;
             let resp = match sent {
                 Ok(r) => r,
                 Err(e) => {
@@ -278,6 +309,14 @@ impl Client {
             if status == 204 {
                 return Ok(None);
             }
+            if status == 304 {
+                // Only ever asked with a cached body, so one is at hand.
+                let Some((_, body)) = &cached else {
+                    return Err(ApiError::UnexpectedResponse(format!("{path}: 304 to a request without If-None-Match")));
+                };
+                tracing::debug!(path, "304: unchanged");
+                return serde_json::from_slice(body).map(Some).map_err(|e| ApiError::UnexpectedResponse(format!("{path}: {e}")));
+            }
             if !(200..300).contains(&status) {
                 return Err(match status {
                     502..=504 => ApiError::Unavailable { message: format!("HTTP {status} after {} tries", attempt + 1) },
@@ -291,8 +330,13 @@ impl Client {
             if !json {
                 return Err(ApiError::UnexpectedResponse(format!("{path}: not JSON")));
             }
+            let etag = resp.headers().get(reqwest::header::ETAG).cloned();
             let body = resp.bytes().await.map_err(|e| ApiError::Unavailable { message: e.without_url().to_string() })?;
-            return serde_json::from_slice(&body).map(Some).map_err(|e| ApiError::UnexpectedResponse(format!("{path}: {e}")));
+            let decoded = serde_json::from_slice(&body).map(Some).map_err(|e| ApiError::UnexpectedResponse(format!("{path}: {e}")));
+            if let (Some(etag), Ok(_)) = (etag, &decoded) {
+                self.etags.put(url.to_string(), etag, body);
+            }
+            return decoded;
         }
     }
 }

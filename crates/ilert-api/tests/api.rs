@@ -3,6 +3,7 @@
 //! timeouts and bad bodies.
 
 use ilert_api::api::alert_sources::AlertSourceStatus;
+use ilert_api::api::alerts::{AlertFilter, AlertStatus};
 use ilert_api::ApiError;
 use ilert_sandbox::{Fault, FaultKind};
 
@@ -23,10 +24,13 @@ async fn every_endpoint_decodes_into_its_model() {
     assert!(!now.is_empty() && now.iter().all(|o| o.user.as_ref().is_some_and(|u| u.first_name.is_some())), "expanded users");
     assert!(c.user_on_call(schedules[0].id).await.unwrap().is_some());
     assert_eq!(c.teams().await.unwrap().len(), 3);
-    let alerts = c.alerts(&[]).await.unwrap();
+    let alerts = c.alerts(&AlertFilter::default()).await.unwrap();
     assert!(!alerts.is_empty());
-    let pending = c.alerts(&[ilert_api::api::alerts::AlertStatus::Pending]).await.unwrap();
-    assert!(pending.len() < alerts.len() && pending.iter().all(|a| a.status.as_ref().map(|s| s.as_str()) == Some("PENDING")));
+    let pending = AlertFilter { states: vec![AlertStatus::Pending], ..AlertFilter::default() };
+    let pending_alerts = c.alerts(&pending).await.unwrap();
+    assert!(pending_alerts.len() < alerts.len() && pending_alerts.iter().all(|a| a.status == Some(AlertStatus::Pending)));
+    assert_eq!(c.alert_count(&pending).await.unwrap(), pending_alerts.len() as u64, "count takes the same filters");
+    assert!(alerts.windows(2).all(|w| w[0].report_time >= w[1].report_time), "newest first");
     let sources = c.alert_sources().await.unwrap();
     assert_eq!(sources.len(), 60, "every source across pages of 50");
     for status in ["PENDING", "ALL_ACCEPTED", "ALL_RESOLVED", "IN_MAINTENANCE", "DISABLED"] {
@@ -98,4 +102,60 @@ async fn garbled_bodies_are_clear_errors() {
     // An unknown id is ilert's 404 with its message.
     let err = c.user_on_call(987654).await.unwrap_err();
     assert!(matches!(err, ApiError::Http { status: 404, .. }), "{err}");
+}
+
+/// Posts one event to ilert's Events API, as a monitoring tool does.
+async fn event(sb: &ilert_sandbox::Sandbox, source: i64, event_type: &str, summary: &str, alert_key: &str) -> u16 {
+    let key = sb.knobs().integration_key(source).unwrap();
+    let body = serde_json::json!({ "integrationKey": key, "eventType": event_type, "summary": summary, "alertKey": alert_key });
+    reqwest::Client::new().post(format!("{}/api/events", sb.url())).json(&body).send().await.unwrap().status().as_u16()
+}
+
+#[tokio::test]
+async fn events_raise_accept_and_resolve_alerts_which_the_filters_find() {
+    let (sb, c) = client(ALL).await;
+    let source = c.alert_sources().await.unwrap().iter().find(|s| s.status != Some(AlertSourceStatus::Disabled)).unwrap().id;
+    let open = AlertFilter { sources: vec![source], ..AlertFilter::open() };
+    let before = c.alert_count(&open).await.unwrap();
+    assert_eq!(event(&sb, source, "ALERT", "Disk full on db-1", "db-1/disk").await, 202);
+    assert_eq!(event(&sb, source, "ALERT", "Disk still full", "DB-1/disk").await, 202, "same key, any case: appended");
+    assert_eq!(c.alert_count(&open).await.unwrap(), before + 1);
+    let newest = &c.alerts(&open).await.unwrap()[0];
+    assert_eq!(newest.summary.as_deref(), Some("Disk full on db-1"));
+    assert_eq!(newest.status, Some(AlertStatus::Pending));
+    assert!(!newest.responders.is_empty(), "the policy's first rule is notified");
+    let responder = newest.responders[0].user.as_ref().unwrap().id;
+    let mine = AlertFilter { responders: vec![responder.to_string()], ..open.clone() };
+    assert!(c.alerts(&mine).await.unwrap().iter().any(|a| a.id == newest.id), "responders filter by user id");
+
+    assert_eq!(event(&sb, source, "ACCEPT", "on it", "db-1/disk").await, 202);
+    let accepted = AlertFilter { states: vec![AlertStatus::Accepted], sources: vec![source], ..AlertFilter::default() };
+    assert!(c.alerts(&accepted).await.unwrap().iter().any(|a| a.id == newest.id));
+    assert_eq!(event(&sb, source, "RESOLVE", "fixed", "db-1/disk").await, 202);
+    assert_eq!(c.alert_count(&open).await.unwrap(), before);
+
+    let bad = reqwest::Client::new()
+        .post(format!("{}/api/events", sb.url()))
+        .json(&serde_json::json!({ "integrationKey": "nope", "eventType": "ALERT", "summary": "x" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status().as_u16(), 400, "an unknown integration key is refused");
+}
+
+#[tokio::test]
+async fn an_unchanged_alert_list_costs_a_304_and_a_changed_one_is_read_again() {
+    for etags in [true, false] {
+        let (sb, c) = client(ALL).await;
+        sb.knobs().set_etags(etags);
+        let first = c.alerts(&AlertFilter::open()).await.unwrap();
+        let second = c.alerts(&AlertFilter::open()).await.unwrap();
+        assert_eq!(first, second, "etags {etags}: the same list either way");
+        let source = first[0].alert_source.as_ref().unwrap().id;
+        event(&sb, source, "ALERT", "Something new", "new/1").await;
+        let third = c.alerts(&AlertFilter::open()).await.unwrap();
+        assert_eq!(third.len(), first.len() + 1, "etags {etags}: a change is seen");
+        assert_eq!(third[0].summary.as_deref(), Some("Something new"));
+        assert_eq!(sb.knobs().not_modified(), if etags { 1 } else { 0 }, "etags {etags}: the second read was a 304");
+    }
 }

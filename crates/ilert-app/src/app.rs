@@ -15,6 +15,8 @@ use crate::accounts::{self, Accounts, SignedIn, SignedOut};
 use crate::demo::Demo;
 use crate::engine::{Engine, EngineConfig};
 use crate::error::AppError;
+use crate::notify::seen::SeenStore;
+use crate::notify::{Notice, Notifier};
 use crate::settings::{keyring_service, SettingsStore};
 use crate::sign_in::{self, Pending, Plan, Progress};
 use crate::view::{AppInfo, SessionInfo, Snapshot};
@@ -29,13 +31,18 @@ pub struct App {
     /// One restore at a time: the window's first calls may race.
     restoring: tokio::sync::Mutex<()>,
     engine: EngineConfig,
+    notifier: std::sync::Mutex<Notifier>,
     /// Show the link instead of opening a browser (`ILERT_NO_BROWSER=1`).
     pub no_browser: bool,
 }
 
 impl App {
     pub fn new(settings: SettingsStore, profile: Option<String>) -> App {
+        // Beside the settings file, so each profile (and each test) has its own.
+        let seen = SeenStore::new(settings.path().with_file_name("seen"));
+        let notifier = Notifier::new(seen, settings.current().shift_reminder());
         App {
+            notifier: std::sync::Mutex::new(notifier),
             settings,
             profile,
             http: ilert_oauth::endpoint::http_client(),
@@ -53,8 +60,9 @@ impl App {
         self
     }
 
+    /// The engine's pace and alert scope: the settings over the built-in ones.
     pub fn engine_config(&self) -> EngineConfig {
-        self.engine
+        self.settings.current().engine(self.engine)
     }
 
     pub fn settings(&self) -> &SettingsStore {
@@ -126,7 +134,7 @@ impl App {
     async fn adopt(&self, client: Client, demo: bool) -> Arc<SignedIn> {
         let asked = self.settings.current().scopes().to_string();
         let first = SessionInfo::of(client.session(), demo, &asked).await;
-        let engine = Engine::spawn(client.clone(), demo, asked, self.engine, first);
+        let engine = Engine::spawn(client.clone(), demo, asked, self.engine_config(), first);
         self.accounts.insert(SignedIn { client, demo, engine });
         self.accounts.current().expect("just inserted")
     }
@@ -176,6 +184,30 @@ impl App {
     /// Every snapshot of the current account, as it is published.
     pub fn snapshots(&self) -> watch::Receiver<Option<Arc<Snapshot>>> {
         self.accounts.snapshots()
+    }
+
+    fn notifier(&self) -> std::sync::MutexGuard<'_, Notifier> {
+        self.notifier.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// What this snapshot tells that was never told (see [`crate::notify`]).
+    pub fn notices(&self, snapshot: &Snapshot) -> Vec<Notice> {
+        self.notifier().observe(snapshot, chrono::Utc::now())
+    }
+
+    /// Pauses notifications until `until` (`None`: resumes); what a pause
+    /// held comes back as one summary.
+    pub fn pause_notifications(&self, until: Option<chrono::DateTime<chrono::Utc>>) -> Vec<Notice> {
+        self.notifier().pause(until, chrono::Utc::now())
+    }
+
+    /// Ends a pause whose time is up (called every few seconds).
+    pub fn notifier_tick(&self) -> Vec<Notice> {
+        self.notifier().tick(chrono::Utc::now())
+    }
+
+    pub fn notifications_paused_until(&self) -> Option<chrono::DateTime<chrono::Utc>> {
+        self.notifier().paused_until()
     }
 
     /// Refreshes now and waits (at most 90 s) for the result.

@@ -15,30 +15,50 @@ use ilert_api::Client;
 use tokio::sync::{watch, Notify};
 
 use crate::view::dashboard;
-use crate::view::{SessionInfo, Snapshot};
+use crate::view::{AlertScope, SessionInfo, Snapshot};
 
-/// When the engine asks ilert. ilert allows 120 requests a minute per user;
-/// one refresh is about six.
+/// When the engine asks ilert, and what of it concerns the person. ilert
+/// allows 120 requests a minute per user; one refresh is about seven, so
+/// even the on-call pace stays near a quarter of that.
 #[derive(Debug, Clone, Copy)]
 pub struct EngineConfig {
+    /// While not on call.
     pub interval: Duration,
+    /// While on call: a new alert should be on screen within 20 s.
+    pub on_call_interval: Duration,
     pub max_backoff: Duration,
     /// How often a wait looks at the wall clock, to notice a wake from sleep.
     pub tick: Duration,
+    pub alert_scope: AlertScope,
 }
 
 impl Default for EngineConfig {
     fn default() -> Self {
-        EngineConfig { interval: Duration::from_secs(60), max_backoff: Duration::from_secs(300), tick: Duration::from_secs(15) }
+        EngineConfig {
+            interval: Duration::from_secs(60),
+            on_call_interval: Duration::from_secs(15),
+            max_backoff: Duration::from_secs(300),
+            tick: Duration::from_secs(15),
+            alert_scope: AlertScope::OnCall,
+        }
     }
 }
 
 impl EngineConfig {
+    pub fn interval(&self, on_call: bool) -> Duration {
+        if on_call {
+            self.on_call_interval.min(self.interval)
+        } else {
+            self.interval
+        }
+    }
+
     /// How long to wait after a refresh: the interval, doubled per failure
     /// in a row up to `max_backoff`, and never before ilert's rate gate
     /// (`gate`, what [`ilert_api::rate::RateGate::next_refresh`] says) opens.
-    pub fn next_wait(&self, failures: u32, gate: Duration) -> Duration {
-        let backoff = self.interval.saturating_mul(1 << failures.min(8)).min(self.max_backoff.max(self.interval));
+    pub fn next_wait(&self, on_call: bool, failures: u32, gate: Duration) -> Duration {
+        let interval = self.interval(on_call);
+        let backoff = interval.saturating_mul(1 << failures.min(8)).min(self.max_backoff.max(interval));
         backoff.max(gate)
     }
 }
@@ -127,10 +147,11 @@ async fn run(client: Client, demo: bool, asked: String, config: EngineConfig, tx
         });
         let d = dashboard::fetch(&client).await;
         failures = if d.all_ok() { 0 } else { failures.saturating_add(1) };
-        let pause = config.next_wait(failures, client.rate_gate().next_refresh(config.interval));
         let session = SessionInfo::of(client.session(), demo, &asked).await;
-        let next_at = chrono::Duration::from_std(pause).ok().map(|p| chrono::Utc::now() + p);
-        let snapshot = tx.borrow().next(d, session, next_at);
+        let mut snapshot = tx.borrow().next(d, session, None, config.alert_scope);
+        let on_call = snapshot.on_call_now();
+        let pause = config.next_wait(on_call, failures, client.rate_gate().next_refresh(config.interval(on_call)));
+        snapshot.next_refresh_at = chrono::Duration::from_std(pause).ok().map(|p| chrono::Utc::now() + p);
         let ended = snapshot.session_ended;
         tracing::debug!(seq = snapshot.seq, failures, next_in_secs = pause.as_secs(), "refreshed");
         tx.send_replace(Arc::new(snapshot));
@@ -152,10 +173,12 @@ mod tests {
 
     #[test]
     fn failures_back_off_and_the_rate_gate_wins() {
-        let c = EngineConfig { interval: Duration::from_secs(60), max_backoff: Duration::from_secs(300), tick: Duration::from_secs(15) };
-        let waits: Vec<u64> = (0..5).map(|f| c.next_wait(f, Duration::ZERO).as_secs()).collect();
+        let c = EngineConfig::default();
+        let waits: Vec<u64> = (0..5).map(|f| c.next_wait(false, f, Duration::ZERO).as_secs()).collect();
         assert_eq!(waits, [60, 120, 240, 300, 300]);
-        assert_eq!(c.next_wait(0, Duration::from_secs(120)).as_secs(), 120, "ilert rate-limited us: its wait wins");
+        let on_call: Vec<u64> = (0..6).map(|f| c.next_wait(true, f, Duration::ZERO).as_secs()).collect();
+        assert_eq!(on_call, [15, 30, 60, 120, 240, 300], "on call: four times as often, the same ceiling");
+        assert_eq!(c.next_wait(true, 0, Duration::from_secs(120)).as_secs(), 120, "ilert rate-limited us: its wait wins");
     }
 
     #[tokio::test]

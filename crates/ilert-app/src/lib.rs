@@ -1,5 +1,5 @@
 //! The app core of ilert Desktop, in plain Rust (no Tauri, no display):
-//! what the window, the command line and (next) the tray do, over the
+//! what the window, the command line, the tray and the notifications do, over the
 //! OAuth and REST crates.
 //!
 //! # Layout
@@ -9,7 +9,10 @@
 //! - [`accounts`]: the signed-in accounts, keyed by account, with restore and sign-out.
 //! - [`engine`]: one refresh task per account, publishing [`view::Snapshot`]s.
 //! - [`demo`]: the embedded sandbox of demo mode.
-//! - [`view`]: what every surface shows: panels, the on-call board, the session.
+//! - [`view`]: what every surface shows: panels, the on-call board, the
+//!   open alerts, the session, the tray's state.
+//! - [`notify`]: what to tell the person from each snapshot, once (the
+//!   persisted seen-set per account), reminders, pause.
 //! - [`app`]: the parts put together for the window.
 //! - [`error`]: the one error type, and its `{kind, message}` form across IPC.
 //! - [`logging`]: tracing to stderr and to a capped, rotated log file.
@@ -20,6 +23,7 @@ pub mod demo;
 pub mod engine;
 pub mod error;
 pub mod logging;
+pub mod notify;
 pub mod settings;
 pub mod sign_in;
 pub mod view;

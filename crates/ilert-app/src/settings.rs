@@ -10,12 +10,15 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::RwLock;
+use std::time::Duration;
 
 use ilert_oauth::config::{checked_base, is_loopback_host, Endpoints};
 use ilert_oauth::{Account, OAuthConfig};
 use serde::{Deserialize, Serialize};
 
+use crate::engine::EngineConfig;
 use crate::error::AppError;
+use crate::view::AlertScope;
 
 /// The app's identifier: its config directory and keyring service name.
 pub const APP_ID: &str = "com.ilert.desktop";
@@ -23,6 +26,9 @@ pub const APP_ID: &str = "com.ilert.desktop";
 pub const DEFAULT_REDIRECT_URI: &str = "http://localhost:4598/callback";
 /// What the dashboard reads, plus a refresh token so the app stays signed in.
 pub const DEFAULT_SCOPES: &str = "profile schedule policy source offline_access";
+
+/// How many minutes before a shift its reminder comes, unless set.
+pub const DEFAULT_SHIFT_REMINDER_MINUTES: u64 = 15;
 
 /// Every setting. Unset means the default; flags and environment variables
 /// (the `#[arg]`s) are laid over the file and never written to it.
@@ -48,6 +54,18 @@ pub struct Settings {
     /// Space-separated scopes (default: profile schedule policy source offline_access).
     #[arg(long = "scope", env = "ILERT_SCOPES", global = true)]
     pub scopes: Option<String>,
+    /// Which new alerts notify and count in the tray: on-call (my on-call policies' and mine), all, mine.
+    #[arg(long, env = "ILERT_NOTIFY_ALERTS", value_enum, global = true)]
+    pub notify_alerts: Option<AlertScope>,
+    /// Seconds between refreshes while on call (default 15).
+    #[arg(long, env = "ILERT_POLL_ON_CALL_SECS", global = true)]
+    pub poll_on_call_secs: Option<u64>,
+    /// Seconds between refreshes otherwise (default 60).
+    #[arg(long, env = "ILERT_POLL_SECS", global = true)]
+    pub poll_secs: Option<u64>,
+    /// Minutes before a shift starts to remind me (default 15; 0: no reminder before).
+    #[arg(long, env = "ILERT_SHIFT_REMINDER_MINUTES", global = true)]
+    pub shift_reminder_minutes: Option<u64>,
     /// Set after a sign-in: whose refresh token the keyring holds. Never a flag.
     #[arg(skip)]
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -66,6 +84,37 @@ impl Settings {
 
     pub fn client_id(&self) -> Option<&str> {
         nonempty(&self.client_id)
+    }
+
+    /// The refresh pace and alert scope these settings ask for, over `base`.
+    pub fn engine(&self, base: EngineConfig) -> EngineConfig {
+        let secs = |v: Option<u64>, d: Duration| v.map_or(d, Duration::from_secs);
+        EngineConfig {
+            interval: secs(self.poll_secs, base.interval),
+            on_call_interval: secs(self.poll_on_call_secs, base.on_call_interval),
+            alert_scope: self.notify_alerts.unwrap_or(base.alert_scope),
+            ..base
+        }
+    }
+
+    /// How long before a shift its reminder comes; `None`: no reminder before it.
+    pub fn shift_reminder(&self) -> Option<chrono::Duration> {
+        let m = self.shift_reminder_minutes.unwrap_or(DEFAULT_SHIFT_REMINDER_MINUTES);
+        (m > 0).then(|| chrono::Duration::minutes(m as i64))
+    }
+
+    /// Out-of-range paces are refused: too slow tells too late, too fast
+    /// spends ilert's rate limit (120 requests a minute per user).
+    fn check_paces(&self) -> Result<(), AppError> {
+        for (what, v, min) in [("poll on call", self.poll_on_call_secs, 5), ("poll", self.poll_secs, 15)] {
+            if let Some(v) = v.filter(|v| !(min..=3600).contains(v)) {
+                return Err(AppError::Settings(format!("{what} every {v} s: it must be between {min} and 3600 seconds")));
+            }
+        }
+        if let Some(m) = self.shift_reminder_minutes.filter(|m| *m > 24 * 60) {
+            return Err(AppError::Settings(format!("a shift reminder {m} minutes ahead: at most 1440 (a day)")));
+        }
+        Ok(())
     }
 
     pub fn endpoints(&self) -> Result<Endpoints, AppError> {
@@ -202,24 +251,29 @@ pub fn update(path: &Path, f: impl FnOnce(&mut Settings)) -> Result<Settings, Ap
 /// path by another local user is removed (the link, not its target) and the
 /// creation retried, so nothing is ever written through it.
 pub fn save(path: &Path, settings: &Settings) -> Result<(), AppError> {
+    let json = serde_json::to_vec_pretty(settings).expect("settings serialize");
+    write_private(path, &json).map_err(|e| AppError::Settings(format!("cannot write {}: {e}", path.display())))
+}
+
+/// Writes `bytes` to `path` as [`save`] does: atomically, 0600 in a 0700
+/// directory, never through a planted link. The notifier's seen-sets too.
+pub fn write_private(path: &Path, json: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
-    let io = |e: std::io::Error| AppError::Settings(format!("cannot write {}: {e}", path.display()));
     if let Some(dir) = path.parent() {
-        ilert_oauth::account_lock::create_private_dir(dir).map_err(io)?;
+        ilert_oauth::account_lock::create_private_dir(dir)?;
     }
     let tmp = path.with_extension("json.tmp");
-    let json = serde_json::to_vec_pretty(settings).expect("settings serialize");
     let mut file = match create_exclusive(&tmp) {
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
             // Left by a crash, or planted: remove_file removes a link, not its target.
-            std::fs::remove_file(&tmp).map_err(io)?;
-            create_exclusive(&tmp).map_err(io)?
+            std::fs::remove_file(&tmp)?;
+            create_exclusive(&tmp)?
         }
-        other => other.map_err(io)?,
+        other => other?,
     };
-    file.write_all(&json).and_then(|()| file.sync_all()).map_err(io)?;
+    file.write_all(json).and_then(|()| file.sync_all())?;
     drop(file);
-    std::fs::rename(&tmp, path).map_err(io)
+    std::fs::rename(&tmp, path)
 }
 
 fn create_exclusive(path: &Path) -> std::io::Result<std::fs::File> {
@@ -302,6 +356,7 @@ impl SettingsStore {
         }
         let effective = candidate.clone().overlay(self.overrides.clone());
         effective.endpoints()?;
+        effective.check_paces()?;
         ilert_oauth::loopback::check_redirect_uri(effective.redirect_uri())?;
         save(&self.path, &candidate)?;
         *self.current.write().unwrap_or_else(|e| e.into_inner()) = effective;

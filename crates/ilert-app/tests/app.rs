@@ -270,6 +270,8 @@ async fn the_engine_refreshes_by_itself_and_keeps_stale_data() {
         interval: std::time::Duration::from_millis(200),
         max_backoff: std::time::Duration::from_millis(400),
         tick: std::time::Duration::from_millis(50),
+        on_call_interval: std::time::Duration::from_millis(200),
+        ..Default::default()
     };
     let c = app(&dir, any_port()).with_engine(fast);
     c.sign_in(true, None, |_| {}, approving_browser).await.unwrap();

@@ -124,7 +124,7 @@ async fn explicit_nulls_and_float_numbers_read() {
     assert!(calls.iter().any(|c| c.schedule.is_none() && c.user.is_some()), "a user named in a rule directly");
     let policies = c.escalation_policies().await.unwrap();
     assert!(policies.iter().all(|p| !p.escalation_rules.is_empty()));
-    let alerts = c.alerts(&[]).await.unwrap();
+    let alerts = c.alerts(&ilert_api::api::alerts::AlertFilter::default()).await.unwrap();
     assert!(!alerts.is_empty() && alerts.unreadable == 0);
 }
 

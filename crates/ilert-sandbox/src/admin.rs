@@ -25,6 +25,7 @@ struct ConfigPatch {
     introspection: Option<crate::Introspection>,
     nulls: Option<bool>,
     expired_as_key_error: Option<bool>,
+    etags: Option<bool>,
 }
 
 pub(crate) fn routes() -> Router<Arc<Knobs>> {
@@ -52,6 +53,7 @@ async fn get_config(State(k): State<Arc<Knobs>>) -> Json<ConfigPatch> {
         introspection: Some(inner.config.introspection),
         nulls: Some(inner.config.nulls),
         expired_as_key_error: Some(inner.config.expired_as_key_error),
+        etags: Some(inner.config.etags),
     })
 }
 
@@ -79,6 +81,9 @@ async fn patch_config(State(k): State<Arc<Knobs>>, Json(p): Json<ConfigPatch>) -
     }
     if let Some(e) = p.expired_as_key_error {
         k.set_expired_as_key_error(e);
+    }
+    if let Some(e) = p.etags {
+        k.set_etags(e);
     }
     get_config(State(k)).await
 }

@@ -77,6 +77,12 @@ pub struct OAuthEvent {
 }
 
 impl Knobs {
+    /// The integration key of an alert source, which `POST /api/events`
+    /// takes (the demo's "demo incident" raises its alert with it).
+    pub fn integration_key(&self, source: i64) -> Option<String> {
+        self.lock().world.source(source).map(|s| s.integration_key.clone())
+    }
+
     /// Registers a client, or adds a redirect URI to an existing one.
     pub fn register_client(&self, client_id: &str, redirect_uri: &str) {
         self.lock().config.add_client(client_id, redirect_uri);
@@ -115,6 +121,9 @@ impl Knobs {
     pub fn set_expired_as_key_error(&self, on: bool) {
         self.lock().config.expired_as_key_error = on;
     }
+    pub fn set_etags(&self, on: bool) {
+        self.lock().config.etags = on;
+    }
     pub fn add_fault(&self, fault: Fault) {
         self.lock().faults.push(fault);
     }
@@ -147,6 +156,10 @@ impl Knobs {
     }
     /// The most requests the sandbox was handling at the same time since
     /// the last call (which resets it): how concurrent a client really is.
+    /// How many requests were answered 304 Not Modified.
+    pub fn not_modified(&self) -> u64 {
+        self.lock().not_modified
+    }
     pub fn take_peak_concurrency(&self) -> usize {
         let mut inner = self.lock();
         let now = inner.in_flight;

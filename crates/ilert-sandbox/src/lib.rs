@@ -13,6 +13,8 @@
 //! - [`scope`]: ilert's scope grammar and what each level grants.
 //! - `oauth`: authorize + consent page, token, token_info, revoke.
 //! - `rest`: `/api/...` endpoints, bearer-token and scope checks, paging.
+//! - `events`: `POST /api/events`, how monitoring tools raise, accept and
+//!   resolve alerts with an alert source's integration key.
 //! - `knobs`: what tests can turn: lifetimes, rotation, latency, faults, and
 //!   the log of OAuth requests (the turning and reading need `admin`).
 //! - `admin`: the same knobs over HTTP under `/__sandbox/`, a path ilert
@@ -32,6 +34,7 @@
 mod admin;
 #[cfg(feature = "browser")]
 pub mod browser;
+mod events;
 pub mod knobs;
 mod nulls;
 mod oauth;
@@ -102,6 +105,10 @@ pub struct Config {
     /// Answer an expired or revoked access token with 403 `KEY_ERROR` (as
     /// ilert does for an unknown API key) instead of 401.
     pub expired_as_key_error: bool,
+    /// Send an `ETag` on `GET /api/alerts` and answer a matching
+    /// `If-None-Match` with 304 (ilert's Chrome extension relies on both;
+    /// whether every ilert endpoint does is undocumented, so it can be off).
+    pub etags: bool,
 }
 
 /// The readings of token_info and revoke that ilert's documentation allows.
@@ -135,6 +142,7 @@ impl Default for Config {
             introspection: Introspection::Ilert,
             nulls: false,
             expired_as_key_error: false,
+            etags: true,
         }
     }
 }
@@ -251,6 +259,7 @@ fn router(knobs: Knobs) -> axum::Router {
     let app = axum::Router::new()
         .merge(oauth::routes())
         .merge(rest::routes())
+        .merge(events::routes())
         .fallback(rest::not_found)
         .layer(axum::middleware::from_fn_with_state(state.clone(), knobs::nulls_mode))
         .layer(axum::middleware::from_fn_with_state(state.clone(), knobs::faults_and_latency));

@@ -39,6 +39,9 @@ struct Args {
     /// Expired access tokens get 403 KEY_ERROR instead of 401.
     #[arg(long)]
     expired_as_key_error: bool,
+    /// No ETag on /api/alerts (and never 304).
+    #[arg(long)]
+    no_etags: bool,
 }
 
 #[tokio::main]
@@ -57,6 +60,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         introspection: args.introspection,
         nulls: args.nulls,
         expired_as_key_error: args.expired_as_key_error,
+        etags: !args.no_etags,
         ..Config::default()
     };
     for c in &args.clients {

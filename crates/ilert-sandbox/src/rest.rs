@@ -38,6 +38,7 @@ pub(crate) fn routes() -> Router<Arc<Knobs>> {
         .route("/api/alert-sources", get(alert_sources))
         .route("/api/alert-sources/{id}", get(alert_source).put(put_alert_source))
         .route("/api/alerts", get(alerts))
+        .route("/api/alerts/count", get(alert_count))
         .route("/api/alerts/{id}/accept", put(accept_alert))
         .route("/api/alerts/{id}/resolve", put(resolve_alert))
         .route("/api/teams", get(teams))
@@ -55,7 +56,7 @@ impl ApiError {
     fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
         ApiError { status, message: message.into(), code, scope: None }
     }
-    fn bad_request(message: impl Into<String>) -> Self {
+    pub(crate) fn bad_request(message: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, "BAD_REQUEST", message)
     }
     fn not_found() -> Self {
@@ -513,25 +514,67 @@ async fn put_alert_source(State(k): State<Arc<Knobs>>, m: Method, h: HeaderMap, 
     Ok(Json(source_json(&inner.world, &s, true)).into_response())
 }
 
-async fn alerts(State(k): State<Arc<Knobs>>, m: Method, h: HeaderMap, RawQuery(raw): RawQuery) -> ApiResult {
-    authorize(&k, &h, &m, &["alert"])?;
-    let q = Query::parse(raw);
-    let page = q.page(50, 100)?;
-    // ilert's spec says `states`/`sources`; older clients send `state`/`alert-source`.
+/// The alerts `GET /api/alerts` and `/api/alerts/count` select, newest
+/// first: ilert's filters (`states`, `sources`, `policies`, `responders` as
+/// ids or usernames, `from`/`until` on `reportTime`) and the older names
+/// some of ilert's own clients send (`state`, `alert-source`).
+fn selected_alerts<'w>(w: &'w World, q: &Query) -> Result<Vec<&'w seed::Alert>, ApiError> {
     let states: Vec<&str> = q.all("states").into_iter().chain(q.all("state")).collect();
     let sources = q.ids(&["sources", "alert-source"])?;
     let policies = q.ids(&["policies"])?;
-    let inner = k.lock();
-    let w = &inner.world;
-    let items = w
+    let responders: Vec<&str> = q.all("responders");
+    let (from, until) = (q.time("from")?, q.time("until")?);
+    let is_responder = |a: &seed::Alert| {
+        a.responders.iter().any(|r| {
+            let name = w.user(r.user).map(|u| u.username);
+            responders.iter().any(|x| x.parse() == Ok(r.user) || Some(*x) == name)
+        })
+    };
+    let mut out: Vec<&seed::Alert> = w
         .alerts
         .iter()
         .filter(|a| states.is_empty() || states.contains(&a.status))
         .filter(|a| sources.is_empty() || sources.contains(&a.source))
         .filter(|a| policies.is_empty() || policies.contains(&a.policy))
-        .map(|a| alert_json(w, a))
+        .filter(|a| responders.is_empty() || is_responder(a))
+        .filter(|a| from.is_none_or(|f| a.report_time >= f) && until.is_none_or(|u| a.report_time <= u))
         .collect();
-    Ok(page_of(items, page))
+    out.sort_by(|a, b| b.report_time.cmp(&a.report_time).then(b.id.cmp(&a.id)));
+    Ok(out)
+}
+
+/// With the `etags` knob, each page carries an `ETag` of its body and a
+/// matching `If-None-Match` is answered 304 without one.
+async fn alerts(State(k): State<Arc<Knobs>>, m: Method, h: HeaderMap, RawQuery(raw): RawQuery) -> ApiResult {
+    authorize(&k, &h, &m, &["alert"])?;
+    let q = Query::parse(raw);
+    let (start, count) = q.page(50, 100)?;
+    let mut inner = k.lock();
+    let w = &inner.world;
+    let page: Vec<Value> = selected_alerts(w, &q)?.into_iter().skip(start).take(count).map(|a| alert_json(w, a)).collect();
+    let body = Value::Array(page).to_string();
+    if !inner.config.etags {
+        return Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response());
+    }
+    let etag = {
+        use std::hash::{Hash, Hasher};
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        body.hash(&mut hasher);
+        format!("\"{:016x}\"", hasher.finish())
+    };
+    let matches = h.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()).is_some_and(|v| v.split(',').any(|t| t.trim() == etag));
+    if matches {
+        inner.not_modified += 1;
+        return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, etag)]).into_response());
+    }
+    Ok(([(header::CONTENT_TYPE, "application/json".to_string()), (header::ETAG, etag)], body).into_response())
+}
+
+async fn alert_count(State(k): State<Arc<Knobs>>, m: Method, h: HeaderMap, RawQuery(raw): RawQuery) -> ApiResult {
+    authorize(&k, &h, &m, &["alert"])?;
+    let q = Query::parse(raw);
+    let inner = k.lock();
+    Ok(Json(json!({ "count": selected_alerts(&inner.world, &q)?.len() })).into_response())
 }
 
 /// Accept or resolve as ilert does: a resolved alert stays resolved (accept

@@ -181,6 +181,16 @@ impl World {
         self.sources.iter().find(|s| s.id == id)
     }
 
+    /// Who a new alert on `policy` notifies first: the people of its first
+    /// rule, named directly or on call in its schedules at `at`.
+    pub fn first_responders(&self, policy: i64, at: DateTime<Utc>) -> Vec<i64> {
+        let Some(rule) = self.policy(policy).and_then(|p| p.rules.first()) else { return Vec::new() };
+        let on_shift = rule.schedules.iter().filter_map(|s| self.schedule(*s)?.shift_at(at).map(|sh| sh.user));
+        let mut users: Vec<i64> = rule.users.iter().copied().chain(on_shift).collect();
+        users.dedup();
+        users
+    }
+
     /// Builds the tenant for `seed`, with shifts placed around `now`.
     pub fn seeded(seed: u64, now: DateTime<Utc>) -> World {
         let mut rng = StdRng::seed_from_u64(seed);

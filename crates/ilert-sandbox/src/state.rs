@@ -86,6 +86,8 @@ pub struct Inner {
     pub requests: Vec<String>,
     /// Requests per path since the start (never trimmed, unlike `requests`).
     pub per_path: std::collections::BTreeMap<String, u64>,
+    /// Requests answered 304 Not Modified (an `If-None-Match` that matched).
+    pub not_modified: u64,
     /// Every code it issued (codes are forgotten once used), for leak scans.
     pub issued_codes: Vec<String>,
     /// Requests being handled now, and the most there ever were at once.
@@ -148,6 +150,7 @@ impl Knobs {
                 faults: Vec::new(),
                 requests: Vec::new(),
                 per_path: Default::default(),
+                not_modified: 0,
                 issued_codes: Vec::new(),
                 in_flight: 0,
                 peak_in_flight: 0,

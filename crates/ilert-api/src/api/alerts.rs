@@ -1,6 +1,8 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::api::escalation_policies::PolicyRel;
+use crate::api::users::UserRel;
 use crate::client::Listed;
 use crate::open_enum::open_enum;
 use crate::{ApiError, Client};
@@ -20,6 +22,18 @@ pub struct SourceRel {
     pub name: Option<String>,
 }
 
+/// One person an alert notifies, and whether they accepted it.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct AlertResponder {
+    #[serde(default)]
+    pub user: Option<UserRel>,
+    #[serde(default)]
+    pub status: Option<String>,
+    #[serde(default)]
+    pub accepted_at: Option<DateTime<Utc>>,
+}
+
 /// `GET /api/alerts` (scope `alert`).
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
@@ -29,6 +43,8 @@ pub struct Alert {
     #[serde(default)]
     pub summary: Option<String>,
     #[serde(default)]
+    pub details: Option<String>,
+    #[serde(default)]
     pub status: Option<AlertStatus>,
     #[serde(default)]
     pub priority: Option<String>,
@@ -36,13 +52,72 @@ pub struct Alert {
     pub report_time: Option<DateTime<Utc>>,
     #[serde(default)]
     pub alert_source: Option<SourceRel>,
+    #[serde(default)]
+    pub escalation_policy: Option<PolicyRel>,
+    #[serde(default, deserialize_with = "crate::lenient::vec")]
+    pub responders: Vec<AlertResponder>,
+    /// Deprecated by ilert in favour of `responders`, still sent by some tenants.
+    #[serde(default)]
+    pub assigned_to: Option<UserRel>,
+    #[serde(default)]
+    pub next_escalation: Option<DateTime<Utc>>,
+}
+
+impl Alert {
+    /// Whether `user` is among the people this alert notifies.
+    pub fn has_responder(&self, user: i64) -> bool {
+        self.responders.iter().any(|r| r.user.as_ref().is_some_and(|u| u.id == user))
+            || self.assigned_to.as_ref().is_some_and(|u| u.id == user)
+    }
+}
+
+/// The filters `GET /api/alerts` and `/api/alerts/count` share, by the
+/// names of ilert's OpenAPI description. Empty lists filter nothing.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AlertFilter {
+    pub states: Vec<AlertStatus>,
+    pub sources: Vec<i64>,
+    pub policies: Vec<i64>,
+    /// User ids (ilert also takes usernames).
+    pub responders: Vec<String>,
+}
+
+impl AlertFilter {
+    /// PENDING and ACCEPTED: what still needs somebody.
+    pub fn open() -> AlertFilter {
+        AlertFilter { states: vec![AlertStatus::Pending, AlertStatus::Accepted], ..AlertFilter::default() }
+    }
+
+    fn query(&self) -> Vec<(&'static str, String)> {
+        let states = self.states.iter().map(|s| ("states", s.as_str().to_string()));
+        let sources = self.sources.iter().map(|s| ("sources", s.to_string()));
+        let policies = self.policies.iter().map(|p| ("policies", p.to_string()));
+        let responders = self.responders.iter().map(|r| ("responders", r.clone()));
+        states.chain(sources).chain(policies).chain(responders).collect()
+    }
+}
+
+#[derive(Deserialize)]
+struct Count {
+    #[serde(deserialize_with = "crate::lenient::int")]
+    count: i64,
 }
 
 impl Client {
-    /// Alerts in the given states (all states when empty), newest first as
-    /// ilert sends them; ilert pages alerts by at most 100.
-    pub async fn alerts(&self, states: &[AlertStatus]) -> Result<Listed<Alert>, ApiError> {
-        let query: Vec<(&str, &str)> = states.iter().map(|s| ("states", s.as_str())).collect();
+    /// Alerts matching `filter`, newest first as ilert sends them; ilert
+    /// pages alerts by at most 100. Each page is asked with the `ETag` it
+    /// last had, so an unchanged list costs ilert a 304.
+    pub async fn alerts(&self, filter: &AlertFilter) -> Result<Listed<Alert>, ApiError> {
+        let owned = filter.query();
+        let query: Vec<(&str, &str)> = owned.iter().map(|(k, v)| (*k, v.as_str())).collect();
         self.get_all("alerts", &query, 100).await
+    }
+
+    /// How many alerts match `filter`, without listing them.
+    pub async fn alert_count(&self, filter: &AlertFilter) -> Result<u64, ApiError> {
+        let owned = filter.query();
+        let query: Vec<(&str, &str)> = owned.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let c: Count = self.get("alerts/count", &query).await?;
+        Ok(c.count.max(0) as u64)
     }
 }

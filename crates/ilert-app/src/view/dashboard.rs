@@ -8,6 +8,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
 use ilert_api::api::alert_sources::AlertSource;
+use ilert_api::api::alerts::{Alert, AlertFilter};
 use ilert_api::api::escalation_policies::EscalationPolicy;
 use ilert_api::api::on_calls::OnCall;
 use ilert_api::api::schedules::{Schedule, Shift};
@@ -92,6 +93,18 @@ impl<T> Panel<T> {
         Panel::NotGranted { scope: scope.to_string(), message: format!("the '{scope}' scope was not granted to this sign-in") }
     }
 
+    /// The same outcome over `f(data)` (stale data included).
+    pub fn map<U>(self, f: impl Fn(T) -> U) -> Panel<U> {
+        match self {
+            Panel::Ready { data, unreadable } => Panel::Ready { data: f(data), unreadable },
+            Panel::NotGranted { scope, message } => Panel::NotGranted { scope, message },
+            Panel::Error { kind, message, last } => {
+                Panel::Error { kind, message, last: last.map(|l| Stale { data: f(l.data), fetched_at: l.fetched_at }) }
+            }
+            Panel::Loading => Panel::Loading,
+        }
+    }
+
     pub fn data(&self) -> Option<&T> {
         match self {
             Panel::Ready { data, .. } => Some(data),
@@ -135,6 +148,8 @@ pub struct Dashboard {
     pub on_call: Panel<OnCallNow>,
     pub schedules: Panel<Vec<ScheduleNow>>,
     pub alert_sources: Panel<Vec<AlertSource>>,
+    /// The open ones (PENDING, ACCEPTED), every page.
+    pub alerts: Panel<Vec<Alert>>,
 }
 
 impl Dashboard {
@@ -146,6 +161,7 @@ impl Dashboard {
             on_call: Panel::error(&e),
             schedules: Panel::error(&e),
             alert_sources: Panel::error(&e),
+            alerts: Panel::error(&e),
         }
     }
 
@@ -154,11 +170,16 @@ impl Dashboard {
             || self.on_call.is_session_expired()
             || self.schedules.is_session_expired()
             || self.alert_sources.is_session_expired()
+            || self.alerts.is_session_expired()
     }
 
     /// Whether every panel that was asked for answered.
     pub fn all_ok(&self) -> bool {
-        !(self.user.is_error() || self.on_call.is_error() || self.schedules.is_error() || self.alert_sources.is_error())
+        !(self.user.is_error()
+            || self.on_call.is_error()
+            || self.schedules.is_error()
+            || self.alert_sources.is_error()
+            || self.alerts.is_error())
     }
 
     /// The first failure, for the status line.
@@ -169,7 +190,7 @@ impl Dashboard {
                 _ => None,
             }
         }
-        of(&self.user).or(of(&self.on_call)).or(of(&self.schedules)).or(of(&self.alert_sources))
+        of(&self.user).or(of(&self.on_call)).or(of(&self.schedules)).or(of(&self.alert_sources)).or(of(&self.alerts))
     }
 }
 
@@ -321,7 +342,15 @@ pub async fn fetch(client: &Client) -> Dashboard {
             None
         }
     };
-    let ((user, mine), on_calls, policies, schedules, sources) = tokio::join!(user_and_mine, on_calls, policies, schedules, sources);
+    let alerts = async {
+        if can("alert") {
+            Some(client.alerts(&AlertFilter::open()).await)
+        } else {
+            None
+        }
+    };
+    let ((user, mine), on_calls, policies, schedules, sources, alerts) =
+        tokio::join!(user_and_mine, on_calls, policies, schedules, sources, alerts);
 
     let me = user.as_ref().and_then(|u| u.as_ref().ok()).map(|u| u.id);
     let on_call = match on_calls {
@@ -335,7 +364,9 @@ pub async fn fetch(client: &Client) -> Dashboard {
             Ok((on_call_now(&all, all_policies.map(|p| p.as_slice()), me, now), unreadable))
         })),
     };
-    let listed = |r: Result<Listed<_>, ApiError>| r.map(|l| (l.items, l.unreadable));
+    fn listed<T>(r: Result<Listed<T>, ApiError>) -> Result<(Vec<T>, usize), ApiError> {
+        r.map(|l| (l.items, l.unreadable))
+    }
     Dashboard {
         fetched_at: now,
         user: user.map_or_else(|| Panel::not_granted("profile"), Panel::from_result),
@@ -343,6 +374,7 @@ pub async fn fetch(client: &Client) -> Dashboard {
         schedules: schedules
             .map_or_else(|| Panel::not_granted("schedule"), |r| Panel::with_unreadable(r.map(|s| (schedules_now(&s, me), s.unreadable)))),
         alert_sources: sources.map_or_else(|| Panel::not_granted("source"), |r| Panel::with_unreadable(listed(r))),
+        alerts: alerts.map_or_else(|| Panel::not_granted("alert"), |r| Panel::with_unreadable(listed(r))),
     }
 }
 

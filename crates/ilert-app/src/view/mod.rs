@@ -3,6 +3,7 @@
 //! session, the app's configuration. Sentences for people live here, not in
 //! the REST client.
 
+pub mod alerts;
 pub mod app_info;
 pub mod board;
 pub mod dashboard;
@@ -10,6 +11,7 @@ pub mod session;
 pub mod snapshot;
 pub mod tray;
 
+pub use alerts::{AlertRow, AlertScope, OpenAlerts};
 pub use app_info::{AppInfo, Mode};
 pub use board::OnCallBoard;
 pub use dashboard::{Dashboard, Panel, Stale};

@@ -8,6 +8,7 @@ use ilert_api::api::alert_sources::AlertSource;
 use ilert_api::api::users::User;
 use serde::Serialize;
 
+use super::alerts::{AlertScope, OpenAlerts};
 use super::board::{self, OnCallBoard};
 use super::dashboard::{Dashboard, Panel};
 use super::session::SessionInfo;
@@ -33,6 +34,7 @@ pub struct Snapshot {
     pub user: Panel<User>,
     pub on_call: Panel<OnCallBoard>,
     pub alert_sources: Panel<Vec<AlertSource>>,
+    pub alerts: Panel<OpenAlerts>,
     /// The first failure of the last refresh, for the status line.
     pub problem: Option<String>,
 }
@@ -52,15 +54,19 @@ impl Snapshot {
             user: Panel::Loading,
             on_call: Panel::Loading,
             alert_sources: Panel::Loading,
+            alerts: Panel::Loading,
             problem: None,
         }
     }
 
     /// The snapshot after this one, from a new fetch: where a panel failed,
     /// the data it had is kept and marked stale.
-    pub fn next(&self, d: Dashboard, session: SessionInfo, next_refresh_at: Option<DateTime<Utc>>) -> Snapshot {
+    pub fn next(&self, d: Dashboard, session: SessionInfo, next_refresh_at: Option<DateTime<Utc>>, scope: AlertScope) -> Snapshot {
         let at = self.fetched_at;
         let on_call = board::join(&d.on_call, &d.schedules);
+        let me = d.user.data().map(|u| u.id).or_else(|| self.user.data().map(|u| u.id));
+        let now = d.on_call.data();
+        let alerts = d.alerts.clone().map(|a| OpenAlerts::of(&a, me, now, scope));
         Snapshot {
             account: self.account.clone(),
             session,
@@ -74,6 +80,19 @@ impl Snapshot {
             user: d.user.keeping(&self.user, at),
             on_call: on_call.keeping(&self.on_call, at),
             alert_sources: d.alert_sources.keeping(&self.alert_sources, at),
+            alerts: alerts.keeping(&self.alerts, at),
         }
+    }
+
+    /// Whether I am on call now: in a shift, or named in a policy directly.
+    pub fn on_call_now(&self) -> bool {
+        let board = match &self.on_call {
+            Panel::Ready { data, .. } => data,
+            Panel::Error { last: Some(l), .. } => &l.data,
+            _ => return false,
+        };
+        board.on_call.as_ref().is_some_and(|o| {
+            o.my_shifts.iter().any(|m| m.current) || o.policies.iter().any(|p| p.levels.iter().any(|l| l.people.iter().any(|x| x.mine)))
+        })
     }
 }

@@ -16,6 +16,10 @@ pub enum TrayState {
     NotOnCall,
     /// On call, all quiet.
     OnCall,
+    /// Alerts that concern me, all accepted by somebody.
+    Accepted,
+    /// Alerts that concern me still pending: somebody must answer.
+    Pending,
     /// The data is old: the last refreshes failed (offline, ilert down).
     Stale,
     /// The on-call data cannot be read: not granted, or refused.
@@ -29,6 +33,8 @@ impl TrayState {
             TrayState::SignedOut | TrayState::Loading => None,
             TrayState::NotOnCall => Some([0x8a, 0x93, 0x9e]),
             TrayState::OnCall => Some([0x1f, 0x9d, 0x55]),
+            TrayState::Accepted => Some([0x25, 0x63, 0xeb]),
+            TrayState::Pending => Some([0xf9, 0x73, 0x16]),
             TrayState::Stale => Some([0xd9, 0x8e, 0x04]),
             TrayState::Problem => Some([0xc9, 0x2a, 0x2a]),
         }
@@ -44,6 +50,14 @@ pub struct TrayView {
     pub tooltip: String,
     /// The menu's on-call line.
     pub on_call_line: String,
+    /// "2 pending · 1 accepted"; `None` while alerts are not known.
+    pub alerts_line: Option<String>,
+    /// The `alert` scope was not granted: the menu offers it.
+    pub grant_alerts: bool,
+    /// Who is on call now, a line per escalation policy (the submenu).
+    pub policies: Vec<String>,
+    /// "Notifications paused until 10:15", while paused.
+    pub paused_line: Option<String>,
     pub signed_in: bool,
 }
 
@@ -52,8 +66,10 @@ const STALE_AFTER: i64 = 3;
 
 impl TrayView {
     /// What the tray says now.
-    pub fn now(snapshot: Option<&Snapshot>, interval: std::time::Duration) -> TrayView {
-        TrayView::of(snapshot, Utc::now(), interval)
+    pub fn now(snapshot: Option<&Snapshot>, interval: std::time::Duration, paused_until: Option<DateTime<Utc>>) -> TrayView {
+        let mut v = TrayView::of(snapshot, Utc::now(), interval);
+        v.paused_line = paused_until.map(|u| format!("Notifications paused until {}", clock(u, Utc::now())));
+        v
     }
 
     pub fn of(snapshot: Option<&Snapshot>, now: DateTime<Utc>, interval: std::time::Duration) -> TrayView {
@@ -65,15 +81,41 @@ impl TrayView {
                 label: String::new(),
                 tooltip: format!("ilert Desktop · {}", line.to_lowercase()),
                 on_call_line: line.into(),
+                alerts_line: None,
+                grant_alerts: false,
+                policies: Vec::new(),
+                paused_line: None,
                 signed_in: false,
             };
         };
-        let view = |state, label: String, line: String| TrayView {
-            tooltip: format!("ilert Desktop · {} · {line}", s.session.username),
-            state,
-            label,
-            on_call_line: line,
-            signed_in: true,
+        let alerts = match &s.alerts {
+            Panel::Ready { data, .. } => Some(data),
+            Panel::Error { last: Some(l), .. } => Some(&l.data),
+            _ => None,
+        };
+        let alerts_line = alerts.map(|a| match (a.pending, a.accepted) {
+            (0, 0) => "No open alerts for you".to_string(),
+            (p, 0) => format!("{p} pending"),
+            (0, a) => format!("{a} accepted"),
+            (p, a) => format!("{p} pending · {a} accepted"),
+        });
+        let grant_alerts = matches!(s.alerts, Panel::NotGranted { .. });
+        let view = |state, label: String, line: String| {
+            let tooltip = match &alerts_line {
+                Some(a) => format!("ilert Desktop · {} · {line} · {a}", s.session.username),
+                None => format!("ilert Desktop · {} · {line}", s.session.username),
+            };
+            TrayView {
+                tooltip,
+                state,
+                label,
+                on_call_line: line,
+                alerts_line: alerts_line.clone(),
+                grant_alerts,
+                policies: policy_lines(s),
+                paused_line: None,
+                signed_in: true,
+            }
         };
         let board = match &s.on_call {
             Panel::Loading => return view(TrayState::Loading, String::new(), "Loading…".into()),
@@ -87,10 +129,15 @@ impl TrayView {
             Panel::Ready { data, .. } => data,
         };
         let shifts = board.on_call.as_ref().map(|o| o.my_shifts.as_slice()).unwrap_or_default();
-        let (state, label, mut line) = match shifts.iter().find(|m| m.current) {
+        let (mut state, mut label, mut line) = match shifts.iter().find(|m| m.current) {
             Some(m) => (TrayState::OnCall, "on call".to_string(), on_call_now(m, now)),
             None => (TrayState::NotOnCall, String::new(), next_shift(shifts.iter().find(|m| !m.current), now)),
         };
+        match alerts.map(|a| (a.pending, a.accepted)) {
+            Some((p, _)) if p > 0 => (state, label) = (TrayState::Pending, format!("{p} pending")),
+            Some((0, a)) if a > 0 => (state, label) = (TrayState::Accepted, format!("{a} accepted")),
+            _ => {}
+        }
         let age = s.fresh_at.map(|f| now - f);
         let interval = Duration::from_std(interval).unwrap_or(Duration::minutes(1));
         if age.is_none_or(|a| a > interval * STALE_AFTER as i32) && s.fetched_at.is_some() {
@@ -100,6 +147,29 @@ impl TrayView {
         }
         view(state, label, line)
     }
+}
+
+/// "SRE Critical: Ada Lovelace, Grace Hopper (2)" per policy, "nobody" where none is.
+fn policy_lines(s: &Snapshot) -> Vec<String> {
+    let board = match &s.on_call {
+        Panel::Ready { data, .. } => data,
+        Panel::Error { last: Some(l), .. } => &l.data,
+        _ => return Vec::new(),
+    };
+    let Some(on_call) = &board.on_call else { return Vec::new() };
+    on_call
+        .policies
+        .iter()
+        .map(|p| {
+            let people: Vec<String> = p
+                .levels
+                .iter()
+                .flat_map(|l| l.people.iter().map(move |x| if l.level > 1 { format!("{} ({})", x.name, l.level) } else { x.name.clone() }))
+                .collect();
+            let who = if people.is_empty() { "nobody".to_string() } else { people.join(", ") };
+            format!("{}: {who}", p.name)
+        })
+        .collect()
 }
 
 fn on_call_now(m: &MyShift, now: DateTime<Utc>) -> String {
@@ -206,6 +276,29 @@ mod tests {
         assert!(v.on_call_line.starts_with("Next shift ") && v.on_call_line.ends_with("(in 2 d)"), "{}", v.on_call_line);
         let none = snapshot(Panel::Ready { data: board(vec![]), unreadable: 0 }, Some(0), now);
         assert_eq!(TrayView::of(Some(&none), now, MINUTE).on_call_line, "Not on call in the next 14 days");
+    }
+
+    #[test]
+    fn pending_alerts_outrank_accepted_ones_and_a_missing_scope_is_offered() {
+        use crate::view::OpenAlerts;
+        let now = Utc::now();
+        let mut s = snapshot(Panel::Ready { data: board(vec![shift(-1, 3, now)]), unreadable: 0 }, Some(0), now);
+        let counts = |pending, accepted| Panel::Ready { data: OpenAlerts { alerts: vec![], pending, accepted }, unreadable: 0 };
+        s.alerts = counts(2, 1);
+        let v = TrayView::of(Some(&s), now, MINUTE);
+        assert_eq!(
+            (v.state, v.label.as_str(), v.alerts_line.as_deref()),
+            (TrayState::Pending, "2 pending", Some("2 pending · 1 accepted"))
+        );
+        s.alerts = counts(0, 1);
+        assert_eq!(TrayView::of(Some(&s), now, MINUTE).state, TrayState::Accepted);
+        s.alerts = counts(0, 0);
+        let quiet = TrayView::of(Some(&s), now, MINUTE);
+        assert_eq!((quiet.state, quiet.alerts_line.as_deref()), (TrayState::OnCall, Some("No open alerts for you")));
+        s.alerts = Panel::NotGranted { scope: "alert".into(), message: "m".into() };
+        let ng = TrayView::of(Some(&s), now, MINUTE);
+        assert!(ng.grant_alerts && ng.alerts_line.is_none());
+        assert_ne!(TrayState::Pending.badge(), TrayState::Accepted.badge(), "told apart at a glance");
     }
 
     #[test]

@@ -1,0 +1,171 @@
+use super::*;
+use crate::view::board::OnCallBoard;
+use crate::view::dashboard::OnCallNow;
+use crate::view::{OpenAlerts, SessionInfo};
+
+fn row(id: i64, status: &str, priority: &str) -> AlertRow {
+    AlertRow {
+        id,
+        summary: format!("Alert {id}"),
+        source: "Checkout".into(),
+        priority: priority.into(),
+        status: status.into(),
+        report_time: None,
+        responders: vec![],
+        next_escalation: None,
+        concerns_me: true,
+    }
+}
+
+fn snapshot(account: &str, alerts: Panel<OpenAlerts>, shifts: Vec<MyShift>) -> Snapshot {
+    let session = SessionInfo {
+        username: "ada".into(),
+        tenant: "t".into(),
+        issuer: "i".into(),
+        scopes: vec![],
+        access_expires_at: None,
+        persistent: true,
+        demo: false,
+    };
+    let mut s = Snapshot::loading(account.into(), session);
+    s.alerts = alerts;
+    let board = OnCallBoard { on_call: Some(OnCallNow { policies: vec![], my_shifts: shifts }), schedules: None, partial_error: None };
+    s.on_call = Panel::Ready { data: board, unreadable: 0 };
+    s
+}
+
+fn ready(rows: Vec<AlertRow>) -> Panel<OpenAlerts> {
+    Panel::Ready { data: OpenAlerts { pending: rows.len(), accepted: 0, alerts: rows }, unreadable: 0 }
+}
+
+fn notifier(dir: &tempfile::TempDir) -> Notifier {
+    Notifier::new(SeenStore::new(dir.path().join("seen")), Some(Duration::minutes(15)))
+}
+
+fn titles(n: &[Notice]) -> Vec<&str> {
+    n.iter().map(|n| n.title.as_str()).collect()
+}
+
+#[test]
+fn a_new_alert_is_told_once_even_after_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let now = Utc::now();
+    let mut n = notifier(&dir);
+    let first = n.observe(&snapshot("a", ready(vec![row(1, "PENDING", "HIGH")]), vec![]), now);
+    assert_eq!(titles(&first), ["Alert 1"]);
+    assert!(first[0].urgent, "pending and high");
+    assert!(n.observe(&snapshot("a", ready(vec![row(1, "ACCEPTED", "HIGH")]), vec![]), now).is_empty(), "same alert, accepted since");
+    let mut again = notifier(&dir);
+    let after_restart = again.observe(&snapshot("a", ready(vec![row(1, "PENDING", "HIGH"), row(2, "PENDING", "LOW")]), vec![]), now);
+    assert_eq!(titles(&after_restart), ["Alert 2"], "the seen-set is on disk");
+    assert!(!after_restart[0].urgent);
+    let other = again.observe(&snapshot("b", ready(vec![row(1, "PENDING", "HIGH")]), vec![]), now);
+    assert_eq!(titles(&other), ["Alert 1"], "per account");
+}
+
+#[test]
+fn stale_or_failed_panels_tell_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut n = notifier(&dir);
+    let failed: Panel<OpenAlerts> = Panel::Error { kind: crate::ErrorKind::Unavailable, message: "down".into(), last: None };
+    assert!(n.observe(&snapshot("a", failed, vec![]), Utc::now()).is_empty());
+    assert!(n.observe(&snapshot("a", Panel::NotGranted { scope: "alert".into(), message: "m".into() }, vec![]), Utc::now()).is_empty());
+}
+
+#[test]
+fn more_than_five_at_once_become_one_summary() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut n = notifier(&dir);
+    let six: Vec<AlertRow> = (1..=6).map(|i| row(i, "PENDING", "LOW")).collect();
+    let told = n.observe(&snapshot("a", ready(six), vec![]), Utc::now());
+    assert_eq!(told.len(), 1);
+    assert_eq!(told[0].kind, NoticeKind::Alerts { count: 6 });
+    assert_eq!(told[0].title, "6 new alerts");
+    assert!(told[0].body.ends_with("and 3 more"), "{}", told[0].body);
+    let five: Vec<AlertRow> = (7..=11).map(|i| row(i, "PENDING", "LOW")).collect();
+    assert_eq!(n.observe(&snapshot("a", ready(five), vec![]), Utc::now()).len(), 5, "five are told one by one");
+}
+
+#[test]
+fn a_pause_holds_alerts_and_sums_them_up_when_it_ends() {
+    let dir = tempfile::tempdir().unwrap();
+    let now = Utc::now();
+    let mut n = notifier(&dir);
+    assert!(n.pause(Some(now + Duration::minutes(15)), now).is_empty());
+    assert!(n.observe(&snapshot("a", ready(vec![row(1, "PENDING", "HIGH"), row(2, "PENDING", "LOW")]), vec![]), now).is_empty());
+    assert!(n.tick(now + Duration::minutes(14)).is_empty(), "still paused");
+    let after = n.tick(now + Duration::minutes(15));
+    assert_eq!(titles(&after), ["While notifications were paused: 2 new alerts"]);
+    assert!(after[0].urgent);
+    assert!(n.tick(now + Duration::minutes(16)).is_empty(), "told once");
+    assert!(n.observe(&snapshot("a", ready(vec![row(1, "PENDING", "HIGH")]), vec![]), now).is_empty(), "held ones count as told");
+}
+
+#[test]
+fn the_session_ending_is_told_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut n = notifier(&dir);
+    let mut s = snapshot("a", Panel::Loading, vec![]);
+    s.session_ended = true;
+    assert_eq!(titles(&n.observe(&s, Utc::now())), ["ilert signed you out — sign in again"]);
+    assert!(n.observe(&s, Utc::now()).is_empty());
+}
+
+fn shift(start: DateTime<Utc>, hours: i64, now: DateTime<Utc>) -> MyShift {
+    MyShift {
+        schedule: Some("Primary".into()),
+        policies: vec!["SRE Critical".into()],
+        start,
+        end: start + Duration::hours(hours),
+        current: start <= now,
+    }
+}
+
+#[test]
+fn a_shift_is_reminded_before_at_its_start_and_at_its_end_and_a_moved_one_is_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let t0 = Utc::now();
+    let start = t0 + Duration::minutes(20);
+    let mut n = notifier(&dir);
+    let at = |n: &mut Notifier, now: DateTime<Utc>, s: Vec<MyShift>| n.observe(&snapshot("a", Panel::Loading, s), now);
+    assert!(at(&mut n, t0, vec![shift(start, 2, t0)]).is_empty(), "20 min ahead: not yet");
+    let now = t0 + Duration::minutes(6);
+    assert_eq!(titles(&at(&mut n, now, vec![shift(start, 2, now)])), ["Your shift starts in 14 min"]);
+    assert!(at(&mut n, now + Duration::minutes(1), vec![shift(start, 2, now)]).is_empty(), "once");
+    let now = start + Duration::seconds(30);
+    assert_eq!(titles(&at(&mut n, now, vec![shift(start, 2, now)])), ["Your on-call shift has started"]);
+    let end = start + Duration::hours(2);
+    assert_eq!(titles(&at(&mut n, end + Duration::seconds(20), vec![])), ["Your on-call shift has ended"]);
+
+    // A shift moved before its reminder: the old time never reminds, the new one does.
+    let mut n = notifier(&dir);
+    let old = t0 + Duration::minutes(20);
+    assert!(at(&mut n, t0, vec![shift(old, 2, t0)]).is_empty());
+    let moved = t0 + Duration::hours(3);
+    let now = t0 + Duration::minutes(6);
+    assert!(at(&mut n, now, vec![shift(moved, 2, now)]).is_empty(), "the old reminder is gone with the old time");
+    let now = moved - Duration::minutes(15);
+    assert_eq!(titles(&at(&mut n, now, vec![shift(moved, 2, now)])), ["Your shift starts in 15 min"]);
+    // Gone from the list before its end: moved, not ended.
+    assert!(at(&mut n, now + Duration::minutes(1), vec![]).is_empty());
+}
+
+#[test]
+fn a_reminder_slept_through_is_dropped() {
+    let dir = tempfile::tempdir().unwrap();
+    let t0 = Utc::now();
+    let start = t0 + Duration::minutes(20);
+    let mut n = notifier(&dir);
+    let now = start + Duration::minutes(30);
+    let told = n.observe(&snapshot("a", Panel::Loading, vec![shift(start, 2, now)]), now);
+    assert!(told.is_empty(), "30 min late: {:?}", titles(&told));
+}
+
+#[test]
+fn pausing_until_tomorrow_morning_means_nine_local_time() {
+    use chrono::TimeZone;
+    let tz = chrono::FixedOffset::east_opt(3600).unwrap();
+    let late = tz.with_ymd_and_hms(2026, 12, 2, 23, 30, 0).unwrap();
+    assert_eq!(PauseFor::TomorrowMorning.until(late), tz.with_ymd_and_hms(2026, 12, 3, 9, 0, 0).unwrap().with_timezone(&Utc));
+    assert_eq!(PauseFor::Minutes15.until(late) - late.with_timezone(&Utc), Duration::minutes(15));
+}

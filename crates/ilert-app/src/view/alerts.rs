@@ -1,0 +1,137 @@
+//! The open alerts as every surface shows them: rows for the window, the
+//! counts for the tray's badge, and which of them are the person's to
+//! answer (the notifier's "mine"), decided once here.
+
+use chrono::{DateTime, Utc};
+use ilert_api::api::alerts::{Alert, AlertStatus};
+use serde::{Deserialize, Serialize};
+
+use super::dashboard::OnCallNow;
+
+/// Which new alerts concern the person: what the notifier tells and the
+/// tray counts. A setting (`notifyAlerts`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[cfg_attr(test, derive(ts_rs::TS), ts(export))]
+#[serde(rename_all = "camelCase")]
+pub enum AlertScope {
+    /// Alerts of the escalation policies I am on call for now, and those I
+    /// am a responder of.
+    #[default]
+    OnCall,
+    /// Every open alert I can see (all my alert sources).
+    All,
+    /// Only alerts I am a responder of.
+    Mine,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[cfg_attr(test, derive(ts_rs::TS), ts(export))]
+#[serde(rename_all = "camelCase")]
+pub struct AlertRow {
+    pub id: i64,
+    pub summary: String,
+    pub source: String,
+    pub priority: String,
+    /// PENDING or ACCEPTED (RESOLVED ones are not open).
+    pub status: String,
+    pub report_time: Option<DateTime<Utc>>,
+    pub responders: Vec<String>,
+    pub next_escalation: Option<DateTime<Utc>>,
+    /// Within the person's [`AlertScope`]: notified, and counted in the tray.
+    pub concerns_me: bool,
+}
+
+/// The open alerts, newest first.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[cfg_attr(test, derive(ts_rs::TS), ts(export))]
+#[serde(rename_all = "camelCase")]
+pub struct OpenAlerts {
+    pub alerts: Vec<AlertRow>,
+    /// Of those that concern me: still pending, and accepted.
+    pub pending: usize,
+    pub accepted: usize,
+}
+
+impl OpenAlerts {
+    /// `me`: the person's user id (unknown: only "all" can say anything);
+    /// `on_call`: who is on call now, for the policies I am on call for.
+    pub fn of(alerts: &[Alert], me: Option<i64>, on_call: Option<&OnCallNow>, scope: AlertScope) -> OpenAlerts {
+        let my_policies: Vec<i64> = on_call
+            .map(|o| o.policies.iter().filter(|p| p.levels.iter().any(|l| l.people.iter().any(|x| x.mine))).map(|p| p.id).collect())
+            .unwrap_or_default();
+        let rows: Vec<AlertRow> = alerts
+            .iter()
+            .filter(|a| matches!(a.status, Some(AlertStatus::Pending) | Some(AlertStatus::Accepted)))
+            .map(|a| {
+                let responder = me.is_some_and(|me| a.has_responder(me));
+                let on_my_policy = a.escalation_policy.as_ref().is_some_and(|p| my_policies.contains(&p.id));
+                let concerns_me = match scope {
+                    AlertScope::All => true,
+                    AlertScope::Mine => responder,
+                    AlertScope::OnCall => responder || on_my_policy,
+                };
+                AlertRow {
+                    id: a.id,
+                    summary: a.summary.clone().unwrap_or_else(|| format!("Alert #{}", a.id)),
+                    source: a
+                        .alert_source
+                        .as_ref()
+                        .map(|s| s.name.clone().unwrap_or_else(|| format!("Alert source #{}", s.id)))
+                        .unwrap_or_default(),
+                    priority: a.priority.clone().unwrap_or_default(),
+                    status: a.status.as_ref().map(|s| s.as_str().to_string()).unwrap_or_default(),
+                    report_time: a.report_time,
+                    responders: a.responders.iter().filter_map(|r| r.user.as_ref().map(|u| u.name())).collect(),
+                    next_escalation: a.next_escalation,
+                    concerns_me,
+                }
+            })
+            .collect();
+        let mine = rows.iter().filter(|r| r.concerns_me);
+        let pending = mine.clone().filter(|r| r.status == "PENDING").count();
+        let accepted = mine.filter(|r| r.status == "ACCEPTED").count();
+        OpenAlerts { alerts: rows, pending, accepted }
+    }
+
+    /// The alerts that concern me, newest first.
+    pub fn mine(&self) -> impl Iterator<Item = &AlertRow> {
+        self.alerts.iter().filter(|r| r.concerns_me)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::view::dashboard::{LevelNow, Person, PolicyNow};
+
+    fn alert(id: i64, status: &str, policy: i64, responder: i64) -> Alert {
+        serde_json::from_value(serde_json::json!({
+            "id": id, "summary": format!("A{id}"), "status": status, "priority": "HIGH",
+            "alertSource": {"id": 1, "name": "Checkout"}, "escalationPolicy": {"id": policy},
+            "responders": [{"user": {"id": responder, "firstName": "U"}, "status": "PENDING"}],
+        }))
+        .unwrap()
+    }
+
+    fn on_call_for(policy: i64, me: i64) -> OnCallNow {
+        let person = Person { user_id: me, name: "Me".into(), mine: true, schedule: None, until: None };
+        OnCallNow {
+            policies: vec![PolicyNow { id: policy, name: "P".into(), levels: vec![LevelNow { level: 1, people: vec![person] }] }],
+            my_shifts: vec![],
+        }
+    }
+
+    #[test]
+    fn the_scope_decides_what_concerns_me_and_the_counts() {
+        let alerts = [alert(1, "PENDING", 10, 2), alert(2, "ACCEPTED", 11, 1), alert(3, "PENDING", 12, 2), alert(4, "RESOLVED", 10, 1)];
+        let oc = on_call_for(10, 1);
+        let ids = |o: &OpenAlerts| o.mine().map(|r| r.id).collect::<Vec<_>>();
+        let on_call = OpenAlerts::of(&alerts, Some(1), Some(&oc), AlertScope::OnCall);
+        assert_eq!(on_call.alerts.len(), 3, "resolved is not open");
+        assert_eq!(ids(&on_call), [1, 2], "my policy's, and where I am a responder");
+        assert_eq!((on_call.pending, on_call.accepted), (1, 1));
+        assert_eq!(ids(&OpenAlerts::of(&alerts, Some(1), Some(&oc), AlertScope::Mine)), [2]);
+        assert_eq!(ids(&OpenAlerts::of(&alerts, Some(1), Some(&oc), AlertScope::All)), [1, 2, 3]);
+        assert_eq!(ids(&OpenAlerts::of(&alerts, None, None, AlertScope::OnCall)), Vec::<i64>::new(), "unknown me: nothing is mine");
+    }
+}

@@ -98,7 +98,7 @@ fn menu<R: Runtime>(handle: &AppHandle<R>, view: &TrayView) -> tauri::Result<Men
             items.push(Box::new(item("paused", line, false)?));
             items.push(Box::new(item(RESUME, "Resume notifications", true)?));
         }
-        None => {
+        None if view.signed_in => {
             let choices: Vec<MenuItem<R>> = PauseFor::ALL
                 .iter()
                 .enumerate()
@@ -107,6 +107,7 @@ fn menu<R: Runtime>(handle: &AppHandle<R>, view: &TrayView) -> tauri::Result<Men
             let refs: Vec<&dyn IsMenuItem<R>> = choices.iter().map(|c| c as &dyn IsMenuItem<R>).collect();
             items.push(Box::new(Submenu::with_id_and_items(handle, "pause", "Pause notifications", true, &refs)?));
         }
+        None => {}
     }
     items.push(Box::new(item(SIGN_OUT, "Sign out", view.signed_in)?));
     items.push(Box::new(PredefinedMenuItem::separator(handle)?));

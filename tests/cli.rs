@@ -24,6 +24,8 @@ struct Cli {
     profile: String,
     /// The test CA the "browser" trusts, for a sandbox over TLS.
     browser_ca: Option<reqwest::Certificate>,
+    /// A D-Bus session bus of the test's own (`DBUS_SESSION_BUS_ADDRESS`).
+    bus: Option<String>,
 }
 
 impl Cli {
@@ -40,6 +42,7 @@ impl Cli {
             redirect,
             profile: format!("cli-{tag}-{}", std::process::id()),
             browser_ca: None,
+            bus: None,
         }
     }
 
@@ -57,6 +60,9 @@ impl Cli {
             .env_remove("ILERT_LOG")
             .stdin(Stdio::null())
             .kill_on_drop(true);
+        if let Some(bus) = &self.bus {
+            c.env("DBUS_SESSION_BUS_ADDRESS", bus);
+        }
         c
     }
 
@@ -568,7 +574,24 @@ async fn the_tray_tells_the_state_and_signs_out() {
     })
     .await;
     let labels: Vec<String> = tray::menu(&owner).into_iter().map(|(_, l, _)| l).collect();
-    assert_eq!(labels, ["Open ilert Desktop", line.as_str(), "Refresh now", "Sign out", "Quit"]);
+    let policies: Vec<&str> = labels.iter().map(String::as_str).filter(|l| l.contains(": ")).collect();
+    assert_eq!(policies.len(), 3, "who is on call, per escalation policy: {labels:?}");
+    assert!(policies.iter().any(|p| p.starts_with("SRE Critical: ")), "{policies:?}");
+    let mut expected = vec!["Open ilert Desktop", line.as_str(), "Who is on call"];
+    expected.extend(&policies);
+    expected.extend(["Grant access to alerts…", "Refresh now", "Pause notifications"]);
+    expected.extend(["For 15 minutes", "For 1 hour", "Until tomorrow 09:00", "Sign out", "Quit"]);
+    assert_eq!(labels, expected, "without the alert scope, the tray offers it");
+
+    // Pause, from the tray: the menu says until when, and resumes.
+    tray::click(&owner, "For 15 minutes");
+    let paused = wait_for("the pause line", || {
+        tray::menu(&owner).into_iter().map(|(_, l, _)| l).find(|l| l.starts_with("Notifications paused until "))
+    })
+    .await;
+    assert!(tray::menu(&owner).iter().any(|(_, l, _)| l == "Resume notifications"), "{paused}");
+    tray::click(&owner, "Resume notifications");
+    wait_for("the pause to end", || tray::menu(&owner).iter().any(|(_, l, _)| l == "Pause notifications").then_some(())).await;
     let label = tray::property(&owner, "XAyatanaLabel").unwrap_or_default();
     assert_eq!(label == "on call", line.starts_with("On call"), "label {label:?} for {line:?}");
     tray::save_icon(&owner, if line.starts_with("On call") { "tray-on-call.png" } else { "tray-not-on-call.png" });
@@ -595,4 +618,109 @@ async fn the_tray_tells_the_state_and_signs_out() {
     tray::click(&owner, "Quit");
     let exit = tokio::time::timeout(Duration::from_secs(15), app.wait()).await.expect("Quit ends the app").unwrap();
     assert!(exit.success(), "{exit:?}");
+}
+
+/// Sends one event to the sandbox's Events API with alert source 1201's
+/// integration key, as a monitoring tool does.
+async fn raise(cli: &Cli, event_type: &str, summary: &str, alert_key: &str) {
+    let key = cli.sandbox.knobs().integration_key(1201).unwrap();
+    let body = serde_json::json!({ "integrationKey": key, "eventType": event_type, "summary": summary, "alertKey": alert_key, "priority": "HIGH" });
+    let r = reqwest::Client::new().post(format!("{}/api/events", cli.sandbox.url())).json(&body).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 202);
+}
+
+fn unix_now() -> f64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs_f64()
+}
+
+/// The notifications, through a real notification server on D-Bus (a bus
+/// of the test's own, with its own keyring): the alerts open at sign-in come
+/// as one summary; each new alert comes once, soon (the latency over 30 is
+/// printed); a restart tells nothing again; alerts raised while the app was
+/// stopped (as in a sleep) and still open come once on waking, those
+/// resolved meanwhile never. `ILERT_LATENCY_PACE` sets the refresh pace
+/// while on call (default 2 s; 15 s is the app's own).
+#[tokio::test]
+#[ignore = "needs Xvfb and D-Bus (python3-dbusmock); scripts/test runs it"]
+async fn notifications_come_once_and_soon() {
+    let keyring = common::PrivateKeyring::start(None);
+    let server = common::NotificationServer::start(&keyring.address, "body actions");
+    let mut cli = Cli::new("notify").await;
+    cli.bus = Some(keyring.address.clone());
+    let mut login = cli.command(&["login", "--no-browser"]);
+    login.env("ILERT_SCOPES", "profile schedule policy source alert offline_access");
+    let (out, stderr) = cli.login_decided(login, "approve").await;
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let pace = std::env::var("ILERT_LATENCY_PACE").unwrap_or_else(|_| "2".into());
+    let start_app = || {
+        let mut c = cli.command(&[]);
+        c.env("ILERT_POLL_SECS", &pace).env("ILERT_POLL_ON_CALL_SECS", &pace).env("ILERT_NOTIFY_ALERTS", "all");
+        c.stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap()
+    };
+    let summaries = || server.received().into_iter().map(|r| r.summary).collect::<Vec<_>>();
+
+    // What is open at sign-in, at once: more than five, so one summary.
+    let mut app = start_app();
+    let first = wait_for("the first notification", || server.received().into_iter().next()).await;
+    assert!(first.summary.ends_with(" new alerts"), "{first:?}");
+    assert!(first.body.ends_with(" more"), "the first three are named: {first:?}");
+
+    // New alerts, one at a time, at every phase of the refresh cycle.
+    let pace_ms: u64 = pace.parse::<u64>().unwrap() * 1000;
+    let mut latencies = Vec::new();
+    for i in 0..30u64 {
+        tokio::time::sleep(Duration::from_millis((i * 7919) % pace_ms)).await;
+        let summary = format!("Latency probe {i}");
+        let sent = unix_now();
+        raise(&cli, "ALERT", &summary, &format!("probe/{i}")).await;
+        let got = tokio::time::timeout(Duration::from_secs(60), async {
+            loop {
+                if let Some(r) = server.received().into_iter().find(|r| r.summary == summary) {
+                    return r;
+                }
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        })
+        .await
+        .unwrap_or_else(|_| panic!("{summary} was never notified: {:?}", summaries()));
+        assert!(got.body.starts_with("Checkout API (prod) · high"), "source and priority: {got:?}");
+        assert!(got.rest.contains("\"default\""), "a click opens the app: {got:?}");
+        latencies.push(got.at - sent);
+    }
+    latencies.sort_by(f64::total_cmp);
+    let p = |q: f64| latencies[((latencies.len() as f64 * q).ceil() as usize).saturating_sub(1)];
+    println!(
+        "notification latency over {} alerts at a {pace} s pace: p50 {:.2} s, p95 {:.2} s, max {:.2} s",
+        latencies.len(),
+        p(0.5),
+        p(0.95),
+        p(1.0)
+    );
+    let probes = |all: &[String]| all.iter().filter(|s| s.starts_with("Latency probe ")).count();
+    assert_eq!(probes(&summaries()), 30, "each exactly once: {:?}", summaries());
+
+    // A restart tells nothing again.
+    app.kill().await.unwrap();
+    let told = server.received().len();
+    let asked = cli.sandbox.knobs().requests("/api/alerts");
+    let mut app = start_app();
+    wait_for("two refreshes after the restart", || (cli.sandbox.knobs().requests("/api/alerts") >= asked + 2).then_some(())).await;
+    assert_eq!(server.received().len(), told, "nothing told twice after a restart: {:?}", &summaries()[told..]);
+
+    // Stopped (as in a sleep): two alerts open, one is resolved; on waking, one notification.
+    let pid = app.id().unwrap().to_string();
+    assert!(std::process::Command::new("kill").args(["-STOP", &pid]).status().unwrap().success());
+    raise(&cli, "ALERT", "Opened while asleep", "sleep/1").await;
+    raise(&cli, "ALERT", "Resolved while asleep", "sleep/2").await;
+    raise(&cli, "RESOLVE", "fixed", "sleep/2").await;
+    tokio::time::sleep(Duration::from_millis(pace_ms + 500)).await;
+    assert!(std::process::Command::new("kill").args(["-CONT", &pid]).status().unwrap().success());
+    wait_for("the alert still open", || summaries().contains(&"Opened while asleep".to_string()).then_some(())).await;
+    let asked = cli.sandbox.knobs().requests("/api/alerts");
+    wait_for("two more refreshes", || (cli.sandbox.knobs().requests("/api/alerts") >= asked + 2).then_some(())).await;
+    let after = summaries();
+    assert_eq!(after.iter().filter(|s| *s == "Opened while asleep").count(), 1, "{after:?}");
+    assert!(!after.iter().any(|s| s == "Resolved while asleep"), "resolved while asleep: never told: {after:?}");
+    assert_eq!(after.len(), told + 1, "nothing else: {:?}", &after[told..]);
+    app.kill().await.unwrap();
 }

@@ -141,6 +141,98 @@ impl Drop for PrivateKeyring {
     }
 }
 
+/// A notification server on a bus: python3-dbusmock's notification-daemon
+/// template, which logs every call it receives with its time; the test reads
+/// the `Notify` calls back from that log.
+pub struct NotificationServer {
+    child: std::process::Child,
+    log: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+/// One `Notify` call as the server received it.
+#[derive(Debug, Clone)]
+pub struct Received {
+    /// Unix time, seconds.
+    pub at: f64,
+    pub summary: String,
+    pub body: String,
+    /// The rest of the call as logged: actions, hints, timeout.
+    pub rest: String,
+}
+
+impl NotificationServer {
+    /// `capabilities`: what it says it supports (`"body actions"`, or
+    /// `"body"` for a server without action buttons).
+    pub fn start(bus: &str, capabilities: &str) -> NotificationServer {
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("notify.log");
+        // Debian's python3 (pyenv's, earlier on PATH, has no dbusmock).
+        let child = std::process::Command::new("/usr/bin/python3")
+            .args(["-m", "dbusmock", "--session", "-t", "notification_daemon", "-p"])
+            .arg(format!("{{\"capabilities\": \"{capabilities}\"}}"))
+            .arg("-l")
+            .arg(&log)
+            .env("DBUS_SESSION_BUS_ADDRESS", bus)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("python3-dbusmock");
+        let server = NotificationServer { child, log, _dir: dir };
+        for _ in 0..100 {
+            let owned = dbus_send(
+                &format!("--bus={bus}"),
+                &["--dest=org.freedesktop.DBus", "/", "org.freedesktop.DBus.NameHasOwner", "string:org.freedesktop.Notifications"],
+            );
+            if owned.is_some_and(|r| r.contains("true")) {
+                return server;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        panic!("the mock notification server did not come up");
+    }
+
+    /// Every `Notify` call so far, oldest first. A log line reads
+    /// `1796234556.245 Notify "app" 0 "icon" "summary" "body" [actions] {hints} -1`.
+    pub fn received(&self) -> Vec<Received> {
+        let text = std::fs::read_to_string(&self.log).unwrap_or_default();
+        // A body's newlines are logged as they are: a line not starting with a time continues the last call.
+        let mut calls: Vec<String> = Vec::new();
+        for line in text.lines() {
+            let starts = line.split_once(' ').is_some_and(|(t, _)| t.contains('.') && t.parse::<f64>().is_ok());
+            match calls.last_mut() {
+                Some(last) if !starts => {
+                    last.push('\n');
+                    last.push_str(line);
+                }
+                _ => calls.push(line.to_string()),
+            }
+        }
+        calls
+            .iter()
+            .filter_map(|line| {
+                let (at, call) = line.split_once(' ')?;
+                let args = call.strip_prefix("Notify ")?;
+                let quoted: Vec<&str> = args.split('"').collect();
+                // app, icon, summary, body sit at the odd positions 1, 3, 5, 7.
+                Some(Received {
+                    at: at.parse().ok()?,
+                    summary: quoted.get(5)?.to_string(),
+                    body: quoted.get(7)?.to_string(),
+                    rest: quoted.get(8..).map(|r| r.join("\"")).unwrap_or_default(),
+                })
+            })
+            .collect()
+    }
+}
+
+impl Drop for NotificationServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 /// A D-Bus call with `dbus-send` (package dbus) on `bus` (`--session` or
 /// `--bus=ADDRESS`); its printed reply, `None` when the call failed.
 fn dbus_send(bus: &str, args: &[&str]) -> Option<String> {

@@ -70,3 +70,9 @@ pub async fn refresh(app: State<'_, App>) -> Result<Arc<Snapshot>> {
 pub async fn sign_out(app: State<'_, App>) -> Result<SignedOut> {
     Ok(app.sign_out().await?)
 }
+
+/// Demo mode: raises an alert the way a monitoring tool does.
+#[tauri::command]
+pub async fn demo_incident(app: State<'_, App>) -> Result<()> {
+    Ok(app.demo_incident().await?)
+}

@@ -483,3 +483,40 @@ async fn first_use_badge_no_flash_header_in_view_and_contrast() {
     until(&client, "document.getElementById('mode').textContent === 'ilert'", "the badge in real mode").await;
     client.close().await.unwrap();
 }
+
+/// The Alerts panel: without the `alert` scope it offers it; granted, it
+/// lists the open alerts that concern me (all of them with the switch); the
+/// demo's "Demo incident" raises one through the Events API, and it shows.
+#[tokio::test]
+#[ignore = "needs Xvfb, tauri-driver and WebKitWebDriver; scripts/test runs it"]
+async fn alerts_are_granted_listed_and_a_demo_incident_arrives() {
+    let _one = ONE_AT_A_TIME.lock().await;
+    let driver = start_driver("alerts", &[("ILERT_POLL_SECS", "2".into()), ("ILERT_POLL_ON_CALL_SECS", "2".into())]);
+    let client = open_app(&driver).await;
+    view(&client, "signed-out").await;
+    click(&client, "#try-demo").await;
+    approve_from_waiting_screen(&client).await;
+    view(&client, "dashboard").await;
+    panel_state(&client, "panel-alerts", "notGranted").await;
+    until(&client, "!document.getElementById('demo-incident').hidden", "the demo incident button").await;
+
+    click(&client, "#panel-alerts button.grant").await;
+    approve_from_waiting_screen(&client).await;
+    view(&client, "dashboard").await;
+    panel_state(&client, "panel-alerts", "ready").await;
+    let count = until(&client, "document.getElementById('alert-count').textContent", "the alert counts").await;
+    assert!(count.as_str().unwrap().contains("pending"), "{count}");
+    click(&client, "#alerts-all").await;
+    let all = until(&client, "document.querySelectorAll('#panel-alerts tbody tr').length", "every open alert").await;
+    assert!(all.as_u64().unwrap() > 5, "the demo tenant has open alerts: {all}");
+
+    click(&client, "#demo-incident").await;
+    until(
+        &client,
+        "[...document.querySelectorAll('#panel-alerts tbody td:first-child')].some(td => td.textContent.startsWith('Demo incident'))",
+        "the demo incident in the panel",
+    )
+    .await;
+    screenshot(&client, "alerts.png").await;
+    client.close().await.unwrap();
+}

@@ -6,7 +6,7 @@
 import * as ipc from "./ipc.js";
 import { $, h } from "./dom.js";
 import { clock } from "./format.js";
-import { renderPanel, onCallView, sourcesView, sessionView } from "./panels.js";
+import { renderPanel, onCallView, sourcesView, alertsView, sessionView } from "./panels.js";
 
 /** @type {import("./ipc.js").AppInfo} */
 let info;
@@ -28,6 +28,7 @@ function show(view) {
   for (const v of document.querySelectorAll("section.view")) /** @type {HTMLElement} */ (v).hidden = v.id !== `view-${view}`;
   const signedIn = view === "dashboard";
   $("refresh").hidden = !signedIn;
+  $("demo-incident").hidden = !(signedIn && session?.demo);
   $("who").hidden = !signedIn;
   if (!signedIn) $("updated").textContent = "";
   // Move focus to the new view's heading, for keyboard and screen-reader users.
@@ -195,6 +196,7 @@ function render(snap) {
     empty: "No escalation policies or schedules yet.",
     onGrant: grant, onRetry: refresh,
   });
+  renderAlerts(snap);
   renderPanel($("panel-sources"), snap.alertSources, {
     render: (data) => sourcesView(data, $("source-filter").value),
     isEmpty: (data) => data.length === 0,
@@ -210,6 +212,29 @@ function render(snap) {
   $("panel-session").querySelector(".body").replaceChildren(sessionView(session));
 }
 
+/** @param {ipc.Snapshot} snap */
+function renderAlerts(snap) {
+  renderPanel($("panel-alerts"), snap.alerts, {
+    render: (data) => alertsView(data, /** @type {HTMLInputElement} */ ($("alerts-all")).checked),
+    isEmpty: (data) => data.alerts.length === 0,
+    empty: "No open alerts.",
+    onGrant: grant, onRetry: refresh,
+  });
+  const open = snap.alerts.state === "ready" ? snap.alerts.data : snap.alerts.state === "error" ? snap.alerts.last?.data : null;
+  $("alert-count").textContent = open ? `(for you: ${open.pending} pending, ${open.accepted} accepted)` : "";
+}
+
+/** A notification was clicked: show that alert. @param {number} id */
+function openAlert(id) {
+  const row = document.getElementById(`alert-${id}`);
+  if (!row) return;
+  row.scrollIntoView({ block: "center" });
+  // A CSS animation, restarted: the UI keeps no timers.
+  row.classList.remove("flash");
+  void row.offsetWidth;
+  row.classList.add("flash");
+}
+
 /** Refresh now: the engine asks ilert at once; the result arrives as a snapshot. */
 async function refresh() {
   if (!session) return;
@@ -223,6 +248,16 @@ async function refresh() {
     status(e.message ?? String(e), "error");
   } finally {
     $("refresh").disabled = false;
+  }
+}
+
+/** Demo mode: an alert arrives through the demo's Events API, then as a notification. */
+async function demoIncident() {
+  try {
+    await ipc.demoIncident();
+    status("Demo incident raised: watch for the notification.");
+  } catch (e) {
+    status(`Could not raise a demo incident: ${e.message ?? e}`, "error");
   }
 }
 
@@ -257,6 +292,7 @@ async function start() {
   $("copy-link").addEventListener("click", copyLink);
   $("settings-form").addEventListener("submit", saveSettings);
   $("refresh").addEventListener("click", refresh);
+  $("demo-incident").addEventListener("click", demoIncident);
   $("sign-out").addEventListener("click", signOut);
   $("source-filter").addEventListener("input", () => {
     const data = shown?.alertSources.state === "ready" ? shown.alertSources.data : shown?.alertSources.state === "error" ? shown.alertSources.last?.data : null;
@@ -270,6 +306,8 @@ async function start() {
   });
   await ipc.onProgress(onProgress);
   await ipc.onSnapshot(render);
+  await ipc.onOpenAlert(openAlert);
+  $("alerts-all").addEventListener("change", () => shown && renderAlerts(shown));
   try {
     info = await ipc.appInfo();
     badge();

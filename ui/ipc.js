@@ -39,6 +39,8 @@ export const snapshot = () => invoke("snapshot");
 export const refresh = () => invoke("refresh");
 /** @returns {Promise<SignedOut>} */
 export const signOut = () => invoke("sign_out");
+/** Demo mode: raises an alert through the demo's Events API. @returns {Promise<null>} */
+export const demoIncident = () => invoke("demo_incident");
 
 /** Calls `handler(payload)` for every `progress` event; returns the unlisten promise. @param {(p: Progress) => void} handler */
 export function onProgress(handler) {
@@ -50,4 +52,10 @@ export function onProgress(handler) {
 export function onSnapshot(handler) {
   if (!tauri?.event) return Promise.resolve(() => {});
   return tauri.event.listen("snapshot", (e) => handler(e.payload));
+}
+
+/** Calls `handler(alertId)` when a notification about that alert is clicked. @param {(id: number) => void} handler */
+export function onOpenAlert(handler) {
+  if (!tauri?.event) return Promise.resolve(() => {});
+  return tauri.event.listen("open-alert", (e) => handler(e.payload));
 }

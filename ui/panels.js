@@ -11,6 +11,7 @@ const SCOPE_WORDS = {
   schedule: "schedules and on-call",
   policy: "escalation policies",
   profile: "your profile",
+  alert: "alerts",
 };
 
 /** The "not granted" state, with the button that signs in again with the scope. */
@@ -132,6 +133,27 @@ export function sourcesView(sources, filter) {
       h("td", null, h("span", { class: `pill ${STATUS_CLASS[s.status] ?? "off"}` }, words(s.status ?? "UNKNOWN"))),
       h("td", null, words(s.integrationType ?? "")),
       h("td", null, s.escalationPolicy?.name ?? "—")))));
+}
+
+const ALERT_CLASS = { PENDING: "bad", ACCEPTED: "warn" };
+
+/**
+ * Open alerts as a table, newest first: only those that concern me unless `all`.
+ * @param {import("./bindings/OpenAlerts").OpenAlerts} open
+ * @param {boolean} all
+ */
+export function alertsView(open, all, now = new Date()) {
+  const rows = all ? open.alerts : open.alerts.filter((a) => a.concernsMe);
+  if (!rows.length) return h("p", { class: "state empty muted" }, all ? "No open alerts." : "No open alerts for you.");
+  return h("table", { class: "alerts" },
+    h("thead", null, h("tr", null, ["Summary", "Source", "Priority", "Status", "Opened", "Responders"].map((t) => h("th", { scope: "col" }, t)))),
+    h("tbody", null, rows.map((a) => h("tr", { "data-id": a.id, id: `alert-${a.id}` },
+      h("td", null, a.summary, a.nextEscalation && a.status === "PENDING" && new Date(a.nextEscalation) > now ? h("div", { class: "muted small" }, `escalates ${relative(new Date(a.nextEscalation), now)}`) : null),
+      h("td", null, a.source),
+      h("td", null, words(a.priority)),
+      h("td", null, h("span", { class: `pill ${ALERT_CLASS[a.status] ?? "off"}` }, words(a.status))),
+      h("td", null, a.reportTime ? relative(new Date(a.reportTime), now) : "—"),
+      h("td", null, a.responders.join(", ") || "—")))));
 }
 
 export function sessionView(info, now = new Date()) {

@@ -186,6 +186,20 @@ impl App {
         self.accounts.snapshots()
     }
 
+    /// Demo mode: raises an alert through the demo's Events API.
+    pub async fn demo_incident(&self) -> Result<(), AppError> {
+        let demo = self.accounts.current().is_some_and(|c| c.demo);
+        if !demo {
+            return Err(AppError::Settings("a demo incident is raised only in the demo".into()));
+        }
+        self.demo.raise_incident(&self.http).await?;
+        // Seen at once, not at the next round.
+        if let Some(c) = self.accounts.current() {
+            c.engine.refresh_now();
+        }
+        Ok(())
+    }
+
     fn notifier(&self) -> std::sync::MutexGuard<'_, Notifier> {
         self.notifier.lock().unwrap_or_else(|e| e.into_inner())
     }

@@ -55,4 +55,37 @@ impl Demo {
     pub async fn knobs(&self) -> Option<ilert_sandbox::Knobs> {
         self.sandbox.lock().await.as_ref().map(|s| s.knobs().clone())
     }
+
+    /// Raises an alert in the demo tenant the way a monitoring tool does,
+    /// through ilert's Events API with an alert source's integration key,
+    /// so a person trying the demo sees a notification arrive.
+    pub async fn raise_incident(&self, http: &reqwest::Client) -> Result<(), AppError> {
+        let (Some(url), Some(knobs)) = (self.url().await, self.knobs().await) else {
+            return Err(AppError::Internal("the demo is not running".into()));
+        };
+        let key =
+            knobs.integration_key(DEMO_INCIDENT_SOURCE).ok_or_else(|| AppError::Internal("the demo has no such alert source".into()))?;
+        let n = chrono::Utc::now().format("%H:%M:%S");
+        let event = serde_json::json!({
+            "integrationKey": key,
+            "eventType": "ALERT",
+            "summary": format!("Demo incident: checkout errors above 5 % ({n})"),
+            "details": "Raised from ilert Desktop's demo through ilert's Events API.",
+            "priority": "HIGH",
+        });
+        let r = http
+            .post(format!("{url}/api/events"))
+            .json(&event)
+            .timeout(std::time::Duration::from_secs(10))
+            .send()
+            .await
+            .map_err(|e| AppError::Internal(format!("the demo incident could not be raised: {}", e.without_url())))?;
+        match r.status().as_u16() {
+            202 => Ok(()),
+            s => Err(AppError::Internal(format!("the demo's Events API answered {s}"))),
+        }
+    }
 }
+
+/// The alert source the demo incident is raised on ("Checkout API (prod)").
+const DEMO_INCIDENT_SOURCE: i64 = 1201;

@@ -31,6 +31,9 @@ pub struct Options {
     /// A separate settings file and keyring entry.
     #[arg(long, env = "ILERT_PROFILE", global = true)]
     pub profile: Option<String>,
+    /// Start in the tray, without showing the window (what start at login does).
+    #[arg(long)]
+    pub hidden: bool,
 }
 
 #[derive(Subcommand, Debug)]

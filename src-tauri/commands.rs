@@ -6,6 +6,7 @@
 use std::sync::Arc;
 
 use ilert_app::accounts::SignedOut;
+use ilert_app::actions::{ActionOutcome, AlertAction};
 use ilert_app::settings::{Settings, SettingsState};
 use ilert_app::sign_in::Progress;
 use ilert_app::view::{AppInfo, SessionInfo, Snapshot};
@@ -26,9 +27,12 @@ pub fn get_settings(app: State<'_, App>) -> Result<SettingsState> {
     Ok(app.settings().state()?)
 }
 
+/// Saves the settings, then follows them where the OS keeps its own copy (start at login).
 #[tauri::command]
-pub fn set_settings(app: State<'_, App>, settings: Settings) -> Result<SettingsState> {
-    Ok(app.settings().set(settings)?)
+pub fn set_settings<R: Runtime>(handle: AppHandle<R>, app: State<'_, App>, settings: Settings) -> Result<SettingsState> {
+    let state = app.settings().set(settings)?;
+    crate::autostart::apply(&handle);
+    Ok(state)
 }
 
 /// Signs in through the system browser (or the embedded sandbox when
@@ -75,4 +79,10 @@ pub async fn sign_out(app: State<'_, App>) -> Result<SignedOut> {
 #[tauri::command]
 pub async fn demo_incident(app: State<'_, App>) -> Result<()> {
     Ok(app.demo_incident().await?)
+}
+
+/// Accepts or resolves an alert; the change shows at once in every snapshot.
+#[tauri::command]
+pub async fn act_on_alert(app: State<'_, App>, id: i64, action: AlertAction) -> Result<ActionOutcome> {
+    Ok(app.act(id, action).await?)
 }

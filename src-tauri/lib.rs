@@ -9,8 +9,10 @@
 //! - `tray`: the tray icon and its menu, following the snapshots.
 //! - `notifications`: the notifier's notices shown natively.
 //! - `windows`: the main window; closing it hides it to the tray.
+//! - `autostart`: start at login, hidden in the tray (a setting).
 //! - `cli`: the command line (same binary; no subcommand opens the window).
 
+pub mod autostart;
 pub mod cli;
 pub mod commands;
 pub mod events;
@@ -57,13 +59,14 @@ pub fn run(options: cli::Options) {
         .dbus_id(ilert_app::settings::instance_id(options.profile.as_deref()))
         .callback(|handle, _, _| windows::bring_back(handle))
         .build();
-    build_app(tauri::Builder::default().plugin(single), app)
+    let hidden = options.hidden;
+    build_app(tauri::Builder::default().plugin(single).plugin(autostart::plugin(options.profile.as_deref())), app)
         .on_page_load(move |_, payload| {
             if bench && matches!(payload.event(), tauri::webview::PageLoadEvent::Finished) {
                 println!("bench: page loaded");
             }
         })
-        .setup(|app| {
+        .setup(move |app| {
             if let Some(guard) = ilert_app::logging::init_app(app.path().app_log_dir().ok().as_deref()) {
                 app.manage(guard);
             }
@@ -72,9 +75,15 @@ pub fn run(options: cli::Options) {
             match tray::create(app.handle()) {
                 Ok(_) => {
                     app.manage(windows::CloseToTray);
+                    if hidden {
+                        if let Some(w) = app.get_webview_window("main") {
+                            let _ = w.hide();
+                        }
+                    }
                 }
                 Err(e) => tracing::warn!(error = %e, "no tray icon; closing the window quits"),
             };
+            autostart::apply(app.handle());
             Ok(())
         })
         .on_window_event(windows::on_event)

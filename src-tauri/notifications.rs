@@ -6,8 +6,9 @@
 
 use std::time::Duration;
 
+use ilert_app::actions::AlertAction;
 use ilert_app::notify::{Notice, NoticeKind};
-use tauri::{AppHandle, Emitter, Runtime};
+use tauri::{AppHandle, Emitter, Manager, Runtime};
 
 /// Carries the alert id a notification was clicked for.
 pub const OPEN_ALERT_EVENT: &str = "open-alert";
@@ -29,7 +30,23 @@ pub fn show_all<R: Runtime>(handle: &AppHandle<R>, notices: Vec<Notice>) {
 
 fn show<R: Runtime>(handle: &AppHandle<R>, notice: Notice) {
     let mut n = notify_rust::Notification::new();
-    n.appname("ilert Desktop").summary(&notice.title).body(&notice.body).action("default", "Open");
+    n.appname("ilert Desktop").summary(&notice.title).action("default", "Open");
+    let actions = match &notice.kind {
+        NoticeKind::Alert { actions, .. } => actions.as_slice(),
+        _ => &[],
+    };
+    if !actions.is_empty() && server_has_actions() {
+        n.body(&notice.body);
+        for a in actions {
+            let (id, label) = action_button(*a);
+            n.action(id, label);
+        }
+    } else if !actions.is_empty() {
+        // No buttons on this desktop: say where the actions are.
+        n.body(&format!("{}\nAccept or resolve it from the tray menu or the window.", notice.body));
+    } else {
+        n.body(&notice.body);
+    }
     #[cfg(all(unix, not(target_os = "macos")))]
     {
         use notify_rust::{Hint, Urgency};
@@ -54,10 +71,14 @@ fn show<R: Runtime>(handle: &AppHandle<R>, notice: Notice) {
         Ok(Ok(_handle)) => {
             tracing::info!("notified");
             #[cfg(all(unix, not(target_os = "macos")))]
-            _handle.wait_for_action(|action| {
-                if action == "default" {
-                    clicked(handle, &notice.kind);
+            _handle.wait_for_action(|action| match (action, &notice.kind) {
+                ("default", kind) => clicked(handle, kind),
+                (button, NoticeKind::Alert { id, .. }) => {
+                    if let Some(a) = [AlertAction::Accept, AlertAction::Resolve].into_iter().find(|a| action_button(*a).0 == button) {
+                        act(handle, *id, a);
+                    }
                 }
+                _ => {}
             });
         }
         Ok(Err(e)) => tracing::warn!(error = %e, "the notification could not be shown"),
@@ -65,9 +86,45 @@ fn show<R: Runtime>(handle: &AppHandle<R>, notice: Notice) {
     }
 }
 
+fn action_button(a: AlertAction) -> (&'static str, &'static str) {
+    match a {
+        AlertAction::Accept => ("accept", "Accept"),
+        AlertAction::Resolve => ("resolve", "Resolve"),
+    }
+}
+
+/// Whether the notification server shows action buttons (its `actions` capability).
+fn server_has_actions() -> bool {
+    #[cfg(all(unix, not(target_os = "macos")))]
+    return notify_rust::get_capabilities().is_ok_and(|c| c.iter().any(|c| c == "actions"));
+    #[cfg(not(all(unix, not(target_os = "macos"))))]
+    true
+}
+
+/// A button on a notification: the action, and a notification if it failed.
+pub fn act<R: Runtime>(handle: &AppHandle<R>, id: i64, action: AlertAction) {
+    let handle = handle.clone();
+    tauri::async_runtime::spawn(async move {
+        match handle.state::<ilert_app::App>().act(id, action).await {
+            Ok(out) => tracing::info!(id, status = %out.status, "{}", out.message),
+            Err(e) => {
+                tracing::warn!(id, error = %e, "the action failed");
+                let what = if action == AlertAction::Accept { "accept" } else { "resolve" };
+                let notice = Notice {
+                    kind: NoticeKind::Info,
+                    title: format!("Could not {what} the alert"),
+                    body: ilert_app::IpcError::from(e).message,
+                    urgent: false,
+                };
+                show_all(&handle, vec![notice]);
+            }
+        }
+    });
+}
+
 fn clicked<R: Runtime>(handle: &AppHandle<R>, kind: &NoticeKind) {
     crate::windows::bring_back(handle);
-    if let NoticeKind::Alert { id } = kind {
+    if let NoticeKind::Alert { id, .. } = kind {
         let _ = handle.emit_to("main", OPEN_ALERT_EVENT, id);
     }
 }

@@ -20,6 +20,11 @@ const REFRESH: &str = "refresh";
 const SIGN_OUT: &str = "sign-out";
 const QUIT: &str = "quit";
 const GRANT_ALERTS: &str = "grant-alerts";
+const GRANT_ALERT_WRITE: &str = "grant-alert-write";
+/// `accept-ID`, `resolve-ID`, `show-ID`: an alert's actions.
+const ACCEPT: &str = "accept-";
+const RESOLVE: &str = "resolve-";
+const SHOW: &str = "show-";
 const RESUME: &str = "resume";
 /// `pause-0`, `pause-1`, …: the index into [`PauseFor::ALL`].
 const PAUSE: &str = "pause-";
@@ -91,6 +96,26 @@ fn menu<R: Runtime>(handle: &AppHandle<R>, view: &TrayView) -> tauri::Result<Men
     if view.grant_alerts {
         items.push(Box::new(item(GRANT_ALERTS, "Grant access to alerts…", true)?));
     }
+    if !view.alerts.is_empty() {
+        let mut subs = Vec::new();
+        for a in &view.alerts {
+            let mut actions = vec![item(&format!("{SHOW}{}", a.id), "Show in ilert Desktop", true)?];
+            if view.can_act && a.pending {
+                actions.push(item(&format!("{ACCEPT}{}", a.id), "Accept", true)?);
+            }
+            if view.can_act {
+                actions.push(item(&format!("{RESOLVE}{}", a.id), "Resolve", true)?);
+            }
+            let refs: Vec<&dyn IsMenuItem<R>> = actions.iter().map(|i| i as &dyn IsMenuItem<R>).collect();
+            let mark = if a.pending { "● " } else { "✓ " };
+            subs.push(Submenu::with_id_and_items(handle, format!("alert-{}", a.id), format!("{mark}{}", a.line), true, &refs)?);
+        }
+        let refs: Vec<&dyn IsMenuItem<R>> = subs.iter().map(|i| i as &dyn IsMenuItem<R>).collect();
+        items.push(Box::new(Submenu::with_id_and_items(handle, "my-alerts", "My open alerts", true, &refs)?));
+        if !view.can_act {
+            items.push(Box::new(item(GRANT_ALERT_WRITE, "Allow accepting and resolving alerts…", true)?));
+        }
+    }
     items.push(Box::new(PredefinedMenuItem::separator(handle)?));
     items.push(Box::new(item(REFRESH, "Refresh now", view.signed_in)?));
     match &view.paused_line {
@@ -114,6 +139,30 @@ fn menu<R: Runtime>(handle: &AppHandle<R>, view: &TrayView) -> tauri::Result<Men
     items.push(Box::new(item(QUIT, "Quit", true)?));
     let refs: Vec<&dyn IsMenuItem<R>> = items.iter().map(|i| i.as_ref()).collect();
     Menu::with_items(handle, &refs)
+}
+
+/// A sign-in that adds `scope`, through the system browser (the demo's own when in the demo).
+fn grant<R: Runtime>(handle: &AppHandle<R>, scope: &'static str) {
+    let handle = handle.clone();
+    tauri::async_runtime::spawn(async move {
+        let demo = handle.state::<App>().snapshot().is_some_and(|s| s.session.demo);
+        match crate::commands::sign_in(handle.clone(), handle.state::<App>(), demo, Some(scope.into())).await {
+            Ok(_) => tracing::info!(scope, "granted from the tray"),
+            Err(e) => tracing::warn!(scope, error = %e.message, "granting from the tray failed"),
+        }
+    });
+}
+
+fn alert_item<R: Runtime>(handle: &AppHandle<R>, id: &str) {
+    let parse = |p: &str| id.strip_prefix(p).and_then(|n| n.parse::<i64>().ok());
+    if let Some(n) = parse(SHOW) {
+        crate::windows::bring_back(handle);
+        let _ = tauri::Emitter::emit_to(handle, "main", crate::notifications::OPEN_ALERT_EVENT, n);
+    } else if let Some(n) = parse(ACCEPT) {
+        crate::notifications::act(handle, n, ilert_app::actions::AlertAction::Accept);
+    } else if let Some(n) = parse(RESOLVE) {
+        crate::notifications::act(handle, n, ilert_app::actions::AlertAction::Resolve);
+    }
 }
 
 /// Pauses (`Some`) or resumes notifications; the tray shows which.
@@ -145,18 +194,11 @@ fn on_menu<R: Runtime>(handle: &AppHandle<R>, id: &str) {
                 }
             });
         }
-        GRANT_ALERTS => {
-            let handle = handle.clone();
-            tauri::async_runtime::spawn(async move {
-                let demo = handle.state::<App>().snapshot().is_some_and(|s| s.session.demo);
-                match crate::commands::sign_in(handle.clone(), handle.state::<App>(), demo, Some("alert".into())).await {
-                    Ok(_) => tracing::info!("alerts granted from the tray"),
-                    Err(e) => tracing::warn!(error = %e.message, "granting alerts from the tray failed"),
-                }
-            });
-        }
+        GRANT_ALERTS => grant(handle, "alert"),
+        GRANT_ALERT_WRITE => grant(handle, ilert_app::actions::WRITE_SCOPE),
         RESUME => pause(handle, None),
         QUIT => handle.exit(0),
+        other if other.starts_with(SHOW) || other.starts_with(ACCEPT) || other.starts_with(RESOLVE) => alert_item(handle, other),
         other => {
             if let Some(choice) = other.strip_prefix(PAUSE).and_then(|i| i.parse::<usize>().ok()).and_then(|i| PauseFor::ALL.get(i)) {
                 pause(handle, Some(*choice));

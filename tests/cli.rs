@@ -648,7 +648,7 @@ async fn notifications_come_once_and_soon() {
     let mut cli = Cli::new("notify").await;
     cli.bus = Some(keyring.address.clone());
     let mut login = cli.command(&["login", "--no-browser"]);
-    login.env("ILERT_SCOPES", "profile schedule policy source alert offline_access");
+    login.env("ILERT_SCOPES", "profile schedule policy source alert alert:w offline_access");
     let (out, stderr) = cli.login_decided(login, "approve").await;
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     let pace = std::env::var("ILERT_LATENCY_PACE").unwrap_or_else(|_| "2".into());
@@ -685,6 +685,8 @@ async fn notifications_come_once_and_soon() {
         .unwrap_or_else(|_| panic!("{summary} was never notified: {:?}", summaries()));
         assert!(got.body.starts_with("Checkout API (prod) · high"), "source and priority: {got:?}");
         assert!(got.rest.contains("\"default\""), "a click opens the app: {got:?}");
+        assert!(got.rest.contains("\"accept\"") && got.rest.contains("\"resolve\""), "alert:w: Accept and Resolve buttons: {got:?}");
+        assert!(got.rest.contains("\"urgency\": 2"), "pending and HIGH: critical: {got:?}");
         latencies.push(got.at - sent);
     }
     latencies.sort_by(f64::total_cmp);
@@ -722,5 +724,60 @@ async fn notifications_come_once_and_soon() {
     assert_eq!(after.iter().filter(|s| *s == "Opened while asleep").count(), 1, "{after:?}");
     assert!(!after.iter().any(|s| s == "Resolved while asleep"), "resolved while asleep: never told: {after:?}");
     assert_eq!(after.len(), told + 1, "nothing else: {:?}", &after[told..]);
+
+    // Its Accept button, pressed: the server says so with ActionInvoked, and ilert has it accepted.
+    let notification_id = after.iter().position(|s| s == "Opened while asleep").unwrap() + 1;
+    server.invoke_action(&keyring.address, notification_id as u32, "accept");
+    wait_for("the alert accepted at ilert", || {
+        (cli.sandbox.knobs().alert_status("Opened while asleep").as_deref() == Some("ACCEPTED")).then_some(())
+    })
+    .await;
     app.kill().await.unwrap();
+}
+
+/// Start at login: the setting on writes the autostart entry, which starts
+/// this profile hidden in the tray; run from an AppImage (the binary in the
+/// runtime's `$TMPDIR/.mount_…`, `APPIMAGE` naming the image), it points at
+/// the AppImage, not at the mount that is gone after a reboot; the setting
+/// off removes the entry.
+#[tokio::test]
+#[ignore = "needs Xvfb and D-Bus; scripts/test runs it"]
+async fn start_at_login_writes_the_entry_and_follows_an_appimage() {
+    let cli = Cli::new("autostart").await;
+    let home = tempfile::tempdir().unwrap();
+    let entry = home.path().join(format!(".config/autostart/ilert-desktop-{}.desktop", cli.profile));
+    async fn run_until(mut c: Command, home: &Path, done: impl Fn() -> bool) {
+        let mut app = c.env("HOME", home).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+        wait_for("the autostart entry to follow the setting", || done().then_some(())).await;
+        app.kill().await.unwrap();
+    }
+    let exec = |entry: &Path| std::fs::read_to_string(entry).ok()?.lines().find_map(|l| l.strip_prefix("Exec=").map(str::to_string));
+
+    let mut on = cli.command(&[]);
+    on.env("ILERT_START_AT_LOGIN", "true");
+    run_until(on, home.path(), || entry.exists()).await;
+    let binary = std::fs::canonicalize(env!("CARGO_BIN_EXE_ilert-desktop")).unwrap();
+    assert_eq!(exec(&entry).unwrap(), format!("{} --hidden --profile {}", binary.display(), cli.profile));
+
+    // The same binary as an AppImage runtime runs it.
+    let mount = tempfile::Builder::new().prefix(".mount_ilert").tempdir_in(std::env::temp_dir()).unwrap();
+    let inside = mount.path().join("ilert-desktop");
+    if std::fs::hard_link(&binary, &inside).is_err() {
+        std::fs::copy(&binary, &inside).unwrap();
+    }
+    let appimage = "/opt/Applications/ilert-desktop_0.1.0_amd64.AppImage";
+    let mut as_appimage = Command::new(&inside);
+    for (k, v) in cli.command(&[]).as_std().get_envs() {
+        match v {
+            Some(v) => as_appimage.env(k, v),
+            None => as_appimage.env_remove(k),
+        };
+    }
+    as_appimage.env("ILERT_START_AT_LOGIN", "true").env("APPIMAGE", appimage).kill_on_drop(true);
+    run_until(as_appimage, home.path(), || exec(&entry).is_some_and(|x| x.starts_with(appimage))).await;
+    assert_eq!(exec(&entry).unwrap(), format!("{appimage} --hidden --profile {}", cli.profile));
+
+    let mut off = cli.command(&[]);
+    off.env("ILERT_START_AT_LOGIN", "false");
+    run_until(off, home.path(), || !entry.exists()).await;
 }

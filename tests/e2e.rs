@@ -517,6 +517,22 @@ async fn alerts_are_granted_listed_and_a_demo_incident_arrives() {
         "the demo incident in the panel",
     )
     .await;
+    assert_eq!(
+        client.execute("return document.querySelectorAll('#panel-alerts button.act').length", vec![]).await.unwrap(),
+        serde_json::json!(0),
+        "no action button without alert:w"
+    );
+
+    // Acting asks for alert:w first; then the row's Accept accepts it.
+    click(&client, "#grant-alert-write").await;
+    approve_from_waiting_screen(&client).await;
+    view(&client, "dashboard").await;
+    let demo_row = "[...document.querySelectorAll('#panel-alerts tbody tr')].find(tr => tr.textContent.startsWith('Demo incident'))";
+    until(&client, &format!("{demo_row}?.querySelector('button.accept')"), "the Accept button").await;
+    client.execute(&format!("{demo_row}.querySelector('button.accept').click()"), vec![]).await.unwrap();
+    until(&client, &format!("{demo_row}?.querySelector('.pill')?.textContent === 'Accepted'"), "the row accepted").await;
+    let said = until(&client, "document.getElementById('alerts-result').textContent", "what became of it").await;
+    assert_eq!(said, "Accepted");
     screenshot(&client, "alerts.png").await;
     client.close().await.unwrap();
 }

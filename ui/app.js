@@ -81,10 +81,12 @@ async function loadSettings() {
   const form = $("settings-form");
   for (const input of settingInputs(form)) {
     const name = input.name;
-    input.value = s.file[name] ?? "";
+    if (input.type === "checkbox") input.checked = s.file[name] === true;
+    else input.value = s.file[name] ?? "";
     input.placeholder = name === "redirectUri" ? s.defaultRedirectUri : name === "scopes" ? s.defaultScopes : input.placeholder;
     input.disabled = s.fromEnvironment.includes(name);
-    if (input.disabled) input.value = s.effective[name] ?? "";
+    if (input.disabled && input.type === "checkbox") input.checked = s.effective[name] === true;
+    else if (input.disabled) input.value = s.effective[name] ?? "";
   }
   $("settings-file").textContent = s.settingsFile;
   message($("settings-env"), s.fromEnvironment.length ? `Set by environment variables, which win over this form: ${s.fromEnvironment.join(", ")}.` : null);
@@ -93,7 +95,8 @@ async function loadSettings() {
 async function saveSettings(ev) {
   ev.preventDefault();
   const form = $("settings-form");
-  const value = (/** @type {HTMLInputElement} */ i) => (i.value === "" ? null : i.type === "number" ? Number(i.value) : i.value);
+  const value = (/** @type {HTMLInputElement} */ i) =>
+    i.type === "checkbox" ? (i.checked ? true : null) : i.value === "" ? null : i.type === "number" ? Number(i.value) : i.value;
   const data = /** @type {ipc.Settings} */ (Object.fromEntries(settingInputs(form).map((i) => [i.name, value(i)])));
   const result = $("settings-result");
   try {
@@ -215,13 +218,34 @@ function render(snap) {
 /** @param {ipc.Snapshot} snap */
 function renderAlerts(snap) {
   renderPanel($("panel-alerts"), snap.alerts, {
-    render: (data) => alertsView(data, /** @type {HTMLInputElement} */ ($("alerts-all")).checked),
+    render: (data) => alertsView(data, /** @type {HTMLInputElement} */ ($("alerts-all")).checked, canAct(snap) ? act : null),
     isEmpty: (data) => data.alerts.length === 0,
     empty: "No open alerts.",
     onGrant: grant, onRetry: refresh,
   });
+  $("alerts-grant-write").hidden = !(snap.alerts.state === "ready" && !canAct(snap));
   const open = snap.alerts.state === "ready" ? snap.alerts.data : snap.alerts.state === "error" ? snap.alerts.last?.data : null;
   $("alert-count").textContent = open ? `(for you: ${open.pending} pending, ${open.accepted} accepted)` : "";
+}
+
+/** Whether the sign-in may change alerts (`alert:w`; no scope known: ilert decides). @param {ipc.Snapshot} snap */
+function canAct(snap) {
+  const scopes = snap.session.scopes;
+  return scopes.length === 0 || scopes.some((s) => s === "alert:w" || s === "alert:d" || s === "wildcard");
+}
+
+/** Accept or resolve: every surface changes at once; the answer says how it went. @param {number} id @param {ipc.AlertAction} action */
+async function act(id, action) {
+  const result = $("alerts-result");
+  try {
+    const r = await ipc.actOnAlert(id, action);
+    result.textContent = r.message;
+    result.dataset.kind = "ok";
+  } catch (e) {
+    if (e.kind === "scopeNotGranted") return grant("alert:w");
+    result.textContent = `Could not ${action} the alert: ${e.message ?? e}`;
+    result.dataset.kind = "error";
+  }
 }
 
 /** A notification was clicked: show that alert. @param {number} id */
@@ -308,6 +332,7 @@ async function start() {
   await ipc.onSnapshot(render);
   await ipc.onOpenAlert(openAlert);
   $("alerts-all").addEventListener("change", () => shown && renderAlerts(shown));
+  $("grant-alert-write").addEventListener("click", () => grant("alert:w"));
   try {
     info = await ipc.appInfo();
     badge();

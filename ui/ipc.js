@@ -41,6 +41,10 @@ export const refresh = () => invoke("refresh");
 export const signOut = () => invoke("sign_out");
 /** Demo mode: raises an alert through the demo's Events API. @returns {Promise<null>} */
 export const demoIncident = () => invoke("demo_incident");
+/** @typedef {import("./bindings/ActionOutcome").ActionOutcome} ActionOutcome */
+/** @typedef {import("./bindings/AlertAction").AlertAction} AlertAction */
+/** @param {number} id @param {AlertAction} action @returns {Promise<ActionOutcome>} */
+export const actOnAlert = (id, action) => invoke("act_on_alert", { id, action });
 
 /** Calls `handler(payload)` for every `progress` event; returns the unlisten promise. @param {(p: Progress) => void} handler */
 export function onProgress(handler) {

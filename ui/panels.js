@@ -142,18 +142,21 @@ const ALERT_CLASS = { PENDING: "bad", ACCEPTED: "warn" };
  * @param {import("./bindings/OpenAlerts").OpenAlerts} open
  * @param {boolean} all
  */
-export function alertsView(open, all, now = new Date()) {
+export function alertsView(open, all, onAct = null, now = new Date()) {
   const rows = all ? open.alerts : open.alerts.filter((a) => a.concernsMe);
   if (!rows.length) return h("p", { class: "state empty muted" }, all ? "No open alerts." : "No open alerts for you.");
   return h("table", { class: "alerts" },
-    h("thead", null, h("tr", null, ["Summary", "Source", "Priority", "Status", "Opened", "Responders"].map((t) => h("th", { scope: "col" }, t)))),
+    h("thead", null, h("tr", null, ["Summary", "Source", "Priority", "Status", "Opened", "Responders", ...(onAct ? [""] : [])].map((t) => h("th", { scope: "col" }, t)))),
     h("tbody", null, rows.map((a) => h("tr", { "data-id": a.id, id: `alert-${a.id}` },
       h("td", null, a.summary, a.nextEscalation && a.status === "PENDING" && new Date(a.nextEscalation) > now ? h("div", { class: "muted small" }, `escalates ${relative(new Date(a.nextEscalation), now)}`) : null),
       h("td", null, a.source),
       h("td", null, words(a.priority)),
       h("td", null, h("span", { class: `pill ${ALERT_CLASS[a.status] ?? "off"}` }, words(a.status))),
       h("td", null, a.reportTime ? relative(new Date(a.reportTime), now) : "—"),
-      h("td", null, a.responders.join(", ") || "—")))));
+      h("td", null, a.responders.join(", ") || "—"),
+      onAct ? h("td", { class: "actions" },
+        a.status === "PENDING" ? h("button", { type: "button", class: "act accept", onclick: () => onAct(a.id, "accept") }, "Accept") : null,
+        h("button", { type: "button", class: "act resolve", onclick: () => onAct(a.id, "resolve") }, "Resolve")) : null))));
 }
 
 export function sessionView(info, now = new Date()) {

@@ -226,6 +226,21 @@ impl NotificationServer {
     }
 }
 
+impl NotificationServer {
+    /// What a notification server sends when a button is pressed:
+    /// `ActionInvoked(id, action)`, emitted through the mock (dbus-send
+    /// cannot pass its variant array, so Debian's python3-dbus does).
+    pub fn invoke_action(&self, bus: &str, id: u32, action: &str) {
+        let script = format!(
+            "import dbus; b = dbus.bus.BusConnection('{bus}'); \
+             m = b.get_object('org.freedesktop.Notifications', '/org/freedesktop/Notifications'); \
+             m.EmitSignal('org.freedesktop.Notifications', 'ActionInvoked', 'us', [dbus.UInt32({id}), '{action}'], dbus_interface='org.freedesktop.DBus.Mock')"
+        );
+        let ok = std::process::Command::new("/usr/bin/python3").args(["-c", &script]).status().expect("python3-dbus").success();
+        assert!(ok, "ActionInvoked emitted");
+    }
+}
+
 impl Drop for NotificationServer {
     fn drop(&mut self) {
         let _ = self.child.kill();

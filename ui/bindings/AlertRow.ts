@@ -4,7 +4,11 @@ export type AlertRow = { id: number, summary: string, source: string, priority: 
 /**
  * PENDING or ACCEPTED (RESOLVED ones are not open).
  */
-status: string, reportTime: string | null, responders: Array<string>, nextEscalation: string | null, 
+status: string, reportTime: string | null, responders: Array<string>, 
+/**
+ * Who accepted it (responders whose status is ACCEPTED).
+ */
+acceptedBy: Array<string>, nextEscalation: string | null, 
 /**
  * Within the person's [`AlertScope`]: notified, and counted in the tray.
  */

@@ -45,4 +45,8 @@ pollSecs: number | null,
 /**
  * Minutes before a shift starts to remind me (default 15; 0: no reminder before).
  */
-shiftReminderMinutes: number | null, };
+shiftReminderMinutes: number | null, 
+/**
+ * Start ilert Desktop, hidden in the tray, when I log in (default false).
+ */
+startAtLogin: boolean | null, };

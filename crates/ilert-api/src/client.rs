@@ -221,6 +221,77 @@ impl Client {
         Err(ApiError::UnexpectedResponse(format!("{path}: more than {MAX_PAGES} pages")))
     }
 
+    /// PUT `path` with no body (ilert's accept and resolve) and decode the
+    /// answer. A write is sent again only when it provably never reached
+    /// ilert (the connection was refused before anything was sent) or ilert
+    /// refused the token before acting (401: one refresh). After a timeout,
+    /// a dropped connection or a 5xx it is not repeated: the caller reads
+    /// the real state instead ([`ApiError::is_uncertain`]).
+    pub async fn put_empty<T: DeserializeOwned>(&self, path: &str) -> Result<T, ApiError> {
+        let span = tracing::info_span!("api.put", path);
+        let secs = self.timeout.as_secs();
+        tokio::time::timeout(self.timeout, self.put_inner(path).instrument(span)).await.unwrap_or(Err(ApiError::Timeout { secs }))
+    }
+
+    async fn put_inner<T: DeserializeOwned>(&self, path: &str) -> Result<T, ApiError> {
+        let url = self.base.join(path).map_err(|e| ApiError::UnexpectedResponse(format!("{path}: {e}")))?;
+        let resource = path.split('/').next().unwrap_or(path);
+        let mut token = self.session.access_token().await?;
+        let mut refreshed = false;
+        let mut attempt = 0;
+        loop {
+            if let Some(wait) = self.rate.closed_for() {
+                return Err(ApiError::RateLimited { retry_in_secs: wait.as_secs_f64().ceil() as u64 });
+            }
+            let sent = self
+                .http
+                .put(url.clone())
+                .bearer_auth(token.expose())
+                .header("accept", "application/json")
+                .header("content-length", "0")
+                .send()
+                .await;
+            let resp = match sent {
+                Ok(r) => r,
+                Err(e) if e.is_connect() && attempt < self.retry.retries => {
+                    // Refused before sending: ilert never saw it.
+                    tracing::debug!(attempt, "connection refused before sending; trying again");
+                    tokio::time::sleep(self.retry.delay(attempt)).await;
+                    attempt += 1;
+                    continue;
+                }
+                Err(e) => {
+                    let e = e.without_url();
+                    if e.is_timeout() {
+                        return Err(ApiError::Timeout { secs: self.timeout.as_secs() });
+                    }
+                    return Err(ApiError::Unavailable { message: ilert_oauth::error::describe_transport(&e) });
+                }
+            };
+            let status = resp.status().as_u16();
+            if status == 429 {
+                self.rate.hit(rate::retry_after(resp.headers()));
+            }
+            let body = resp.bytes().await.unwrap_or_default();
+            let error = || serde_json::from_slice::<RestError>(&body).unwrap_or_default();
+            let unauthorized = status == 401 || (status == 403 && error().is_key_error());
+            if unauthorized && !refreshed {
+                token = self.session.unauthorized(&token).await?;
+                refreshed = true;
+                continue;
+            }
+            if unauthorized {
+                return Err(ApiError::SessionExpired);
+            }
+            return match status {
+                200..=299 => serde_json::from_slice(&body).map_err(|e| ApiError::UnexpectedResponse(format!("{path}: {e}"))),
+                429 => Err(ApiError::RateLimited { retry_in_secs: self.rate.closed_for().unwrap_or_default().as_secs_f64().ceil() as u64 }),
+                500..=599 => Err(ApiError::Unavailable { message: format!("HTTP {status}") }),
+                _ => Err(error().into_error(status, resource)),
+            };
+        }
+    }
+
     async fn get_inner<T: DeserializeOwned>(
         &self,
         path: &str,

@@ -58,6 +58,13 @@ impl ApiError {
         }
     }
 
+    /// Whether a write may have reached ilert although it failed: the
+    /// answer never came (timeout, dropped) or ilert failed inside (5xx).
+    /// Then the real state must be read, and the write never repeated.
+    pub fn is_uncertain(&self) -> bool {
+        matches!(self, ApiError::Timeout { .. } | ApiError::Unavailable { .. })
+    }
+
     /// The scope a [`ApiError::ScopeNotGranted`] names.
     pub fn missing_scope(&self) -> Option<&str> {
         match self {

@@ -9,9 +9,23 @@ pub fn can_read(scope: &str, resource: &str) -> bool {
     })
 }
 
+/// Whether `scope` lets the holder change `resource` (`:w` or `:d`).
+pub fn can_write(scope: &str, resource: &str) -> bool {
+    scope.split_whitespace().any(|s| match s.split_once(':') {
+        Some((name, "w" | "d")) => name == resource,
+        _ => s == "wildcard",
+    })
+}
+
 #[cfg(test)]
 mod tests {
-    use super::can_read;
+    use super::{can_read, can_write};
+
+    #[test]
+    fn only_w_and_d_write() {
+        assert!(can_write("alert alert:w", "alert") && can_write("alert:d", "alert") && can_write("wildcard", "alert"));
+        assert!(!can_write("alert alert:r source:w", "alert"));
+    }
 
     #[test]
     fn every_level_reads_and_wildcard_covers_all() {

@@ -159,3 +159,31 @@ async fn an_unchanged_alert_list_costs_a_304_and_a_changed_one_is_read_again() {
         assert_eq!(sb.knobs().not_modified(), if etags { 1 } else { 0 }, "etags {etags}: the second read was a 304");
     }
 }
+
+#[tokio::test]
+async fn accept_and_resolve_need_alert_w_and_a_failed_write_is_never_repeated() {
+    let (sb, reader) = client(ALL).await;
+    let pending = AlertFilter { states: vec![AlertStatus::Pending], ..AlertFilter::default() };
+    let id = reader.alerts(&pending).await.unwrap()[0].id;
+    let err = reader.accept_alert(id).await.unwrap_err();
+    assert_eq!(err.missing_scope(), Some("alert:w"), "{err}");
+
+    let (sb2, writer) = client(&format!("{ALL} alert:w")).await;
+    drop(sb);
+    let id = writer.alerts(&pending).await.unwrap()[0].id;
+    let accepted = writer.accept_alert(id).await.unwrap();
+    assert_eq!(accepted.status, Some(AlertStatus::Accepted));
+    assert!(accepted.responders.iter().any(|r| r.status.as_deref() == Some("ACCEPTED")), "the acting user's entry");
+
+    // ilert fails inside: the write may have happened, so it is not sent again.
+    sb2.knobs().add_fault(Fault::status("/api/alerts/", 503));
+    let before = sb2.knobs().requests("/api/alerts/");
+    let err = writer.resolve_alert(id).await.unwrap_err();
+    assert!(err.is_uncertain(), "{err}");
+    assert_eq!(sb2.knobs().requests("/api/alerts/") - before, 1, "one try only (a GET would have been retried)");
+    sb2.knobs().clear_faults();
+    assert_eq!(writer.alert(id).await.unwrap().status, Some(AlertStatus::Accepted), "the real state, read after");
+    let resolved = writer.resolve_alert(id).await.unwrap();
+    assert_eq!(resolved.status, Some(AlertStatus::Resolved));
+    assert_eq!(writer.accept_alert(id).await.unwrap().status, Some(AlertStatus::Resolved), "accepting a resolved alert changes nothing");
+}

@@ -12,6 +12,7 @@ use ilert_oauth::token_store::{KeyringStore, TokenStore};
 use tokio::sync::watch;
 
 use crate::accounts::{self, Accounts, SignedIn, SignedOut};
+use crate::actions::{self, ActionOutcome, AlertAction};
 use crate::demo::Demo;
 use crate::engine::{Engine, EngineConfig};
 use crate::error::AppError;
@@ -184,6 +185,13 @@ impl App {
     /// Every snapshot of the current account, as it is published.
     pub fn snapshots(&self) -> watch::Receiver<Option<Arc<Snapshot>>> {
         self.accounts.snapshots()
+    }
+
+    /// Accepts or resolves an alert of the current account (see [`crate::actions`]).
+    pub async fn act(&self, id: i64, action: AlertAction) -> Result<ActionOutcome, AppError> {
+        let c = self.current().await?.ok_or(AppError::NotSignedIn)?;
+        let me = c.engine.latest().user.data().map(|u| u.name());
+        actions::act(&c.client, &c.engine, id, action, me.as_deref()).await
     }
 
     /// Demo mode: raises an alert through the demo's Events API.

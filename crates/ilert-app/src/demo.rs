@@ -61,10 +61,9 @@ impl Demo {
     /// so a person trying the demo sees a notification arrive.
     pub async fn raise_incident(&self, http: &reqwest::Client) -> Result<(), AppError> {
         let (Some(url), Some(knobs)) = (self.url().await, self.knobs().await) else {
-            return Err(AppError::Internal("the demo is not running".into()));
+            return Err(AppError::Demo("the demo is not running; sign in to the demo first".into()));
         };
-        let key =
-            knobs.integration_key(DEMO_INCIDENT_SOURCE).ok_or_else(|| AppError::Internal("the demo has no such alert source".into()))?;
+        let key = knobs.integration_key(DEMO_INCIDENT_SOURCE).ok_or_else(|| AppError::Demo("the demo has no such alert source".into()))?;
         let n = chrono::Utc::now().format("%H:%M:%S");
         let event = serde_json::json!({
             "integrationKey": key,
@@ -79,10 +78,10 @@ impl Demo {
             .timeout(std::time::Duration::from_secs(10))
             .send()
             .await
-            .map_err(|e| AppError::Internal(format!("the demo incident could not be raised: {}", e.without_url())))?;
+            .map_err(|e| AppError::Demo(format!("the demo incident could not be raised: {}", e.without_url())))?;
         match r.status().as_u16() {
             202 => Ok(()),
-            s => Err(AppError::Internal(format!("the demo's Events API answered {s}"))),
+            s => Err(AppError::Demo(format!("the demo's Events API answered {s}"))),
         }
     }
 }

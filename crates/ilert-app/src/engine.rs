@@ -98,6 +98,7 @@ pub async fn wait(wait: Duration, tick: Duration, wake: &Notify, wall: &(dyn Fn(
 
 /// The handle on one account's engine; dropping it stops the task.
 pub struct Engine {
+    tx: Arc<watch::Sender<Arc<Snapshot>>>,
     latest: watch::Receiver<Arc<Snapshot>>,
     wake: Arc<Notify>,
     task: tokio::task::JoinHandle<()>,
@@ -109,9 +110,10 @@ impl Engine {
     pub fn spawn(client: Client, demo: bool, asked: String, config: EngineConfig, first: SessionInfo) -> Engine {
         let account = client.session().account().key();
         let (tx, latest) = watch::channel(Arc::new(Snapshot::loading(account, first)));
+        let tx = Arc::new(tx);
         let wake = Arc::new(Notify::new());
-        let task = tokio::spawn(run(client, demo, asked, config, tx, wake.clone()));
-        Engine { latest, wake, task }
+        let task = tokio::spawn(run(client, demo, asked, config, tx.clone(), wake.clone()));
+        Engine { tx, latest, wake, task }
     }
 
     pub fn latest(&self) -> Arc<Snapshot> {
@@ -120,6 +122,17 @@ impl Engine {
 
     pub fn subscribe(&self) -> watch::Receiver<Arc<Snapshot>> {
         self.latest.clone()
+    }
+
+    /// Changes the latest snapshot and publishes it, without asking ilert:
+    /// an action's result shown at once, everywhere (the next refresh
+    /// replaces it with what ilert says).
+    pub fn amend(&self, f: impl FnOnce(&mut Snapshot)) {
+        self.tx.send_modify(|s| {
+            let mut next = Snapshot::clone(s);
+            f(&mut next);
+            *s = Arc::new(next);
+        });
     }
 
     /// Refresh now (the person asked); a refresh under way is not doubled.
@@ -135,7 +148,7 @@ impl Drop for Engine {
 }
 
 #[tracing::instrument(name = "app.engine", skip_all, fields(account = %client.session().account().key()))]
-async fn run(client: Client, demo: bool, asked: String, config: EngineConfig, tx: watch::Sender<Arc<Snapshot>>, wake: Arc<Notify>) {
+async fn run(client: Client, demo: bool, asked: String, config: EngineConfig, tx: Arc<watch::Sender<Arc<Snapshot>>>, wake: Arc<Notify>) {
     let mut failures = 0u32;
     loop {
         tx.send_modify(|s| {

@@ -6,6 +6,7 @@
 //! - [`settings`]: every setting, declared once (file, flags, environment,
 //!   locked fields), the profiles, and the settings file shared with the CLI.
 //! - [`sign_in`]: one sign-in from click or `login` to a remembered session.
+//! - [`actions`]: accept and resolve, shown at once, confirmed by ilert.
 //! - [`accounts`]: the signed-in accounts, keyed by account, with restore and sign-out.
 //! - [`engine`]: one refresh task per account, publishing [`view::Snapshot`]s.
 //! - [`demo`]: the embedded sandbox of demo mode.
@@ -18,6 +19,7 @@
 //! - [`logging`]: tracing to stderr and to a capped, rotated log file.
 
 pub mod accounts;
+pub mod actions;
 pub mod app;
 pub mod demo;
 pub mod engine;

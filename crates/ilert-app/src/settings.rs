@@ -66,6 +66,9 @@ pub struct Settings {
     /// Minutes before a shift starts to remind me (default 15; 0: no reminder before).
     #[arg(long, env = "ILERT_SHIFT_REMINDER_MINUTES", global = true)]
     pub shift_reminder_minutes: Option<u64>,
+    /// Start ilert Desktop, hidden in the tray, when I log in (default false).
+    #[arg(long, env = "ILERT_START_AT_LOGIN", global = true)]
+    pub start_at_login: Option<bool>,
     /// Set after a sign-in: whose refresh token the keyring holds. Never a flag.
     #[arg(skip)]
     #[serde(skip_serializing_if = "Option::is_none")]

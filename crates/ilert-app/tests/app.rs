@@ -308,3 +308,55 @@ async fn the_engine_refreshes_by_itself_and_keeps_stale_data() {
     c.sign_out().await.unwrap();
     assert!(rx.borrow().is_none(), "signed out: subscribers are told");
 }
+
+/// Accept and resolve: without `alert:w` the app says which scope it needs;
+/// with it the snapshot shows the change before ilert has answered, ilert's
+/// answer confirms it; when ilert fails inside (503), the write is not sent
+/// again, the alert is read back, and what ilert really has is shown.
+#[tokio::test]
+async fn acting_on_an_alert_shows_at_once_and_stays_honest() {
+    use ilert_app::actions::AlertAction;
+    let dir = tempfile::tempdir().unwrap();
+    let c = app(&dir, any_port());
+    c.sign_in(true, Some("alert"), |_| {}, approving_browser).await.unwrap();
+    let mut rx = c.snapshots();
+    let pending_id =
+        |s: &ilert_app::view::Snapshot| s.alerts.data().and_then(|a| a.alerts.iter().find(|r| r.status == "PENDING").map(|r| r.id));
+    let first = rx.wait_for(|s| s.as_ref().is_some_and(|s| s.alerts.data().is_some())).await.unwrap().clone().unwrap();
+    let id = pending_id(&first).expect("a pending alert in the demo");
+    let err = c.act(id, AlertAction::Accept).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::ScopeNotGranted);
+    assert!(err.to_string().contains("alert:w"), "{err}");
+
+    c.sign_in(true, Some("alert:w"), |_| {}, approving_browser).await.unwrap();
+    let knobs = c.demo().knobs().await.unwrap();
+    let mut rx = c.snapshots();
+    rx.wait_for(|s| s.as_ref().is_some_and(|s| s.alerts.data().is_some())).await.unwrap();
+    knobs.set_latency(std::time::Duration::from_millis(400));
+    let acting = async {
+        let r = c.act(id, AlertAction::Accept).await;
+        (r, std::time::Instant::now())
+    };
+    let seen_at_once = async {
+        rx.wait_for(|s| s.as_ref().and_then(|s| s.alerts.data()?.get(id)).is_some_and(|r| r.status == "ACCEPTED")).await.unwrap();
+        std::time::Instant::now()
+    };
+    let ((outcome, answered), seen) = tokio::join!(acting, seen_at_once);
+    let outcome = outcome.unwrap();
+    assert_eq!((outcome.status.as_str(), outcome.message.as_str()), ("ACCEPTED", "Accepted"));
+    assert!(answered.duration_since(seen) >= std::time::Duration::from_millis(300), "shown before ilert's answer (400 ms away)");
+    knobs.set_latency(std::time::Duration::ZERO);
+
+    // ilert fails inside: one PUT only, then the alert is read and shown as ilert has it.
+    knobs.add_fault(ilert_sandbox::Fault { method: Some("PUT".into()), ..ilert_sandbox::Fault::status("/api/alerts/", 503) });
+    let before = knobs.requests("/api/alerts/");
+    let err = c.act(id, AlertAction::Resolve).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Unavailable, "{err}");
+    assert_eq!(knobs.requests("/api/alerts/") - before, 2, "the PUT once, then the GET of the alert");
+    let shown = c.snapshot().unwrap().alerts.data().unwrap().get(id).cloned();
+    assert_eq!(shown.map(|r| r.status), Some("ACCEPTED".into()), "the resolve did not happen, and the row says so");
+    knobs.clear_faults();
+    let done = c.act(id, AlertAction::Resolve).await.unwrap();
+    assert_eq!(done.status, "RESOLVED");
+    assert!(c.snapshot().unwrap().alerts.data().unwrap().get(id).is_none(), "resolved: no longer open");
+}

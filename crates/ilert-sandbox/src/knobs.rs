@@ -156,6 +156,11 @@ impl Knobs {
     }
     /// The most requests the sandbox was handling at the same time since
     /// the last call (which resets it): how concurrent a client really is.
+    /// The status of the newest alert with this summary (what an action changed).
+    pub fn alert_status(&self, summary: &str) -> Option<String> {
+        let inner = self.lock();
+        inner.world.alerts.iter().filter(|a| a.summary == summary).max_by_key(|a| a.id).map(|a| a.status.to_string())
+    }
     /// How many requests were answered 304 Not Modified.
     pub fn not_modified(&self) -> u64 {
         self.lock().not_modified

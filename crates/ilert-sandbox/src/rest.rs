@@ -39,6 +39,7 @@ pub(crate) fn routes() -> Router<Arc<Knobs>> {
         .route("/api/alert-sources/{id}", get(alert_source).put(put_alert_source))
         .route("/api/alerts", get(alerts))
         .route("/api/alerts/count", get(alert_count))
+        .route("/api/alerts/{id}", get(alert))
         .route("/api/alerts/{id}/accept", put(accept_alert))
         .route("/api/alerts/{id}/resolve", put(resolve_alert))
         .route("/api/teams", get(teams))
@@ -568,6 +569,14 @@ async fn alerts(State(k): State<Arc<Knobs>>, m: Method, h: HeaderMap, RawQuery(r
         return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, etag)]).into_response());
     }
     Ok(([(header::CONTENT_TYPE, "application/json".to_string()), (header::ETAG, etag)], body).into_response())
+}
+
+async fn alert(State(k): State<Arc<Knobs>>, m: Method, h: HeaderMap, Path(id): Path<String>) -> ApiResult {
+    authorize(&k, &h, &m, &["alert"])?;
+    let inner = k.lock();
+    let id = id_of(&id)?;
+    let a = inner.world.alerts.iter().find(|a| a.id == id).ok_or_else(ApiError::not_found)?;
+    Ok(Json(alert_json(&inner.world, a)).into_response())
 }
 
 async fn alert_count(State(k): State<Arc<Knobs>>, m: Method, h: HeaderMap, RawQuery(raw): RawQuery) -> ApiResult {

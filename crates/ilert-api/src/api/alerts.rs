@@ -113,6 +113,22 @@ impl Client {
         self.get_all("alerts", &query, 100).await
     }
 
+    /// One alert, as it is now.
+    pub async fn alert(&self, id: i64) -> Result<Alert, ApiError> {
+        self.get(&format!("alerts/{id}"), &[]).await
+    }
+
+    /// `PUT /api/alerts/{id}/accept` (scope `alert:w`): the alert as ilert
+    /// has it afterwards (a resolved one stays resolved).
+    pub async fn accept_alert(&self, id: i64) -> Result<Alert, ApiError> {
+        self.put_empty(&format!("alerts/{id}/accept")).await
+    }
+
+    /// `PUT /api/alerts/{id}/resolve` (scope `alert:w`).
+    pub async fn resolve_alert(&self, id: i64) -> Result<Alert, ApiError> {
+        self.put_empty(&format!("alerts/{id}/resolve")).await
+    }
+
     /// How many alerts match `filter`, without listing them.
     pub async fn alert_count(&self, filter: &AlertFilter) -> Result<u64, ApiError> {
         let owned = filter.query();

@@ -20,6 +20,7 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
+use crate::actions::{can_act, AlertAction};
 use crate::view::dashboard::MyShift;
 use crate::view::{AlertRow, Panel, Snapshot};
 use seen::{Seen, SeenStore};
@@ -32,9 +33,11 @@ const REMINDER_GRACE: Duration = Duration::minutes(10);
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "camelCase")]
 pub enum NoticeKind {
-    /// One alert; a click opens the app at it.
+    /// One alert; a click opens the app at it. `actions`: what its buttons
+    /// may offer (none without `alert:w`).
     Alert {
         id: i64,
+        actions: Vec<AlertAction>,
     },
     /// Several alerts at once, or those held by a pause.
     Alerts {
@@ -176,7 +179,7 @@ impl Notifier {
             if self.paused_until.is_some() {
                 self.held.extend(rows);
             } else {
-                out.extend(alert_notices(&rows, now));
+                out.extend(alert_notices(&rows, can_act(&s.session.scopes.join(" ")), now));
             }
         }
         if let Panel::Ready { data, .. } = &s.on_call {
@@ -231,7 +234,7 @@ fn is_urgent(r: &AlertRow) -> bool {
     r.status == "PENDING" && r.priority == "HIGH"
 }
 
-fn alert_notices(rows: &[AlertRow], now: DateTime<Utc>) -> Vec<Notice> {
+fn alert_notices(rows: &[AlertRow], can_act: bool, now: DateTime<Utc>) -> Vec<Notice> {
     if rows.len() > MAX_SINGLE {
         return vec![summary(rows, format!("{} new alerts", rows.len()), rows.len())];
     }
@@ -240,7 +243,12 @@ fn alert_notices(rows: &[AlertRow], now: DateTime<Utc>) -> Vec<Notice> {
             let parts = [r.source.clone(), r.priority.to_lowercase(), ago(r.report_time, now)];
             let body = parts.into_iter().filter(|p| !p.is_empty()).collect::<Vec<_>>().join(" · ");
             let body = if r.status == "ACCEPTED" { format!("{body} · accepted") } else { body };
-            Notice { kind: NoticeKind::Alert { id: r.id }, title: r.summary.clone(), body, urgent: is_urgent(r) }
+            let actions = match (can_act, r.status.as_str()) {
+                (false, _) => vec![],
+                (true, "PENDING") => vec![AlertAction::Accept, AlertAction::Resolve],
+                (true, _) => vec![AlertAction::Resolve],
+            };
+            Notice { kind: NoticeKind::Alert { id: r.id, actions }, title: r.summary.clone(), body, urgent: is_urgent(r) }
         })
         .collect()
 }

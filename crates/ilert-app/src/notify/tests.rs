@@ -12,6 +12,7 @@ fn row(id: i64, status: &str, priority: &str) -> AlertRow {
         status: status.into(),
         report_time: None,
         responders: vec![],
+        accepted_by: vec![],
         next_escalation: None,
         concerns_me: true,
     }
@@ -22,7 +23,7 @@ fn snapshot(account: &str, alerts: Panel<OpenAlerts>, shifts: Vec<MyShift>) -> S
         username: "ada".into(),
         tenant: "t".into(),
         issuer: "i".into(),
-        scopes: vec![],
+        scopes: vec!["alert".into()],
         access_expires_at: None,
         persistent: true,
         demo: false,
@@ -54,6 +55,7 @@ fn a_new_alert_is_told_once_even_after_a_restart() {
     let first = n.observe(&snapshot("a", ready(vec![row(1, "PENDING", "HIGH")]), vec![]), now);
     assert_eq!(titles(&first), ["Alert 1"]);
     assert!(first[0].urgent, "pending and high");
+    assert_eq!(first[0].kind, NoticeKind::Alert { id: 1, actions: vec![] }, "no alert:w, no buttons");
     assert!(n.observe(&snapshot("a", ready(vec![row(1, "ACCEPTED", "HIGH")]), vec![]), now).is_empty(), "same alert, accepted since");
     let mut again = notifier(&dir);
     let after_restart = again.observe(&snapshot("a", ready(vec![row(1, "PENDING", "HIGH"), row(2, "PENDING", "LOW")]), vec![]), now);
@@ -61,6 +63,17 @@ fn a_new_alert_is_told_once_even_after_a_restart() {
     assert!(!after_restart[0].urgent);
     let other = again.observe(&snapshot("b", ready(vec![row(1, "PENDING", "HIGH")]), vec![]), now);
     assert_eq!(titles(&other), ["Alert 1"], "per account");
+}
+
+#[test]
+fn with_alert_w_a_pending_alert_offers_accept_and_resolve() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut n = notifier(&dir);
+    let mut s = snapshot("a", ready(vec![row(1, "PENDING", "HIGH"), row(2, "ACCEPTED", "LOW")]), vec![]);
+    s.session.scopes = vec!["alert".into(), "alert:w".into()];
+    let told = n.observe(&s, Utc::now());
+    assert_eq!(told[0].kind, NoticeKind::Alert { id: 1, actions: vec![AlertAction::Accept, AlertAction::Resolve] });
+    assert_eq!(told[1].kind, NoticeKind::Alert { id: 2, actions: vec![AlertAction::Resolve] }, "accepted already");
 }
 
 #[test]

@@ -36,6 +36,8 @@ pub struct AlertRow {
     pub status: String,
     pub report_time: Option<DateTime<Utc>>,
     pub responders: Vec<String>,
+    /// Who accepted it (responders whose status is ACCEPTED).
+    pub accepted_by: Vec<String>,
     pub next_escalation: Option<DateTime<Utc>>,
     /// Within the person's [`AlertScope`]: notified, and counted in the tray.
     pub concerns_me: bool,
@@ -82,15 +84,50 @@ impl OpenAlerts {
                     status: a.status.as_ref().map(|s| s.as_str().to_string()).unwrap_or_default(),
                     report_time: a.report_time,
                     responders: a.responders.iter().filter_map(|r| r.user.as_ref().map(|u| u.name())).collect(),
+                    accepted_by: a
+                        .responders
+                        .iter()
+                        .filter(|r| r.status.as_deref() == Some("ACCEPTED"))
+                        .filter_map(|r| r.user.as_ref().map(|u| u.name()))
+                        .collect(),
                     next_escalation: a.next_escalation,
                     concerns_me,
                 }
             })
             .collect();
-        let mine = rows.iter().filter(|r| r.concerns_me);
+        OpenAlerts::counted(rows)
+    }
+
+    fn counted(alerts: Vec<AlertRow>) -> OpenAlerts {
+        let mine = alerts.iter().filter(|r| r.concerns_me);
         let pending = mine.clone().filter(|r| r.status == "PENDING").count();
         let accepted = mine.filter(|r| r.status == "ACCEPTED").count();
-        OpenAlerts { alerts: rows, pending, accepted }
+        OpenAlerts { alerts, pending, accepted }
+    }
+
+    /// This list with one alert's status changed (RESOLVED: gone from it),
+    /// the counts with it; `accepted_by` adds who accepted.
+    pub fn with_status(&self, id: i64, status: &str, accepted_by: Option<&[String]>) -> OpenAlerts {
+        let rows = self
+            .alerts
+            .iter()
+            .filter(|r| !(r.id == id && status == "RESOLVED"))
+            .cloned()
+            .map(|mut r| {
+                if r.id == id {
+                    r.status = status.to_string();
+                    if let Some(by) = accepted_by {
+                        r.accepted_by = by.to_vec();
+                    }
+                }
+                r
+            })
+            .collect();
+        OpenAlerts::counted(rows)
+    }
+
+    pub fn get(&self, id: i64) -> Option<&AlertRow> {
+        self.alerts.iter().find(|r| r.id == id)
     }
 
     /// The alerts that concern me, newest first.

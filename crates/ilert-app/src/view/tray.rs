@@ -54,12 +54,29 @@ pub struct TrayView {
     pub alerts_line: Option<String>,
     /// The `alert` scope was not granted: the menu offers it.
     pub grant_alerts: bool,
+    /// My open alerts, newest first (at most [`MAX_TRAY_ALERTS`]), for the
+    /// menu's actions.
+    pub alerts: Vec<TrayAlert>,
+    /// `alert:w` was granted: the alerts carry Accept and Resolve.
+    pub can_act: bool,
     /// Who is on call now, a line per escalation policy (the submenu).
     pub policies: Vec<String>,
     /// "Notifications paused until 10:15", while paused.
     pub paused_line: Option<String>,
     pub signed_in: bool,
 }
+
+/// One alert in the tray's menu.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrayAlert {
+    pub id: i64,
+    /// "Disk full · Checkout API (prod)"
+    pub line: String,
+    pub pending: bool,
+}
+
+/// The most alerts the tray's menu lists.
+pub const MAX_TRAY_ALERTS: usize = 10;
 
 /// Data older than this many refresh intervals is shown as stale.
 const STALE_AFTER: i64 = 3;
@@ -83,6 +100,8 @@ impl TrayView {
                 on_call_line: line.into(),
                 alerts_line: None,
                 grant_alerts: false,
+                alerts: Vec::new(),
+                can_act: false,
                 policies: Vec::new(),
                 paused_line: None,
                 signed_in: false,
@@ -100,6 +119,15 @@ impl TrayView {
             (p, a) => format!("{p} pending · {a} accepted"),
         });
         let grant_alerts = matches!(s.alerts, Panel::NotGranted { .. });
+        let tray_alerts: Vec<TrayAlert> = alerts
+            .map(|a| {
+                a.mine()
+                    .take(MAX_TRAY_ALERTS)
+                    .map(|r| TrayAlert { id: r.id, line: format!("{} · {}", r.summary, r.source), pending: r.status == "PENDING" })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let can_act = crate::actions::can_act(&s.session.scopes.join(" "));
         let view = |state, label: String, line: String| {
             let tooltip = match &alerts_line {
                 Some(a) => format!("ilert Desktop · {} · {line} · {a}", s.session.username),
@@ -112,6 +140,8 @@ impl TrayView {
                 on_call_line: line,
                 alerts_line: alerts_line.clone(),
                 grant_alerts,
+                alerts: tray_alerts.clone(),
+                can_act,
                 policies: policy_lines(s),
                 paused_line: None,
                 signed_in: true,

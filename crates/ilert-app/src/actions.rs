@@ -1,0 +1,138 @@
+//! Accept and resolve, from the window, the tray or a notification: shown
+//! at once (the snapshot is amended, so every surface changes together),
+//! then confirmed or taken back by what ilert says.
+//!
+//! Honest about writes: the REST client never repeats one that may have
+//! reached ilert ([`ilert_api::ApiError::is_uncertain`]); then the alert is
+//! read again and its real state shown. An alert somebody else already
+//! accepted or resolved is not an error: the outcome says who.
+
+use ilert_api::api::alerts::{Alert, AlertStatus};
+use ilert_api::scope::can_write;
+use ilert_api::{ApiError, Client};
+use serde::{Deserialize, Serialize};
+
+use crate::engine::Engine;
+use crate::error::AppError;
+use crate::view::{OpenAlerts, Panel};
+
+/// The scope accept and resolve need, asked for the first time a person acts.
+pub const WRITE_SCOPE: &str = "alert:w";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS), ts(export))]
+#[serde(rename_all = "camelCase")]
+pub enum AlertAction {
+    Accept,
+    Resolve,
+}
+
+impl AlertAction {
+    fn target(self) -> &'static str {
+        match self {
+            AlertAction::Accept => "ACCEPTED",
+            AlertAction::Resolve => "RESOLVED",
+        }
+    }
+}
+
+/// What became of an action, in a sentence for the person.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[cfg_attr(test, derive(ts_rs::TS), ts(export))]
+#[serde(rename_all = "camelCase")]
+pub struct ActionOutcome {
+    pub id: i64,
+    /// The alert's status at ilert afterwards.
+    pub status: String,
+    pub message: String,
+}
+
+/// Whether the granted scope lets the person act on alerts (an unknown
+/// scope, ilert never said: yes, and ilert's 403 tells otherwise).
+pub fn can_act(granted: &str) -> bool {
+    granted.is_empty() || can_write(granted, "alert")
+}
+
+fn not_granted() -> AppError {
+    AppError::Api(ApiError::ScopeNotGranted {
+        scope: Some(WRITE_SCOPE.into()),
+        message: "accepting and resolving alerts needs permission to change alerts in ilert".into(),
+    })
+}
+
+fn status_of(a: &Alert) -> &str {
+    a.status.as_ref().map_or("UNKNOWN", AlertStatus::as_str)
+}
+
+fn accepted_by(a: &Alert) -> Vec<String> {
+    a.responders.iter().filter(|r| r.status.as_deref() == Some("ACCEPTED")).filter_map(|r| r.user.as_ref().map(|u| u.name())).collect()
+}
+
+fn amend(engine: &Engine, id: i64, status: &str, by: Option<&[String]>) {
+    engine.amend(|s| {
+        if let Panel::Ready { data, .. } = &s.alerts {
+            let changed: OpenAlerts = data.with_status(id, status, by);
+            s.alerts = Panel::Ready { data: changed, unreadable: 0 };
+        }
+    });
+}
+
+/// Accepts or resolves alert `id` as `me` (`None`: not known).
+#[tracing::instrument(name = "app.act", skip(client, engine))]
+pub async fn act(client: &Client, engine: &Engine, id: i64, action: AlertAction, me: Option<&str>) -> Result<ActionOutcome, AppError> {
+    let granted = client.session().granted_scope().await?;
+    if !can_act(&granted) {
+        return Err(not_granted());
+    }
+    let before = engine.latest().alerts.data().and_then(|a| a.get(id).cloned());
+    if let Some(row) = &before {
+        // Already done by somebody: nothing to send.
+        let others: Vec<&String> = row.accepted_by.iter().filter(|n| Some(n.as_str()) != me).collect();
+        if action == AlertAction::Accept && row.status == "ACCEPTED" && !others.is_empty() {
+            let names = others.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ");
+            return Ok(ActionOutcome { id, status: row.status.clone(), message: format!("Already accepted by {names}") });
+        }
+    }
+    amend(engine, id, action.target(), None);
+    let sent = match action {
+        AlertAction::Accept => client.accept_alert(id).await,
+        AlertAction::Resolve => client.resolve_alert(id).await,
+    };
+    let result = match sent {
+        Ok(alert) => Ok(alert),
+        Err(e) if e.is_uncertain() => {
+            tracing::warn!(error = %e, "the write may or may not have reached ilert; reading the alert");
+            match client.alert(id).await {
+                Ok(alert) if status_of(&alert) == action.target() => Ok(alert),
+                Ok(alert) => {
+                    amend(engine, id, status_of(&alert), Some(&accepted_by(&alert)));
+                    engine.refresh_now();
+                    return Err(AppError::Api(e));
+                }
+                Err(_) => Err(e),
+            }
+        }
+        Err(e) => Err(e),
+    };
+    engine.refresh_now();
+    match result {
+        Ok(alert) => {
+            let status = status_of(&alert).to_string();
+            amend(engine, id, &status, Some(&accepted_by(&alert)));
+            let message = match (action, status.as_str()) {
+                (AlertAction::Accept, "RESOLVED") => "Already resolved".to_string(),
+                (AlertAction::Accept, _) => "Accepted".to_string(),
+                (AlertAction::Resolve, _) => "Resolved".to_string(),
+            };
+            tracing::info!(status, "done");
+            Ok(ActionOutcome { id, status, message })
+        }
+        Err(e) => {
+            // Refused or unreachable: show it as it was.
+            if let Some(row) = before {
+                amend(engine, id, &row.status, Some(&row.accepted_by));
+            }
+            Err(e.into())
+        }
+    }
+}

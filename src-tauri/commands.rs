@@ -9,7 +9,7 @@ use ilert_app::accounts::SignedOut;
 use ilert_app::actions::{ActionOutcome, AlertAction};
 use ilert_app::settings::{Settings, SettingsState};
 use ilert_app::sign_in::Progress;
-use ilert_app::view::{AppInfo, SessionInfo, Snapshot};
+use ilert_app::view::{AlertDetail, AppInfo, SessionInfo, Snapshot};
 use ilert_app::{App, IpcError};
 use tauri::{AppHandle, Emitter, Runtime, State};
 
@@ -85,4 +85,18 @@ pub async fn demo_incident(app: State<'_, App>) -> Result<()> {
 #[tauri::command]
 pub async fn act_on_alert(app: State<'_, App>, id: i64, action: AlertAction) -> Result<ActionOutcome> {
     Ok(app.act(id, action).await?)
+}
+
+/// One alert in full (details, who it escalates to, its log).
+#[tauri::command]
+pub async fn alert_detail(app: State<'_, App>, id: i64) -> Result<AlertDetail> {
+    Ok(app.alert_detail(id).await?)
+}
+
+/// Opens the alert in ilert's web app, in the system browser (the page may not open URLs itself).
+#[tauri::command]
+pub async fn open_alert_in_ilert(app: State<'_, App>, id: i64) -> Result<()> {
+    let url = app.alert_web_url(id).await?;
+    tauri_plugin_opener::open_url(&url, None::<&str>)
+        .map_err(|e| IpcError::from(ilert_app::AppError::Internal(format!("no browser opened: {e}"))))
 }

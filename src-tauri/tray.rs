@@ -12,7 +12,12 @@ use tauri::menu::{IsMenuItem, Menu, MenuItem, PredefinedMenuItem, Submenu};
 use tauri::tray::{TrayIcon, TrayIconBuilder};
 use tauri::{AppHandle, Manager, Runtime};
 
-const TRAY_ID: &str = "main";
+/// The tray's id, one per process: on Linux the icon is a file named after
+/// it in `$XDG_RUNTIME_DIR/tray-icon/`, so two running profiles with one
+/// id would overwrite (and delete) each other's icon.
+fn tray_id() -> String {
+    format!("ilert-desktop-{}", std::process::id())
+}
 
 /// The menu's actions, by id.
 const OPEN: &str = "open";
@@ -32,7 +37,7 @@ const PAUSE: &str = "pause-";
 pub fn create<R: Runtime>(handle: &AppHandle<R>) -> tauri::Result<TrayIcon<R>> {
     handle.manage(Shown::default());
     let view = view_of(handle, None);
-    let tray = TrayIconBuilder::with_id(TRAY_ID)
+    let tray = TrayIconBuilder::with_id(tray_id())
         .icon(icon(handle, &view))
         .tooltip(&view.tooltip)
         .menu(&menu(handle, &view)?)
@@ -51,7 +56,7 @@ struct Shown(Mutex<Option<TrayView>>);
 
 /// Shows what `snapshot` says (`None`: signed out).
 pub fn show<R: Runtime>(handle: &AppHandle<R>, snapshot: Option<&Arc<Snapshot>>) {
-    let Some(tray) = handle.tray_by_id(TRAY_ID) else { return };
+    let Some(tray) = handle.tray_by_id(&tray_id()) else { return };
     let view = view_of(handle, snapshot);
     {
         let shown = handle.state::<Shown>();

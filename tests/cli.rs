@@ -15,6 +15,10 @@ mod common;
 
 const CLIENT: &str = "cli-test";
 
+/// One tray test at a time: they share the session's StatusNotifier host,
+/// and tell their app's item from the others by what was new after the start.
+static ONE_TRAY: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 /// The binary with a private config dir, a profile of its own and the
 /// sandbox as ilert.
 struct Cli {
@@ -547,6 +551,7 @@ async fn wait_for<T>(what: &str, mut probe: impl FnMut() -> Option<T>) -> T {
 #[ignore = "needs a StatusNotifier host, Xvfb and a Secret Service; scripts/test runs it"]
 async fn the_tray_tells_the_state_and_signs_out() {
     use common::tray;
+    let _one = ONE_TRAY.lock().await;
     let cli = Cli::new("tray").await;
     let (out, stderr) = cli.login("approve").await;
     assert_eq!(out.status.code(), Some(0), "{stderr}");
@@ -743,6 +748,8 @@ async fn notifications_come_once_and_soon() {
 #[tokio::test]
 #[ignore = "needs Xvfb and D-Bus; scripts/test runs it"]
 async fn start_at_login_writes_the_entry_and_follows_an_appimage() {
+    // Its app registers a tray item too.
+    let _one = ONE_TRAY.lock().await;
     let cli = Cli::new("autostart").await;
     let home = tempfile::tempdir().unwrap();
     let entry = home.path().join(format!(".config/autostart/ilert-desktop-{}.desktop", cli.profile));
@@ -780,4 +787,71 @@ async fn start_at_login_writes_the_entry_and_follows_an_appimage() {
     let mut off = cli.command(&[]);
     off.env("ILERT_START_AT_LOGIN", "false");
     run_until(off, home.path(), || !entry.exists()).await;
+}
+
+/// The tray's other states, photographed from the StatusNotifier host for
+/// the README: pending alerts (orange, "N pending"), all accepted (blue),
+/// stale (amber, "offline"), and a person not on call (grey).
+#[tokio::test]
+#[ignore = "needs a StatusNotifier host, Xvfb and a Secret Service; scripts/test runs it"]
+async fn the_tray_counts_alerts_goes_stale_and_knows_who_is_not_on_call() {
+    use common::tray;
+    let _one = ONE_TRAY.lock().await;
+    let cli = Cli::new("tray-alerts").await;
+    let mut login = cli.command(&["login", "--no-browser"]);
+    login.env("ILERT_SCOPES", "profile schedule policy source alert offline_access");
+    let (out, stderr) = cli.login_decided(login, "approve").await;
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let before = tray::items();
+    let mut c = cli.command(&[]);
+    c.env("ILERT_NOTIFY_ALERTS", "all").env("ILERT_POLL_SECS", "2").env("ILERT_POLL_ON_CALL_SECS", "2");
+    let mut app = c.stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+    let owner = wait_for("the tray item", || tray::items().into_iter().find(|i| !before.contains(i))).await;
+    let label = || tray::property(&owner, "XAyatanaLabel").unwrap_or_default();
+    let pending = wait_for("the pending count", || Some(label()).filter(|l| l.ends_with(" pending"))).await;
+    let labels: Vec<String> = tray::menu(&owner).into_iter().map(|(_, l, _)| l).collect();
+    assert!(labels.iter().any(|l| l == "My open alerts"), "{labels:?}");
+    assert!(labels.iter().any(|l| l == "Allow accepting and resolving alerts…"), "no alert:w: offered, no actions: {labels:?}");
+    assert!(!labels.iter().any(|l| l == "Accept" || l == "Resolve"), "{labels:?}");
+    assert!(labels.iter().any(|l| l.starts_with(&pending)), "the alerts line: {pending} in {labels:?}");
+    tray::save_icon(&owner, "tray-pending.png");
+
+    cli.sandbox.knobs().accept_all_pending();
+    wait_for("all accepted", || Some(label()).filter(|l| l.ends_with(" accepted"))).await;
+    tray::save_icon(&owner, "tray-accepted.png");
+
+    cli.sandbox.knobs().add_fault(Fault::status("/api/", 500));
+    wait_for("the stale tray", || (label() == "offline").then_some(())).await;
+    let line = tray::menu(&owner).get(1).map(|(_, l, _)| l.clone()).unwrap_or_default();
+    assert!(line.contains("offline, updated "), "with the data's age: {line}");
+    tray::save_icon(&owner, "tray-stale.png");
+    tray::click(&owner, "Quit");
+    tokio::time::timeout(Duration::from_secs(15), app.wait()).await.expect("Quit ends the app").unwrap();
+
+    // Somebody with no shift now and named in no policy rule: not on call.
+    let now = chrono::Utc::now();
+    let world = ilert_sandbox::seed::World::seeded(Config::default().seed, now);
+    let busy: Vec<i64> = world
+        .schedules
+        .iter()
+        .filter_map(|s| s.shift_at(now).map(|sh| sh.user))
+        .chain(world.policies.iter().flat_map(|p| p.rules.iter().flat_map(|r| r.users.clone())))
+        .collect();
+    let idle = world.users.iter().find(|u| !busy.contains(&u.id)).expect("somebody is off duty");
+    let off = Cli::new("tray-off").await;
+    off.sandbox.knobs().set_consent_username(idle.username);
+    let (out, stderr) = off.login("approve").await;
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let before = tray::items();
+    let mut app = off.command(&[]).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+    let owner = wait_for("the tray item", || tray::items().into_iter().find(|i| !before.contains(i))).await;
+    wait_for("not on call", || {
+        let line = tray::menu(&owner).get(1)?.1.clone();
+        (line.starts_with("Next shift") || line.starts_with("Not on call")).then_some(())
+    })
+    .await;
+    assert_eq!(tray::property(&owner, "XAyatanaLabel").unwrap_or_default(), "", "no label when not on call");
+    tray::save_icon(&owner, "tray-not-on-call.png");
+    tray::click(&owner, "Quit");
+    tokio::time::timeout(Duration::from_secs(15), app.wait()).await.expect("Quit ends the app").unwrap();
 }

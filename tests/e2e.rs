@@ -517,6 +517,21 @@ async fn alerts_are_granted_listed_and_a_demo_incident_arrives() {
         "the demo incident in the panel",
     )
     .await;
+    // Its detail: the log, and who it escalates to (SRE Critical's second rule: Alan Turing).
+    client
+        .execute("[...document.querySelectorAll('#panel-alerts button.open-alert')].find(b => b.textContent.startsWith('Demo incident')).click()", vec![])
+        .await
+        .unwrap();
+    until(
+        &client,
+        "document.querySelector('#alert-detail .alert-log')?.textContent.includes('Alert created by Checkout API (prod)')",
+        "the alert's log",
+    )
+    .await;
+    let escalation = until(&client, "document.querySelector('#alert-detail .detail-escalation')?.textContent", "the escalation").await;
+    assert!(escalation.as_str().unwrap().starts_with("escalates to Alan Turing in "), "{escalation}");
+    assert!(client.find(Locator::Css("#alert-detail button.open-in-ilert")).await.is_ok(), "the way to ilert");
+
     assert_eq!(
         client.execute("return document.querySelectorAll('#panel-alerts button.act').length", vec![]).await.unwrap(),
         serde_json::json!(0),
@@ -533,6 +548,8 @@ async fn alerts_are_granted_listed_and_a_demo_incident_arrives() {
     until(&client, &format!("{demo_row}?.querySelector('.pill')?.textContent === 'Accepted'"), "the row accepted").await;
     let said = until(&client, "document.getElementById('alerts-result').textContent", "what became of it").await;
     assert_eq!(said, "Accepted");
+    let detail = until(&client, "document.querySelector('#alert-detail .detail-status')?.textContent.startsWith('Accepted') && document.querySelector('#alert-detail .detail-status').textContent", "the detail, as it is now").await;
+    assert_eq!(detail, "Accepted by Ada Lovelace");
     screenshot(&client, "alerts.png").await;
     client.close().await.unwrap();
 }

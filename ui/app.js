@@ -6,7 +6,7 @@
 import * as ipc from "./ipc.js";
 import { $, h } from "./dom.js";
 import { clock } from "./format.js";
-import { renderPanel, onCallView, sourcesView, alertsView, sessionView } from "./panels.js";
+import { renderPanel, onCallView, sourcesView, alertsView, alertDetailView, sessionView } from "./panels.js";
 
 /** @type {import("./ipc.js").AppInfo} */
 let info;
@@ -218,7 +218,7 @@ function render(snap) {
 /** @param {ipc.Snapshot} snap */
 function renderAlerts(snap) {
   renderPanel($("panel-alerts"), snap.alerts, {
-    render: (data) => alertsView(data, /** @type {HTMLInputElement} */ ($("alerts-all")).checked, canAct(snap) ? act : null),
+    render: (data) => alertsView(data, /** @type {HTMLInputElement} */ ($("alerts-all")).checked, canAct(snap) ? act : null, showAlert),
     isEmpty: (data) => data.alerts.length === 0,
     empty: "No open alerts.",
     onGrant: grant, onRetry: refresh,
@@ -241,10 +241,25 @@ async function act(id, action) {
     const r = await ipc.actOnAlert(id, action);
     result.textContent = r.message;
     result.dataset.kind = "ok";
+    // The detail shown is of this alert: show it as it is now.
+    if ($("alert-detail").querySelector(`.alert-detail[data-id="${id}"]`)) showAlert(id);
   } catch (e) {
     if (e.kind === "scopeNotGranted") return grant("alert:w");
     result.textContent = `Could not ${action} the alert: ${e.message ?? e}`;
     result.dataset.kind = "error";
+  }
+}
+
+/** One alert in full, below the list. @param {number} id */
+async function showAlert(id) {
+  const box = $("alert-detail");
+  box.hidden = false;
+  box.replaceChildren(h("p", { class: "muted" }, "Loading the alert…"));
+  try {
+    const d = await ipc.alertDetail(id);
+    box.replaceChildren(alertDetailView(d, () => ipc.openAlertInIlert(id).catch((e) => status(e.message ?? String(e), "error"))));
+  } catch (e) {
+    box.replaceChildren(h("p", { class: "error" }, `Could not load the alert: ${e.message ?? e}`));
   }
 }
 
@@ -257,6 +272,7 @@ function openAlert(id) {
   row.classList.remove("flash");
   void row.offsetWidth;
   row.classList.add("flash");
+  showAlert(id);
 }
 
 /** Refresh now: the engine asks ilert at once; the result arrives as a snapshot. */

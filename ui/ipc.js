@@ -45,6 +45,11 @@ export const demoIncident = () => invoke("demo_incident");
 /** @typedef {import("./bindings/AlertAction").AlertAction} AlertAction */
 /** @param {number} id @param {AlertAction} action @returns {Promise<ActionOutcome>} */
 export const actOnAlert = (id, action) => invoke("act_on_alert", { id, action });
+/** @typedef {import("./bindings/AlertDetail").AlertDetail} AlertDetail */
+/** @param {number} id @returns {Promise<AlertDetail>} */
+export const alertDetail = (id) => invoke("alert_detail", { id });
+/** @param {number} id @returns {Promise<null>} */
+export const openAlertInIlert = (id) => invoke("open_alert_in_ilert", { id });
 
 /** Calls `handler(payload)` for every `progress` event; returns the unlisten promise. @param {(p: Progress) => void} handler */
 export function onProgress(handler) {

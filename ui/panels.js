@@ -142,13 +142,13 @@ const ALERT_CLASS = { PENDING: "bad", ACCEPTED: "warn" };
  * @param {import("./bindings/OpenAlerts").OpenAlerts} open
  * @param {boolean} all
  */
-export function alertsView(open, all, onAct = null, now = new Date()) {
+export function alertsView(open, all, onAct = null, onOpen = null, now = new Date()) {
   const rows = all ? open.alerts : open.alerts.filter((a) => a.concernsMe);
   if (!rows.length) return h("p", { class: "state empty muted" }, all ? "No open alerts." : "No open alerts for you.");
   return h("table", { class: "alerts" },
     h("thead", null, h("tr", null, ["Summary", "Source", "Priority", "Status", "Opened", "Responders", ...(onAct ? [""] : [])].map((t) => h("th", { scope: "col" }, t)))),
     h("tbody", null, rows.map((a) => h("tr", { "data-id": a.id, id: `alert-${a.id}` },
-      h("td", null, a.summary, a.nextEscalation && a.status === "PENDING" && new Date(a.nextEscalation) > now ? h("div", { class: "muted small" }, `escalates ${relative(new Date(a.nextEscalation), now)}`) : null),
+      h("td", null, onOpen ? h("button", { type: "button", class: "link open-alert", onclick: () => onOpen(a.id) }, a.summary) : a.summary, a.nextEscalation && a.status === "PENDING" && new Date(a.nextEscalation) > now ? h("div", { class: "muted small escalates" }, `escalates${a.nextEscalationUser ? ` to ${a.nextEscalationUser}` : ""} ${relative(new Date(a.nextEscalation), now)}`) : null),
       h("td", null, a.source),
       h("td", null, words(a.priority)),
       h("td", null, h("span", { class: `pill ${ALERT_CLASS[a.status] ?? "off"}` }, words(a.status))),
@@ -157,6 +157,33 @@ export function alertsView(open, all, onAct = null, now = new Date()) {
       onAct ? h("td", { class: "actions" },
         a.status === "PENDING" ? h("button", { type: "button", class: "act accept", onclick: () => onAct(a.id, "accept") }, "Accept") : null,
         h("button", { type: "button", class: "act resolve", onclick: () => onAct(a.id, "resolve") }, "Resolve")) : null))));
+}
+
+/**
+ * One alert in full: details, who it escalates to and when, its log, and the way to ilert.
+ * @param {import("./bindings/AlertDetail").AlertDetail} d
+ * @param {() => void} onOpenInIlert
+ */
+export function alertDetailView(d, onOpenInIlert, now = new Date()) {
+  const escalation = d.status === "PENDING" && d.nextEscalation && new Date(d.nextEscalation) > now
+    ? `escalates${d.nextEscalationUser ? ` to ${d.nextEscalationUser}` : ""} ${relative(new Date(d.nextEscalation), now)}`
+    : null;
+  return h("div", { class: "alert-detail", "data-id": d.id },
+    h("h4", null, d.summary),
+    h("dl", { class: "facts" },
+      h("dt", null, "Status"), h("dd", { class: "detail-status" }, words(d.status), d.acceptedBy.length ? ` by ${d.acceptedBy.join(", ")}` : ""),
+      h("dt", null, "Source"), h("dd", null, d.source || "—"),
+      h("dt", null, "Priority"), h("dd", null, words(d.priority)),
+      h("dt", null, "Opened"), h("dd", null, d.reportTime ? `${clock(new Date(d.reportTime), now)} (${relative(new Date(d.reportTime), now)})` : "—"),
+      h("dt", null, "Responders"), h("dd", null, d.responders.join(", ") || "—"),
+      escalation ? h("dt", null, "Escalation") : null, escalation ? h("dd", { class: "detail-escalation" }, escalation) : null),
+    d.details ? h("p", { class: "detail-details" }, d.details) : null,
+    h("h5", null, "Log"),
+    d.log.length
+      ? h("ol", { class: "alert-log" }, d.log.map((l) => h("li", null, l.at ? h("span", { class: "muted small" }, `${clock(new Date(l.at), now)} `) : null, l.text)))
+      : h("p", { class: "muted small" }, "No log entries."),
+    d.unreadableLog ? h("p", { class: "muted small" }, `${d.unreadableLog} log entries could not be read.`) : null,
+    h("button", { type: "button", class: "open-in-ilert", onclick: onOpenInIlert }, "Open in ilert"));
 }
 
 export function sessionView(info, now = new Date()) {

@@ -10,6 +10,10 @@ status: string, reportTime: string | null, responders: Array<string>,
  */
 acceptedBy: Array<string>, nextEscalation: string | null, 
 /**
+ * Who it escalates to then, where ilert says.
+ */
+nextEscalationUser: string | null, 
+/**
  * Within the person's [`AlertScope`]: notified, and counted in the tray.
  */
 concernsMe: boolean, };

@@ -20,7 +20,7 @@ use crate::notify::seen::SeenStore;
 use crate::notify::{Notice, Notifier};
 use crate::settings::{keyring_service, SettingsStore};
 use crate::sign_in::{self, Pending, Plan, Progress};
-use crate::view::{AppInfo, SessionInfo, Snapshot};
+use crate::view::{AlertDetail, AppInfo, SessionInfo, Snapshot};
 
 pub struct App {
     settings: SettingsStore,
@@ -192,6 +192,32 @@ impl App {
         let c = self.current().await?.ok_or(AppError::NotSignedIn)?;
         let me = c.engine.latest().user.data().map(|u| u.name());
         actions::act(&c.client, &c.engine, id, action, me.as_deref()).await
+    }
+
+    /// One alert in full: the alert and its log, asked for together.
+    pub async fn alert_detail(&self, id: i64) -> Result<AlertDetail, AppError> {
+        let c = self.current().await?.ok_or(AppError::NotSignedIn)?;
+        let (alert, log) = tokio::join!(c.client.alert(id), c.client.alert_log(id));
+        let alert = alert?;
+        // A log that cannot be had still shows the alert.
+        let (entries, unreadable) = match log {
+            Ok(l) => (l.items, l.unreadable),
+            Err(e) => {
+                tracing::warn!(id, error = %e, "the alert's log could not be read");
+                (Vec::new(), 0)
+            }
+        };
+        Ok(AlertDetail::of(&alert, &entries, unreadable))
+    }
+
+    /// Where ilert's web app shows alert `id`: on the sign-in's own host
+    /// (app.ilert.com, or the tenant's), `/alert/view.jsf?id=ID`.
+    pub async fn alert_web_url(&self, id: i64) -> Result<String, AppError> {
+        let c = self.current().await?.ok_or(AppError::NotSignedIn)?;
+        let mut url = c.session().endpoint().endpoints().authorize.clone();
+        url.set_path("/alert/view.jsf");
+        url.set_query(Some(&format!("id={id}")));
+        Ok(url.to_string())
     }
 
     /// Demo mode: raises an alert through the demo's Events API.

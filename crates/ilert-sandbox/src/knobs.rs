@@ -161,6 +161,13 @@ impl Knobs {
         let inner = self.lock();
         inner.world.alerts.iter().filter(|a| a.summary == summary).max_by_key(|a| a.id).map(|a| a.status.to_string())
     }
+    /// Marks every pending alert accepted (by nobody in particular), as if
+    /// the whole team had answered.
+    pub fn accept_all_pending(&self) {
+        for a in self.lock().world.alerts.iter_mut().filter(|a| a.status == "PENDING") {
+            a.status = "ACCEPTED";
+        }
+    }
     /// How many requests were answered 304 Not Modified.
     pub fn not_modified(&self) -> u64 {
         self.lock().not_modified

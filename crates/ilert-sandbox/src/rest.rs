@@ -40,6 +40,8 @@ pub(crate) fn routes() -> Router<Arc<Knobs>> {
         .route("/api/alerts", get(alerts))
         .route("/api/alerts/count", get(alert_count))
         .route("/api/alerts/{id}", get(alert))
+        .route("/api/alerts/{id}/log-entries", get(alert_log))
+        .route("/alert/view.jsf", get(alert_page))
         .route("/api/alerts/{id}/accept", put(accept_alert))
         .route("/api/alerts/{id}/resolve", put(resolve_alert))
         .route("/api/teams", get(teams))
@@ -552,7 +554,7 @@ async fn alerts(State(k): State<Arc<Knobs>>, m: Method, h: HeaderMap, RawQuery(r
     let (start, count) = q.page(50, 100)?;
     let mut inner = k.lock();
     let w = &inner.world;
-    let page: Vec<Value> = selected_alerts(w, &q)?.into_iter().skip(start).take(count).map(|a| alert_json(w, a)).collect();
+    let page: Vec<Value> = selected_alerts(w, &q)?.into_iter().skip(start).take(count).map(|a| alert_json_with(w, a, &q)).collect();
     let body = Value::Array(page).to_string();
     if !inner.config.etags {
         return Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response());
@@ -571,12 +573,63 @@ async fn alerts(State(k): State<Arc<Knobs>>, m: Method, h: HeaderMap, RawQuery(r
     Ok(([(header::CONTENT_TYPE, "application/json".to_string()), (header::ETAG, etag)], body).into_response())
 }
 
-async fn alert(State(k): State<Arc<Knobs>>, m: Method, h: HeaderMap, Path(id): Path<String>) -> ApiResult {
+/// An alert as [`alert_json`], and with `include=nextEscalationUser` (a
+/// pending alert) who it escalates to: the first person of its policy's next rule.
+fn alert_json_with(w: &World, a: &seed::Alert, q: &Query) -> Value {
+    let mut v = alert_json(w, a);
+    if q.has("include", "nextEscalationUser") && a.status == "PENDING" {
+        let next = w.policy(a.policy).and_then(|p| p.rules.get(1)).and_then(|r| r.users.first()).and_then(|u| w.user(*u));
+        if let Some(u) = next {
+            v["nextEscalationUser"] = user_json(u, w);
+        }
+    }
+    v
+}
+
+async fn alert(State(k): State<Arc<Knobs>>, m: Method, h: HeaderMap, Path(id): Path<String>, RawQuery(raw): RawQuery) -> ApiResult {
     authorize(&k, &h, &m, &["alert"])?;
+    let q = Query::parse(raw);
     let inner = k.lock();
     let id = id_of(&id)?;
-    let a = inner.world.alerts.iter().find(|a| a.id == id).ok_or_else(ApiError::not_found)?;
-    Ok(Json(alert_json(&inner.world, a)).into_response())
+    let w = &inner.world;
+    let a = w.alerts.iter().find(|a| a.id == id).ok_or_else(ApiError::not_found)?;
+    Ok(Json(alert_json_with(w, a, &q)).into_response())
+}
+
+/// The alert's story, told from its state: raised, who was notified, accepted, resolved.
+async fn alert_log(State(k): State<Arc<Knobs>>, m: Method, h: HeaderMap, Path(id): Path<String>, RawQuery(raw): RawQuery) -> ApiResult {
+    authorize(&k, &h, &m, &["alert"])?;
+    let page = Query::parse(raw).page(50, 100)?;
+    let inner = k.lock();
+    let id = id_of(&id)?;
+    let w = &inner.world;
+    let a = w.alerts.iter().find(|a| a.id == id).ok_or_else(ApiError::not_found)?;
+    let source = w.source(a.source).map_or("an alert source", |s| s.name.as_str());
+    let entry = |n: i64, at: DateTime<Utc>, kind: &str, text: String| json!({ "id": id * 100 + n, "alertId": id, "timestamp": ts(at), "logEntryType": kind, "text": text });
+    let mut items = vec![entry(1, a.report_time, "AlertReceivedLogEntry", format!("Alert created by {source}"))];
+    for (i, r) in a.responders.iter().enumerate() {
+        let name = w.user(r.user).map_or_else(|| format!("user {}", r.user), |u| format!("{} {}", u.first_name, u.last_name));
+        items.push(entry(2 + i as i64, a.report_time, "NotificationLogEntry", format!("{name} was notified")));
+        if let Some(at) = r.accepted_at {
+            items.push(entry(20 + i as i64, at, "UserResponseLogEntry", format!("Alert accepted by {name}")));
+        }
+    }
+    if let Some(at) = a.resolved_on {
+        items.push(entry(99, at, "AlertAutoResolvedLogEntry", "Alert resolved".to_string()));
+    }
+    Ok(page_of(items, page))
+}
+
+/// Where ilert's web app shows an alert; here, a page that says which.
+async fn alert_page(RawQuery(raw): RawQuery) -> Response {
+    let id = Query::parse(raw).get("id").and_then(|v| v.parse::<i64>().ok());
+    let body = match id {
+        Some(id) => format!(
+            "<!doctype html><title>Alert {id}</title><h1>Alert {id}</h1><p>The ilert sandbox stands in for ilert's web app here.</p>"
+        ),
+        None => "<!doctype html><title>Alert</title><p>No alert id.</p>".to_string(),
+    };
+    ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], body).into_response()
 }
 
 async fn alert_count(State(k): State<Arc<Knobs>>, m: Method, h: HeaderMap, RawQuery(raw): RawQuery) -> ApiResult {

@@ -61,6 +61,23 @@ pub struct Alert {
     pub assigned_to: Option<UserRel>,
     #[serde(default)]
     pub next_escalation: Option<DateTime<Utc>>,
+    /// Sent with `include=nextEscalationUser`.
+    #[serde(default)]
+    pub next_escalation_user: Option<UserRel>,
+}
+
+/// `GET /api/alerts/{id}/log-entries`: what happened to an alert.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct LogEntry {
+    #[serde(default, deserialize_with = "crate::lenient::opt_int")]
+    pub id: Option<i64>,
+    #[serde(default)]
+    pub timestamp: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub text: Option<String>,
+    #[serde(default)]
+    pub log_entry_type: Option<String>,
 }
 
 impl Alert {
@@ -109,13 +126,19 @@ impl Client {
     /// last had, so an unchanged list costs ilert a 304.
     pub async fn alerts(&self, filter: &AlertFilter) -> Result<Listed<Alert>, ApiError> {
         let owned = filter.query();
-        let query: Vec<(&str, &str)> = owned.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let mut query: Vec<(&str, &str)> = owned.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        query.push(("include", "nextEscalationUser"));
         self.get_all("alerts", &query, 100).await
     }
 
-    /// One alert, as it is now.
+    /// One alert, as it is now, with who it escalates to next.
     pub async fn alert(&self, id: i64) -> Result<Alert, ApiError> {
-        self.get(&format!("alerts/{id}"), &[]).await
+        self.get(&format!("alerts/{id}"), &[("include", "nextEscalationUser")]).await
+    }
+
+    /// Every log entry of an alert (ilert pages them by at most 100).
+    pub async fn alert_log(&self, id: i64) -> Result<Listed<LogEntry>, ApiError> {
+        self.get_all(&format!("alerts/{id}/log-entries"), &[("lang", "en")], 100).await
     }
 
     /// `PUT /api/alerts/{id}/accept` (scope `alert:w`): the alert as ilert

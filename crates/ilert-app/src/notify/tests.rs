@@ -14,6 +14,7 @@ fn row(id: i64, status: &str, priority: &str) -> AlertRow {
         responders: vec![],
         accepted_by: vec![],
         next_escalation: None,
+        next_escalation_user: None,
         concerns_me: true,
     }
 }

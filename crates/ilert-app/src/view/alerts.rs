@@ -39,6 +39,8 @@ pub struct AlertRow {
     /// Who accepted it (responders whose status is ACCEPTED).
     pub accepted_by: Vec<String>,
     pub next_escalation: Option<DateTime<Utc>>,
+    /// Who it escalates to then, where ilert says.
+    pub next_escalation_user: Option<String>,
     /// Within the person's [`AlertScope`]: notified, and counted in the tray.
     pub concerns_me: bool,
 }
@@ -91,6 +93,7 @@ impl OpenAlerts {
                         .filter_map(|r| r.user.as_ref().map(|u| u.name()))
                         .collect(),
                     next_escalation: a.next_escalation,
+                    next_escalation_user: a.next_escalation_user.as_ref().map(|u| u.name()),
                     concerns_me,
                 }
             })

@@ -3,6 +3,7 @@
 //! session, the app's configuration. Sentences for people live here, not in
 //! the REST client.
 
+pub mod alert_detail;
 pub mod alerts;
 pub mod app_info;
 pub mod board;
@@ -11,6 +12,7 @@ pub mod session;
 pub mod snapshot;
 pub mod tray;
 
+pub use alert_detail::AlertDetail;
 pub use alerts::{AlertRow, AlertScope, OpenAlerts};
 pub use app_info::{AppInfo, Mode};
 pub use board::OnCallBoard;

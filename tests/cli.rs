@@ -732,11 +732,14 @@ async fn notifications_come_once_and_soon() {
 
     // Its Accept button, pressed: the server says so with ActionInvoked, and ilert has it accepted.
     let notification_id = after.iter().position(|s| s == "Opened while asleep").unwrap() + 1;
+    let accepts = || cli.sandbox.knobs().requests_by_path().iter().filter(|(p, _)| p.ends_with("/accept")).map(|(_, n)| n).sum::<u64>();
+    assert_eq!(accepts(), 0);
     server.invoke_action(&keyring.address, notification_id as u32, "accept");
     wait_for("the alert accepted at ilert", || {
         (cli.sandbox.knobs().alert_status("Opened while asleep").as_deref() == Some("ACCEPTED")).then_some(())
     })
     .await;
+    assert_eq!(accepts(), 1, "exactly one PUT …/accept");
     app.kill().await.unwrap();
 }
 
@@ -854,4 +857,36 @@ async fn the_tray_counts_alerts_goes_stale_and_knows_who_is_not_on_call() {
     tray::save_icon(&owner, "tray-not-on-call.png");
     tray::click(&owner, "Quit");
     tokio::time::timeout(Duration::from_secs(15), app.wait()).await.expect("Quit ends the app").unwrap();
+}
+
+/// Shift reminders through the real notification server: the tenant's
+/// clock is moved (the sandbox's clock knob) so that my next shift starts in
+/// 14 minutes, then so that it has just started; each is told once.
+#[tokio::test]
+#[ignore = "needs Xvfb and D-Bus (python3-dbusmock); scripts/test runs it"]
+async fn shift_reminders_come_before_and_at_the_start() {
+    let keyring = common::PrivateKeyring::start(None);
+    let server = common::NotificationServer::start(&keyring.address, "body actions");
+    let mut cli = Cli::new("shifts").await;
+    cli.bus = Some(keyring.address.clone());
+    let (out, stderr) = cli.login("approve").await;
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let (start, _) = cli.sandbox.knobs().next_shift_of("ada").expect("ada has a next shift");
+    let to_14_min = (start - chrono::Utc::now()) - chrono::Duration::minutes(14);
+    cli.sandbox.knobs().move_clock(to_14_min);
+    let mut c = cli.command(&[]);
+    c.env("ILERT_POLL_SECS", "2").env("ILERT_POLL_ON_CALL_SECS", "2");
+    let mut app = c.stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+    let titles = || server.received().into_iter().map(|r| r.summary).collect::<Vec<_>>();
+    let before = wait_for("the reminder before the shift", || titles().into_iter().find(|t| t.starts_with("Your shift starts in "))).await;
+    assert!(before == "Your shift starts in 13 min" || before == "Your shift starts in 14 min", "{before}");
+
+    let asked = cli.sandbox.knobs().requests("/api/on-calls");
+    cli.sandbox.knobs().move_clock(chrono::Duration::minutes(15));
+    wait_for("the reminder at the start", || titles().contains(&"Your on-call shift has started".to_string()).then_some(())).await;
+    wait_for("two more refreshes", || (cli.sandbox.knobs().requests("/api/on-calls") >= asked + 4).then_some(())).await;
+    let all = titles();
+    assert_eq!(all.iter().filter(|t| t.starts_with("Your shift starts in ")).count(), 1, "once: {all:?}");
+    assert_eq!(all.iter().filter(|t| *t == "Your on-call shift has started").count(), 1, "once: {all:?}");
+    app.kill().await.unwrap();
 }

@@ -531,6 +531,9 @@ async fn alerts_are_granted_listed_and_a_demo_incident_arrives() {
     let escalation = until(&client, "document.querySelector('#alert-detail .detail-escalation')?.textContent", "the escalation").await;
     assert!(escalation.as_str().unwrap().starts_with("escalates to Alan Turing in "), "{escalation}");
     assert!(client.find(Locator::Css("#alert-detail button.open-in-ilert")).await.is_ok(), "the way to ilert");
+    client.execute("document.getElementById('alert-detail').scrollIntoView()", vec![]).await.unwrap();
+    screenshot(&client, "alert-detail.png").await;
+    client.execute("window.scrollTo(0, 0)", vec![]).await.unwrap();
 
     assert_eq!(
         client.execute("return document.querySelectorAll('#panel-alerts button.act').length", vec![]).await.unwrap(),

@@ -356,6 +356,23 @@ async fn acting_on_an_alert_shows_at_once_and_stays_honest() {
     let shown = c.snapshot().unwrap().alerts.data().unwrap().get(id).cloned();
     assert_eq!(shown.map(|r| r.status), Some("ACCEPTED".into()), "the resolve did not happen, and the row says so");
     knobs.clear_faults();
+    // Somebody else accepted it already: nothing is sent, and the outcome says who.
+    let theirs = c
+        .snapshot()
+        .unwrap()
+        .alerts
+        .data()
+        .unwrap()
+        .alerts
+        .iter()
+        .find(|r| r.status == "ACCEPTED" && !r.accepted_by.is_empty() && !r.accepted_by.contains(&"Ada Lovelace".to_string()))
+        .cloned()
+        .expect("an alert accepted by somebody else");
+    let before = knobs.requests("/api/alerts/");
+    let out = c.act(theirs.id, AlertAction::Accept).await.unwrap();
+    assert_eq!(out.message, format!("Already accepted by {}", theirs.accepted_by.join(", ")));
+    assert_eq!(knobs.requests("/api/alerts/"), before, "nothing sent");
+
     let done = c.act(id, AlertAction::Resolve).await.unwrap();
     assert_eq!(done.status, "RESOLVED");
     assert!(c.snapshot().unwrap().alerts.data().unwrap().get(id).is_none(), "resolved: no longer open");

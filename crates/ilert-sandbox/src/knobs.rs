@@ -161,6 +161,35 @@ impl Knobs {
         let inner = self.lock();
         inner.world.alerts.iter().filter(|a| a.summary == summary).max_by_key(|a| a.id).map(|a| a.status.to_string())
     }
+    /// Moves the tenant's clock: every shift and alert time moves back by
+    /// `by`, so the tenant is as it will be `by` from now (a shift that
+    /// starts in an hour starts now after `move_clock(1 h)`), while the
+    /// app's own clock goes on. For shift reminders.
+    pub fn move_clock(&self, by: chrono::Duration) {
+        let mut inner = self.lock();
+        let w = &mut inner.world;
+        for s in w.schedules.iter_mut().flat_map(|s| s.shifts.iter_mut()) {
+            s.start -= by;
+            s.end -= by;
+        }
+        for a in w.alerts.iter_mut() {
+            a.report_time -= by;
+            a.resolved_on = a.resolved_on.map(|t| t - by);
+            for r in a.responders.iter_mut() {
+                r.accepted_at = r.accepted_at.map(|t| t - by);
+            }
+        }
+    }
+
+    /// When `username`'s next shift (after now) starts and ends, in any schedule.
+    pub fn next_shift_of(&self, username: &str) -> Option<(chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>)> {
+        let inner = self.lock();
+        let w = &inner.world;
+        let user = w.user_by_name(username)?.id;
+        let now = chrono::Utc::now();
+        w.schedules.iter().flat_map(|s| s.shifts.iter()).filter(|s| s.user == user && s.start > now).map(|s| (s.start, s.end)).min()
+    }
+
     /// Marks every pending alert accepted (by nobody in particular), as if
     /// the whole team had answered.
     pub fn accept_all_pending(&self) {

@@ -321,9 +321,20 @@ fn alert_json(w: &World, a: &seed::Alert) -> Value {
     if let Some(r) = a.resolved_on {
         v["resolvedOn"] = json!(ts(r));
     }
+    // Unaccepted: it climbs its policy's rules as their timeouts pass, and
+    // everybody a reached rule names becomes a responder.
     if a.status == "PENDING" {
-        v["nextEscalation"] = json!(ts(a.report_time + chrono::Duration::minutes(15)));
-        v["nextEscalationRuleIndex"] = json!(1);
+        let e = w.escalation(a.policy, a.report_time, Utc::now());
+        if let Some(at) = e.next_at {
+            v["nextEscalation"] = json!(ts(at));
+            v["nextEscalationRuleIndex"] = json!(e.rule + 1);
+        }
+        let responders = v["responders"].as_array_mut().expect("a list");
+        for user in e.notified.iter().filter(|u| !a.responders.iter().any(|r| r.user == **u)) {
+            if let Some(u) = w.user(*user) {
+                responders.push(json!({ "user": user_json(u, w), "status": "PENDING" }));
+            }
+        }
     }
     v
 }
@@ -574,11 +585,11 @@ async fn alerts(State(k): State<Arc<Knobs>>, m: Method, h: HeaderMap, RawQuery(r
 }
 
 /// An alert as [`alert_json`], and with `include=nextEscalationUser` (a
-/// pending alert) who it escalates to: the first person of its policy's next rule.
+/// pending alert) who it escalates to: the first person of the next rule.
 fn alert_json_with(w: &World, a: &seed::Alert, q: &Query) -> Value {
     let mut v = alert_json(w, a);
     if q.has("include", "nextEscalationUser") && a.status == "PENDING" {
-        let next = w.policy(a.policy).and_then(|p| p.rules.get(1)).and_then(|r| r.users.first()).and_then(|u| w.user(*u));
+        let next = w.escalation(a.policy, a.report_time, Utc::now()).next_user.and_then(|u| w.user(u));
         if let Some(u) = next {
             v["nextEscalationUser"] = user_json(u, w);
         }

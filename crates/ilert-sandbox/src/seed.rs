@@ -148,6 +148,17 @@ pub struct Alert {
     pub responders: Vec<Responder>,
 }
 
+/// Where an unaccepted alert stands on its escalation policy.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Escalation {
+    /// The index of the rule reached.
+    pub rule: usize,
+    pub next_at: Option<DateTime<Utc>>,
+    pub next_user: Option<i64>,
+    /// Everybody the rules reached so far.
+    pub notified: Vec<i64>,
+}
+
 /// The whole tenant. The REST handlers read it and the two write endpoints
 /// (`PUT /alert-sources/{id}`, `PUT /alerts/{id}/…`) change it.
 #[derive(Debug, Clone)]
@@ -179,6 +190,41 @@ impl World {
     }
     pub fn source(&self, id: i64) -> Option<&AlertSource> {
         self.sources.iter().find(|s| s.id == id)
+    }
+
+    /// Where an unaccepted alert on `policy` raised at `raised` stands at
+    /// `at`: the rule it has reached (each rule waits its timeout before
+    /// the next), when and to whom it escalates next (none after the last
+    /// rule), and everybody the rules reached so far notified.
+    pub fn escalation(&self, policy: i64, raised: DateTime<Utc>, at: DateTime<Utc>) -> Escalation {
+        let rules = self.policy(policy).map(|p| p.rules.as_slice()).unwrap_or_default();
+        let mut reached = 0;
+        let mut due = raised;
+        let mut next = None;
+        for (i, rule) in rules.iter().enumerate() {
+            due += Duration::minutes(rule.timeout);
+            match rules.get(i + 1) {
+                Some(_) if due <= at => reached = i + 1,
+                Some(_) => {
+                    next = Some((due, i + 1));
+                    break;
+                }
+                None => break,
+            }
+        }
+        let people = |i: usize, when: DateTime<Utc>| -> Vec<i64> {
+            let Some(rule) = rules.get(i) else { return Vec::new() };
+            let on_shift = rule.schedules.iter().filter_map(|s| self.schedule(*s)?.shift_at(when).map(|sh| sh.user));
+            rule.users.iter().copied().chain(on_shift).collect()
+        };
+        let mut notified: Vec<i64> = (0..=reached).flat_map(|i| people(i, at)).collect();
+        notified.dedup();
+        Escalation {
+            rule: reached,
+            next_at: next.map(|(t, _)| t),
+            next_user: next.and_then(|(t, i)| people(i, t).first().copied()),
+            notified,
+        }
     }
 
     /// Who a new alert on `policy` notifies first: the people of its first
@@ -459,6 +505,18 @@ mod tests {
         for state in ["PENDING", "ACCEPTED", "RESOLVED"] {
             assert!(a.alerts.iter().any(|al| al.status == state), "alert state {state} missing");
         }
+    }
+
+    #[test]
+    fn an_unaccepted_alert_climbs_the_rules_as_their_timeouts_pass() {
+        let now = Utc::now();
+        let w = World::seeded(42, now);
+        // Payments Escalation: rule 1 (its schedule) for 5 min, then Ada and Donald.
+        let fresh = w.escalation(3, now, now);
+        assert_eq!((fresh.rule, fresh.next_at, fresh.next_user), (0, Some(now + Duration::minutes(5)), Some(1)));
+        let later = w.escalation(3, now - Duration::minutes(6), now);
+        assert_eq!((later.rule, later.next_at), (1, None), "the last rule: no next");
+        assert!(later.notified.contains(&1) && later.notified.contains(&7), "{:?}", later.notified);
     }
 
     #[test]

@@ -30,9 +30,6 @@ pub fn plugin<R: Runtime>() -> TauriPlugin<R> {
         .build()
 }
 
-/// How often a pause is checked for its end.
-const PAUSE_TICK: std::time::Duration = std::time::Duration::from_secs(5);
-
 /// Forwards the engine's snapshots to the tray, the main window and the
 /// notifier for as long as the app runs.
 fn forward_snapshots<R: Runtime>(handle: &AppHandle<R>) {
@@ -48,16 +45,12 @@ fn forward_snapshots<R: Runtime>(handle: &AppHandle<R>) {
             let _ = h.emit_to("main", SNAPSHOT_EVENT, latest);
         }
     });
+    // A pause's end: the tray says so, and what it held is summed up.
     let h = handle.clone();
     tauri::async_runtime::spawn(async move {
         loop {
-            tokio::time::sleep(PAUSE_TICK).await;
-            let app = h.state::<App>();
-            let was_paused = app.notifications_paused_until().is_some();
-            let held = app.notifier_tick();
-            if was_paused && app.notifications_paused_until().is_none() {
-                crate::tray::show(&h, app.snapshot().as_ref());
-            }
+            let held = h.state::<App>().pause_ended().await;
+            crate::tray::show(&h, h.state::<App>().snapshot().as_ref());
             crate::notifications::show_all(&h, held);
         }
     });

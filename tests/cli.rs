@@ -638,6 +638,20 @@ fn unix_now() -> f64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs_f64()
 }
 
+/// A D-Bus session of the test's own with a keyring and a notification
+/// server (action buttons offered), and a `login` with `scopes` on it.
+async fn signed_in_beside_a_notification_server(tag: &str, scopes: &str) -> (common::PrivateKeyring, common::NotificationServer, Cli) {
+    let keyring = common::PrivateKeyring::start(None);
+    let server = common::NotificationServer::start(&keyring.address, "body actions");
+    let mut cli = Cli::new(tag).await;
+    cli.bus = Some(keyring.address.clone());
+    let mut login = cli.command(&["login", "--no-browser"]);
+    login.env("ILERT_SCOPES", scopes);
+    let (out, stderr) = cli.login_decided(login, "approve").await;
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    (keyring, server, cli)
+}
+
 /// The notifications, through a real notification server on D-Bus (a bus
 /// of the test's own, with its own keyring): the alerts open at sign-in come
 /// as one summary; each new alert comes once, soon (the latency over 30 is
@@ -648,14 +662,8 @@ fn unix_now() -> f64 {
 #[tokio::test]
 #[ignore = "needs Xvfb and D-Bus (python3-dbusmock); scripts/test runs it"]
 async fn notifications_come_once_and_soon() {
-    let keyring = common::PrivateKeyring::start(None);
-    let server = common::NotificationServer::start(&keyring.address, "body actions");
-    let mut cli = Cli::new("notify").await;
-    cli.bus = Some(keyring.address.clone());
-    let mut login = cli.command(&["login", "--no-browser"]);
-    login.env("ILERT_SCOPES", "profile schedule policy source alert alert:w offline_access");
-    let (out, stderr) = cli.login_decided(login, "approve").await;
-    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let (keyring, server, cli) =
+        signed_in_beside_a_notification_server("notify", "profile schedule policy source alert alert:w offline_access").await;
     let pace = std::env::var("ILERT_LATENCY_PACE").unwrap_or_else(|_| "2".into());
     let start_app = || {
         let mut c = cli.command(&[]);
@@ -865,12 +873,7 @@ async fn the_tray_counts_alerts_goes_stale_and_knows_who_is_not_on_call() {
 #[tokio::test]
 #[ignore = "needs Xvfb and D-Bus (python3-dbusmock); scripts/test runs it"]
 async fn shift_reminders_come_before_and_at_the_start() {
-    let keyring = common::PrivateKeyring::start(None);
-    let server = common::NotificationServer::start(&keyring.address, "body actions");
-    let mut cli = Cli::new("shifts").await;
-    cli.bus = Some(keyring.address.clone());
-    let (out, stderr) = cli.login("approve").await;
-    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let (_keyring, server, cli) = signed_in_beside_a_notification_server("shifts", ilert_app::settings::DEFAULT_SCOPES).await;
     let (start, _) = cli.sandbox.knobs().next_shift_of("ada").expect("ada has a next shift");
     let to_14_min = (start - chrono::Utc::now()) - chrono::Duration::minutes(14);
     cli.sandbox.knobs().move_clock(to_14_min);

@@ -2,7 +2,8 @@
 
 export type AlertRow = { id: number, summary: string, source: string, priority: string, 
 /**
- * PENDING or ACCEPTED (RESOLVED ones are not open).
+ * PENDING or ACCEPTED in the list (RESOLVED ones are not open; an
+ * alert's detail may be RESOLVED).
  */
 status: string, reportTime: string | null, responders: Array<string>, 
 /**

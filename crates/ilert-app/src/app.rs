@@ -33,6 +33,8 @@ pub struct App {
     restoring: tokio::sync::Mutex<()>,
     engine: EngineConfig,
     notifier: std::sync::Mutex<Notifier>,
+    /// Told when a pause starts or ends, so nobody has to poll for it.
+    pause_changed: tokio::sync::Notify,
     /// Show the link instead of opening a browser (`ILERT_NO_BROWSER=1`).
     pub no_browser: bool,
 }
@@ -44,6 +46,7 @@ impl App {
         let notifier = Notifier::new(seen, settings.current().shift_reminder());
         App {
             notifier: std::sync::Mutex::new(notifier),
+            pause_changed: tokio::sync::Notify::new(),
             settings,
             profile,
             http: ilert_oauth::endpoint::http_client(),
@@ -246,12 +249,32 @@ impl App {
     /// Pauses notifications until `until` (`None`: resumes); what a pause
     /// held comes back as one summary.
     pub fn pause_notifications(&self, until: Option<chrono::DateTime<chrono::Utc>>) -> Vec<Notice> {
-        self.notifier().pause(until, chrono::Utc::now())
+        let held = self.notifier().pause(until, chrono::Utc::now());
+        self.pause_changed.notify_one();
+        held
     }
 
-    /// Ends a pause whose time is up (called every few seconds).
-    pub fn notifier_tick(&self) -> Vec<Notice> {
-        self.notifier().tick(chrono::Utc::now())
+    /// Waits until the pause ends, and returns what it held (`[]` when it
+    /// was ended by hand, which [`App::pause_notifications`] returns itself).
+    /// Sleeps, without waking, while nothing is paused.
+    pub async fn pause_ended(&self) -> Vec<Notice> {
+        loop {
+            let changed = self.pause_changed.notified();
+            let Some(until) = self.notifications_paused_until() else {
+                changed.await;
+                continue;
+            };
+            let wait = (until - chrono::Utc::now()).to_std().unwrap_or_default();
+            tokio::select! {
+                _ = tokio::time::sleep(wait) => {
+                    let held = self.notifier().tick(chrono::Utc::now());
+                    if self.notifications_paused_until().is_none() {
+                        return held;
+                    }
+                }
+                _ = changed => {}
+            }
+        }
     }
 
     pub fn notifications_paused_until(&self) -> Option<chrono::DateTime<chrono::Utc>> {

@@ -1,10 +1,11 @@
 //! One alert in full, for the window's detail view: what the list row
-//! has, plus its details, who it escalates to next, its log, and where
-//! ilert's web app shows it.
+//! has, plus its details and its log.
 
 use chrono::{DateTime, Utc};
 use ilert_api::api::alerts::{Alert, LogEntry};
 use serde::Serialize;
+
+use super::alerts::AlertRow;
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 #[cfg_attr(test, derive(ts_rs::TS), ts(export))]
@@ -14,22 +15,15 @@ pub struct LogLine {
     pub text: String,
 }
 
+/// The list's row (flattened: the same fields), and what only the detail has.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 #[cfg_attr(test, derive(ts_rs::TS), ts(export))]
 #[serde(rename_all = "camelCase")]
 pub struct AlertDetail {
-    pub id: i64,
-    pub summary: String,
+    #[serde(flatten)]
+    #[cfg_attr(test, ts(flatten))]
+    pub alert: AlertRow,
     pub details: String,
-    pub source: String,
-    pub priority: String,
-    pub status: String,
-    pub report_time: Option<DateTime<Utc>>,
-    pub responders: Vec<String>,
-    pub accepted_by: Vec<String>,
-    pub next_escalation: Option<DateTime<Utc>>,
-    /// Who it escalates to then, where ilert says.
-    pub next_escalation_user: Option<String>,
     /// Oldest first.
     pub log: Vec<LogLine>,
     /// Log entries ilert sent that could not be read.
@@ -41,28 +35,7 @@ impl AlertDetail {
         let mut log: Vec<LogLine> =
             log.iter().filter_map(|e| Some(LogLine { at: e.timestamp, text: e.text.clone().filter(|t| !t.is_empty())? })).collect();
         log.sort_by_key(|l| l.at);
-        let names = |accepted: bool| {
-            a.responders
-                .iter()
-                .filter(|r| !accepted || r.status.as_deref() == Some("ACCEPTED"))
-                .filter_map(|r| r.user.as_ref().map(|u| u.name()))
-                .collect::<Vec<_>>()
-        };
-        AlertDetail {
-            id: a.id,
-            summary: a.summary.clone().unwrap_or_else(|| format!("Alert #{}", a.id)),
-            details: a.details.clone().unwrap_or_default(),
-            source: a.alert_source.as_ref().and_then(|s| s.name.clone()).unwrap_or_default(),
-            priority: a.priority.clone().unwrap_or_default(),
-            status: a.status.as_ref().map(|s| s.as_str().to_string()).unwrap_or_default(),
-            report_time: a.report_time,
-            responders: names(false),
-            accepted_by: names(true),
-            next_escalation: a.next_escalation,
-            next_escalation_user: a.next_escalation_user.as_ref().map(|u| u.name()),
-            log,
-            unreadable_log,
-        }
+        AlertDetail { alert: AlertRow::of(a, true), details: a.details.clone().unwrap_or_default(), log, unreadable_log }
     }
 }
 
@@ -86,7 +59,7 @@ mod tests {
         .unwrap();
         let d = AlertDetail::of(&a, &log, 0);
         assert_eq!(d.log.iter().map(|l| l.text.as_str()).collect::<Vec<_>>(), ["Created", "Accepted"]);
-        assert_eq!(d.next_escalation_user.as_deref(), Some("Alan Turing"));
-        assert_eq!((d.responders.len(), d.accepted_by.as_slice()), (2, &["Ada".to_string()][..]));
+        assert_eq!(d.alert.next_escalation_user.as_deref(), Some("Alan Turing"));
+        assert_eq!((d.alert.responders.len(), d.alert.accepted_by.as_slice()), (2, &["Ada".to_string()][..]));
     }
 }

@@ -32,7 +32,8 @@ pub struct AlertRow {
     pub summary: String,
     pub source: String,
     pub priority: String,
-    /// PENDING or ACCEPTED (RESOLVED ones are not open).
+    /// PENDING or ACCEPTED in the list (RESOLVED ones are not open; an
+    /// alert's detail may be RESOLVED).
     pub status: String,
     pub report_time: Option<DateTime<Utc>>,
     pub responders: Vec<String>,
@@ -43,6 +44,35 @@ pub struct AlertRow {
     pub next_escalation_user: Option<String>,
     /// Within the person's [`AlertScope`]: notified, and counted in the tray.
     pub concerns_me: bool,
+}
+
+impl AlertRow {
+    pub fn of(a: &Alert, concerns_me: bool) -> AlertRow {
+        let names = |accepted: bool| {
+            a.responders
+                .iter()
+                .filter(|r| !accepted || r.status.as_deref() == Some("ACCEPTED"))
+                .filter_map(|r| r.user.as_ref().map(|u| u.name()))
+                .collect()
+        };
+        AlertRow {
+            id: a.id,
+            summary: a.summary.clone().unwrap_or_else(|| format!("Alert #{}", a.id)),
+            source: a
+                .alert_source
+                .as_ref()
+                .map(|s| s.name.clone().unwrap_or_else(|| format!("Alert source #{}", s.id)))
+                .unwrap_or_default(),
+            priority: a.priority.clone().unwrap_or_default(),
+            status: a.status.as_ref().map(|s| s.as_str().to_string()).unwrap_or_default(),
+            report_time: a.report_time,
+            responders: names(false),
+            accepted_by: names(true),
+            next_escalation: a.next_escalation,
+            next_escalation_user: a.next_escalation_user.as_ref().map(|u| u.name()),
+            concerns_me,
+        }
+    }
 }
 
 /// The open alerts, newest first.
@@ -74,28 +104,7 @@ impl OpenAlerts {
                     AlertScope::Mine => responder,
                     AlertScope::OnCall => responder || on_my_policy,
                 };
-                AlertRow {
-                    id: a.id,
-                    summary: a.summary.clone().unwrap_or_else(|| format!("Alert #{}", a.id)),
-                    source: a
-                        .alert_source
-                        .as_ref()
-                        .map(|s| s.name.clone().unwrap_or_else(|| format!("Alert source #{}", s.id)))
-                        .unwrap_or_default(),
-                    priority: a.priority.clone().unwrap_or_default(),
-                    status: a.status.as_ref().map(|s| s.as_str().to_string()).unwrap_or_default(),
-                    report_time: a.report_time,
-                    responders: a.responders.iter().filter_map(|r| r.user.as_ref().map(|u| u.name())).collect(),
-                    accepted_by: a
-                        .responders
-                        .iter()
-                        .filter(|r| r.status.as_deref() == Some("ACCEPTED"))
-                        .filter_map(|r| r.user.as_ref().map(|u| u.name()))
-                        .collect(),
-                    next_escalation: a.next_escalation,
-                    next_escalation_user: a.next_escalation_user.as_ref().map(|u| u.name()),
-                    concerns_me,
-                }
+                AlertRow::of(a, concerns_me)
             })
             .collect();
         OpenAlerts::counted(rows)

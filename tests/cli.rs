@@ -893,3 +893,35 @@ async fn shift_reminders_come_before_and_at_the_start() {
     assert_eq!(all.iter().filter(|t| *t == "Your on-call shift has started").count(), 1, "once: {all:?}");
     app.kill().await.unwrap();
 }
+
+/// Accept from the tray's menu (a dbusmenu click, as a desktop sends it):
+/// exactly one `PUT …/accept`, and the tray's count drops (the time it took
+/// is printed; the benchmark owns the figure).
+#[tokio::test]
+#[ignore = "needs a StatusNotifier host, Xvfb and a Secret Service; scripts/test runs it"]
+async fn accept_from_the_tray_menu() {
+    use common::tray;
+    let _one = ONE_TRAY.lock().await;
+    let cli = Cli::new("tray-accept").await;
+    let mut login = cli.command(&["login", "--no-browser"]);
+    login.env("ILERT_SCOPES", "profile schedule policy source alert alert:w offline_access");
+    let (out, stderr) = cli.login_decided(login, "approve").await;
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let before = tray::items();
+    let mut c = cli.command(&[]);
+    c.env("ILERT_NOTIFY_ALERTS", "all").env("ILERT_POLL_SECS", "60").env("ILERT_POLL_ON_CALL_SECS", "60");
+    let mut app = c.stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+    let owner = wait_for("the tray item", || tray::items().into_iter().find(|i| !before.contains(i))).await;
+    let pending = |owner: &str| tray::property(owner, "XAyatanaLabel")?.strip_suffix(" pending")?.parse::<u32>().ok();
+    let n = wait_for("the pending count", || pending(&owner)).await;
+    let labels: Vec<String> = tray::menu(&owner).into_iter().map(|(_, l, _)| l).collect();
+    assert!(labels.iter().any(|l| l == "Accept") && labels.iter().any(|l| l == "Resolve"), "alert:w: actions in the menu: {labels:?}");
+    let accepts = || cli.sandbox.knobs().requests_by_path().iter().filter(|(p, _)| p.ends_with("/accept")).map(|(_, n)| n).sum::<u64>();
+    let clicked = std::time::Instant::now();
+    tray::click(&owner, "Accept");
+    wait_for("the count to drop", || (pending(&owner).unwrap_or(0) < n).then_some(())).await;
+    println!("tray: Accept clicked to the count dropping: {} ms", clicked.elapsed().as_millis());
+    assert_eq!(accepts(), 1, "exactly one PUT …/accept");
+    tray::click(&owner, "Quit");
+    tokio::time::timeout(Duration::from_secs(15), app.wait()).await.expect("Quit ends the app").unwrap();
+}

@@ -556,3 +556,67 @@ async fn alerts_are_granted_listed_and_a_demo_incident_arrives() {
     screenshot(&client, "alerts.png").await;
     client.close().await.unwrap();
 }
+
+/// Accept in the real webview when ilert fails it (503 on `/accept`): the
+/// row turns Accepted at once, then back to Pending with ilert's state read
+/// again, and the panel says why; with ilert well again, Accept sticks.
+#[tokio::test]
+#[ignore = "needs Xvfb, tauri-driver and WebKitWebDriver; scripts/test runs it"]
+async fn a_failed_accept_rolls_back_and_says_why() {
+    let _one = ONE_AT_A_TIME.lock().await;
+    let sb = Sandbox::start(Config::default()).await.unwrap();
+    let redirect = common::free_redirect();
+    sb.knobs().register_client("e2e-app", &redirect);
+    let driver = start_driver(
+        "rollback",
+        &[
+            ("ILERT_CLIENT_ID", "e2e-app".into()),
+            ("ILERT_AUTH_URL", sb.url()),
+            ("ILERT_API_URL", sb.url()),
+            ("ILERT_REDIRECT_URI", redirect),
+            ("ILERT_SCOPES", "profile schedule policy alert alert:w offline_access".into()),
+            ("ILERT_NOTIFY_ALERTS", "all".into()),
+        ],
+    );
+    let client = open_app(&driver).await;
+    view(&client, "signed-out").await;
+    click(&client, "#sign-in").await;
+    approve_from_waiting_screen(&client).await;
+    view(&client, "dashboard").await;
+    panel_state(&client, "panel-alerts", "ready").await;
+    let pending_row = "[...document.querySelectorAll('#panel-alerts tbody tr')].find(tr => tr.querySelector('button.accept'))";
+    let id = until(&client, &format!("{pending_row}?.dataset.id"), "a pending alert with Accept").await;
+    let id = id.as_str().unwrap().to_string();
+    let row = format!("document.querySelector('#panel-alerts tr[data-id=\"{id}\"]')");
+
+    // A slow failure, so the optimistic state can be seen before it is taken back.
+    sb.knobs().set_latency(Duration::from_millis(800));
+    sb.knobs().add_fault(Fault { method: Some("PUT".into()), ..Fault::status("/api/alerts/", 503) });
+    client.execute(&format!("{row}.querySelector('button.accept').click()"), vec![]).await.unwrap();
+    until(&client, &format!("{row}?.querySelector('.pill')?.textContent === 'Accepted'"), "the row accepted at once").await;
+    let said = until(
+        &client,
+        "document.getElementById('alerts-result').dataset.kind === 'error' && document.getElementById('alerts-result').textContent",
+        "why",
+    )
+    .await;
+    assert!(said.as_str().unwrap().starts_with("Could not accept the alert: ilert is unavailable"), "{said}");
+    until(&client, &format!("{row}?.querySelector('.pill')?.textContent === 'Pending'"), "the row back to Pending").await;
+    assert_eq!(
+        sb.knobs().requests_by_path().iter().filter(|(p, _)| p.ends_with("/accept")).map(|(_, n)| n).sum::<u64>(),
+        1,
+        "one PUT, not repeated"
+    );
+
+    sb.knobs().clear_faults();
+    sb.knobs().set_latency(Duration::ZERO);
+    client.execute(&format!("{row}.querySelector('button.accept').click()"), vec![]).await.unwrap();
+    until(&client, "document.getElementById('alerts-result').textContent === 'Accepted'", "accepted").await;
+    until(&client, &format!("{row}?.querySelector('.pill')?.textContent === 'Accepted'"), "the row accepted").await;
+
+    // Resolve: no longer open, so gone from the list.
+    client.execute(&format!("{row}.querySelector('button.resolve').click()"), vec![]).await.unwrap();
+    until(&client, &format!("!{row}"), "the resolved alert gone from the open ones").await;
+    until(&client, "document.getElementById('alerts-result').textContent === 'Resolved'", "resolved").await;
+    client.close().await.unwrap();
+}

@@ -53,6 +53,12 @@ enum What {
         #[arg(long, default_value_t = 3)]
         cycles: u32,
     },
+    /// Accept from the app (shown at once, then ilert's answer shown) beside
+    /// the bare PUT round trip, at 50 ms of latency on every request.
+    Act {
+        #[arg(long, default_value_t = 9)]
+        runs: usize,
+    },
     /// Sizes of the release binary and the .deb.
     Sizes {
         #[arg(long)]
@@ -70,6 +76,7 @@ fn main() {
         What::Core { runs } => tokio::runtime::Runtime::new().unwrap().block_on(core(runs)),
         What::Sizes { binary, deb, bare } => sizes(&binary, deb.as_deref(), bare.as_deref()),
         What::Budget { cycles } => tokio::runtime::Runtime::new().unwrap().block_on(budget(cycles)),
+        What::Act { runs } => tokio::runtime::Runtime::new().unwrap().block_on(act(runs)),
     }
 }
 
@@ -87,12 +94,14 @@ pub fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
+const SCOPES: &str = "profile schedule policy source alert alert:w offline_access";
+
 fn settings(sb: &Sandbox) -> OAuthConfig {
     OAuthConfig {
         client_id: "bench".into(),
         endpoints: Endpoints::resolve(Some(&sb.url()), None, Some(&sb.url())).unwrap(),
         redirect_uri: "http://127.0.0.1:0/callback".into(),
-        scopes: "profile schedule policy source alert offline_access".into(),
+        scopes: SCOPES.into(),
         tenant: None,
     }
 }
@@ -223,6 +232,51 @@ async fn budget(cycles: u32) {
         config.on_call_interval.as_secs(),
         sb.knobs().not_modified()
     );
+}
+
+/// A click on Accept until ilert's answer is in the snapshot
+/// (`ilert_app::actions::act`: scope check, the optimistic change, the PUT,
+/// the confirmed change), against the PUT alone, on fresh alerts raised
+/// through the Events API, alternately. Goal: the PUT plus under 50 ms.
+async fn act(runs: usize) {
+    use ilert_api::api::alerts::AlertFilter;
+    use ilert_app::actions::{act, AlertAction};
+    use ilert_app::engine::{Engine, EngineConfig};
+    let sb = Sandbox::start(Config::default()).await.unwrap();
+    let (session, _) = timed_sign_in(&sb).await;
+    let client = Client::new(Arc::new(session), http_client());
+    let key = sb.knobs().integration_key(1201).unwrap();
+    let http = reqwest::Client::new();
+    for i in 0..runs * 2 {
+        let event = serde_json::json!({"integrationKey": key, "eventType": "ALERT", "summary": format!("bench {i}"), "alertKey": format!("bench/{i}")});
+        assert_eq!(http.post(format!("{}/api/events", sb.url())).json(&event).send().await.unwrap().status(), 202);
+    }
+    let first = ilert_app::view::SessionInfo::of(client.session(), false, SCOPES).await;
+    let engine = Engine::spawn(client.clone(), false, SCOPES.into(), EngineConfig::default(), first);
+    let mut rx = engine.subscribe();
+    rx.wait_for(|s| s.alerts.data().is_some()).await.unwrap();
+    let ids: Vec<i64> = client
+        .alerts(&AlertFilter::open())
+        .await
+        .unwrap()
+        .iter()
+        .filter(|a| a.summary.as_deref().is_some_and(|s| s.starts_with("bench ")))
+        .map(|a| a.id)
+        .collect();
+    sb.knobs().set_latency(Duration::from_millis(50));
+    let (mut bare, mut app) = (Vec::new(), Vec::new());
+    for pair in ids.chunks(2).take(runs) {
+        let t = Instant::now();
+        client.accept_alert(pair[0]).await.unwrap();
+        bare.push(ms(t.elapsed()));
+        let t = Instant::now();
+        let out = act(&client, &engine, pair[1], AlertAction::Accept, None).await.unwrap();
+        app.push(ms(t.elapsed()));
+        assert_eq!(out.status, "ACCEPTED");
+    }
+    let (b, a) = (median(bare.clone()), median(app.clone()));
+    println!("accept, click to ilert's answer shown (median of {runs}, 50 ms latency per request): {a:.1} ms vs the PUT alone {b:.1} ms = +{:.1} ms (goal < 50 ms over the PUT)", a - b);
+    println!("  samples, app: {:?}; PUT: {:?}", round(&app), round(&bare));
 }
 
 fn round(v: &[f64]) -> Vec<f64> {

@@ -81,10 +81,18 @@ pub async fn demo_incident(app: State<'_, App>) -> Result<()> {
     Ok(app.demo_incident().await?)
 }
 
-/// Accepts or resolves an alert; the change shows at once in every snapshot.
+/// Accepts or resolves an alert; the change shows at once in every snapshot
+/// (and changes back if ilert refuses, which a notification then says).
 #[tauri::command]
-pub async fn act_on_alert(app: State<'_, App>, id: i64, action: AlertAction) -> Result<ActionOutcome> {
-    Ok(app.act(id, action).await?)
+pub async fn act_on_alert<R: Runtime>(handle: AppHandle<R>, app: State<'_, App>, id: i64, action: AlertAction) -> Result<ActionOutcome> {
+    let result = app.act(id, action).await.map_err(IpcError::from);
+    // Refused or unconfirmed (not a missing scope, which the window asks for): said by a notification too.
+    if let Err(e) = &result {
+        if e.kind != ilert_app::ErrorKind::ScopeNotGranted {
+            crate::notifications::tell_failure(&handle, action, &e.message);
+        }
+    }
+    result
 }
 
 /// One alert in full (details, who it escalates to, its log).

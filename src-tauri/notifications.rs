@@ -109,17 +109,18 @@ pub fn act<R: Runtime>(handle: &AppHandle<R>, id: i64, action: AlertAction) {
             Ok(out) => tracing::info!(id, status = %out.status, "{}", out.message),
             Err(e) => {
                 tracing::warn!(id, error = %e, "the action failed");
-                let what = if action == AlertAction::Accept { "accept" } else { "resolve" };
-                let notice = Notice {
-                    kind: NoticeKind::Info,
-                    title: format!("Could not {what} the alert"),
-                    body: ilert_app::IpcError::from(e).message,
-                    urgent: false,
-                };
-                show_all(&handle, vec![notice]);
+                tell_failure(&handle, action, &ilert_app::IpcError::from(e).message);
             }
         }
     });
+}
+
+/// An action ilert refused or did not confirm, told as a notification (the
+/// row has changed back already).
+pub fn tell_failure<R: Runtime>(handle: &AppHandle<R>, action: AlertAction, why: &str) {
+    let what = if action == AlertAction::Accept { "accept" } else { "resolve" };
+    let notice = Notice { kind: NoticeKind::Info, title: format!("Could not {what} the alert"), body: why.to_string(), urgent: false };
+    show_all(handle, vec![notice]);
 }
 
 fn clicked<R: Runtime>(handle: &AppHandle<R>, kind: &NoticeKind) {

@@ -584,6 +584,7 @@ async fn a_failed_accept_rolls_back_and_says_why() {
     approve_from_waiting_screen(&client).await;
     view(&client, "dashboard").await;
     panel_state(&client, "panel-alerts", "ready").await;
+    click(&client, "#alerts-all").await;
     let pending_row = "[...document.querySelectorAll('#panel-alerts tbody tr')].find(tr => tr.querySelector('button.accept'))";
     let id = until(&client, &format!("{pending_row}?.dataset.id"), "a pending alert with Accept").await;
     let id = id.as_str().unwrap().to_string();

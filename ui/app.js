@@ -6,7 +6,7 @@
 import * as ipc from "./ipc.js";
 import { $, h } from "./dom.js";
 import { clock } from "./format.js";
-import { renderPanel, onCallView, sourcesView, alertsView, alertDetailView, sessionView } from "./panels.js";
+import { renderPanel, onCallView, sourcesView, alertsView, alertDetailView, shownAlerts, sessionView } from "./panels.js";
 
 /** @type {import("./ipc.js").AppInfo} */
 let info;
@@ -225,7 +225,8 @@ function renderAlerts(snap) {
   });
   $("alerts-grant-write").hidden = !(snap.alerts.state === "ready" && !canAct(snap));
   const open = snap.alerts.state === "ready" ? snap.alerts.data : snap.alerts.state === "error" ? snap.alerts.last?.data : null;
-  $("alert-count").textContent = open ? `(for you: ${open.pending} pending, ${open.accepted} accepted)` : "";
+  const rows = open ? shownAlerts(open, /** @type {HTMLInputElement} */ ($("alerts-all")).checked) : null;
+  $("alert-count").textContent = rows ? `(${rows.filter((a) => a.status === "PENDING").length} pending, ${rows.filter((a) => a.status === "ACCEPTED").length} accepted)` : "";
 }
 
 /** Whether the sign-in may change alerts (`alert:w`; no scope known: ilert decides). @param {ipc.Snapshot} snap */
@@ -265,6 +266,8 @@ async function showAlert(id) {
 
 /** A notification was clicked: show that alert. @param {number} id */
 function openAlert(id) {
+  showAlert(id);
+  // Its row, where the list shows it (not when it is only among all alerts).
   const row = document.getElementById(`alert-${id}`);
   if (!row) return;
   row.scrollIntoView({ block: "center" });
@@ -272,7 +275,6 @@ function openAlert(id) {
   row.classList.remove("flash");
   void row.offsetWidth;
   row.classList.add("flash");
-  showAlert(id);
 }
 
 /** Refresh now: the engine asks ilert at once; the result arrives as a snapshot. */

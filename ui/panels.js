@@ -138,13 +138,22 @@ export function sourcesView(sources, filter) {
 const ALERT_CLASS = { PENDING: "bad", ACCEPTED: "warn" };
 
 /**
- * Open alerts as a table, newest first: only those that concern me unless `all`.
+ * The alerts the panel shows: those I am a responder of, or all open ones.
+ * @param {import("./bindings/OpenAlerts").OpenAlerts} open
+ * @param {boolean} all
+ */
+export function shownAlerts(open, all) {
+  return all ? open.alerts : open.alerts.filter((a) => a.responder);
+}
+
+/**
+ * Open alerts as a table, newest first: those I am a responder of, unless `all`.
  * @param {import("./bindings/OpenAlerts").OpenAlerts} open
  * @param {boolean} all
  */
 export function alertsView(open, all, onAct = null, onOpen = null, now = new Date()) {
-  const rows = all ? open.alerts : open.alerts.filter((a) => a.concernsMe);
-  if (!rows.length) return h("p", { class: "state empty muted" }, all ? "No open alerts." : "No open alerts for you.");
+  const rows = shownAlerts(open, all);
+  if (!rows.length) return h("p", { class: "state empty muted" }, all ? "No open alerts." : "No open alerts where you are a responder.");
   return h("table", { class: "alerts" },
     h("thead", null, h("tr", null, ["Summary", "Source", "Priority", "Status", "Opened", "Responders", ...(onAct ? [""] : [])].map((t) => h("th", { scope: "col" }, t)))),
     h("tbody", null, rows.map((a) => h("tr", { "data-id": a.id, id: `alert-${a.id}` },

@@ -27,6 +27,10 @@ acceptedBy: Array<string>, nextEscalation: string | null,
  */
 nextEscalationUser: string | null, 
 /**
+ * I am one of its responders (the Alerts panel's default view).
+ */
+responder: boolean, 
+/**
  * Within the person's [`AlertScope`]: notified, and counted in the tray.
  */
 concernsMe: boolean, };

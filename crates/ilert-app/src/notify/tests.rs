@@ -15,6 +15,7 @@ fn row(id: i64, status: &str, priority: &str) -> AlertRow {
         accepted_by: vec![],
         next_escalation: None,
         next_escalation_user: None,
+        responder: true,
         concerns_me: true,
     }
 }

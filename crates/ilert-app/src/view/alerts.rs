@@ -42,12 +42,14 @@ pub struct AlertRow {
     pub next_escalation: Option<DateTime<Utc>>,
     /// Who it escalates to then, where ilert says.
     pub next_escalation_user: Option<String>,
+    /// I am one of its responders (the Alerts panel's default view).
+    pub responder: bool,
     /// Within the person's [`AlertScope`]: notified, and counted in the tray.
     pub concerns_me: bool,
 }
 
 impl AlertRow {
-    pub fn of(a: &Alert, concerns_me: bool) -> AlertRow {
+    pub fn of(a: &Alert, responder: bool, concerns_me: bool) -> AlertRow {
         let names = |accepted: bool| {
             a.responders
                 .iter()
@@ -70,6 +72,7 @@ impl AlertRow {
             accepted_by: names(true),
             next_escalation: a.next_escalation,
             next_escalation_user: a.next_escalation_user.as_ref().map(|u| u.name()),
+            responder,
             concerns_me,
         }
     }
@@ -104,7 +107,7 @@ impl OpenAlerts {
                     AlertScope::Mine => responder,
                     AlertScope::OnCall => responder || on_my_policy,
                 };
-                AlertRow::of(a, concerns_me)
+                AlertRow::of(a, responder, concerns_me)
             })
             .collect();
         OpenAlerts::counted(rows)
@@ -179,6 +182,11 @@ mod tests {
         assert_eq!(on_call.alerts.len(), 3, "resolved is not open");
         assert_eq!(ids(&on_call), [1, 2], "my policy's, and where I am a responder");
         assert_eq!((on_call.pending, on_call.accepted), (1, 1));
+        assert_eq!(
+            on_call.alerts.iter().filter(|r| r.responder).map(|r| r.id).collect::<Vec<_>>(),
+            [2],
+            "the panel's default: mine as a responder"
+        );
         assert_eq!(ids(&OpenAlerts::of(&alerts, Some(1), Some(&oc), AlertScope::Mine)), [2]);
         assert_eq!(ids(&OpenAlerts::of(&alerts, Some(1), Some(&oc), AlertScope::All)), [1, 2, 3]);
         assert_eq!(ids(&OpenAlerts::of(&alerts, None, None, AlertScope::OnCall)), Vec::<i64>::new(), "unknown me: nothing is mine");

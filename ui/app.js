@@ -6,7 +6,7 @@
 import * as ipc from "./ipc.js";
 import { $, h } from "./dom.js";
 import { clock } from "./format.js";
-import { renderPanel, onCallView, sourcesView, alertsView, alertDetailView, shownAlerts, sessionView } from "./panels.js";
+import { renderPanel, latest, onCallView, sourcesView, alertsView, alertDetailView, shownAlerts, sessionView } from "./panels.js";
 
 /** @type {import("./ipc.js").AppInfo} */
 let info;
@@ -206,7 +206,7 @@ function render(snap) {
     empty: "No alert sources yet.",
     onGrant: grant, onRetry: refresh,
   });
-  const sources = snap.alertSources.state === "ready" ? snap.alertSources.data : snap.alertSources.state === "error" ? snap.alertSources.last?.data : null;
+  const sources = latest(snap.alertSources);
   $("source-count").textContent = sources ? `(${sources.length})` : "";
   $("updated").textContent = snap.refreshing && !snap.fetchedAt ? "Loading…" : snap.refreshing ? "Refreshing…" : snap.fetchedAt ? `Updated ${clock(new Date(snap.fetchedAt))}` : "";
   if (snap.fetchedAt) {
@@ -224,7 +224,7 @@ function renderAlerts(snap) {
     onGrant: grant, onRetry: refresh,
   });
   $("alerts-grant-write").hidden = !(snap.alerts.state === "ready" && !canAct(snap));
-  const open = snap.alerts.state === "ready" ? snap.alerts.data : snap.alerts.state === "error" ? snap.alerts.last?.data : null;
+  const open = latest(snap.alerts);
   const rows = open ? shownAlerts(open, /** @type {HTMLInputElement} */ ($("alerts-all")).checked) : null;
   $("alert-count").textContent = rows ? `(${rows.filter((a) => a.status === "PENDING").length} pending, ${rows.filter((a) => a.status === "ACCEPTED").length} accepted)` : "";
 }
@@ -337,7 +337,7 @@ async function start() {
   $("demo-incident").addEventListener("click", demoIncident);
   $("sign-out").addEventListener("click", signOut);
   $("source-filter").addEventListener("input", () => {
-    const data = shown?.alertSources.state === "ready" ? shown.alertSources.data : shown?.alertSources.state === "error" ? shown.alertSources.last?.data : null;
+    const data = latest(shown?.alertSources);
     if (data) $("panel-sources").querySelector(".body").replaceChildren(sourcesView(data, $("source-filter").value));
   });
   document.addEventListener("keydown", (e) => {

@@ -14,6 +14,14 @@ const SCOPE_WORDS = {
   alert: "alerts",
 };
 
+/**
+ * A panel's data to show: this refresh's, or the stale data kept from before.
+ * @template T @param {import("./ipc.js").Panel<T> | undefined} panel @returns {T | null}
+ */
+export function latest(panel) {
+  return panel?.state === "ready" ? panel.data : panel?.state === "error" ? panel.last?.data ?? null : null;
+}
+
 /** The "not granted" state, with the button that signs in again with the scope. */
 function notGranted(panel, onGrant) {
   const what = SCOPE_WORDS[panel.scope] ?? panel.scope;

@@ -105,6 +105,15 @@ impl<T> Panel<T> {
         }
     }
 
+    /// The data to show: this refresh's, or else the stale data kept from before.
+    pub fn latest(&self) -> Option<&T> {
+        match self {
+            Panel::Ready { data, .. } => Some(data),
+            Panel::Error { last: Some(l), .. } => Some(&l.data),
+            _ => None,
+        }
+    }
+
     pub fn data(&self) -> Option<&T> {
         match self {
             Panel::Ready { data, .. } => Some(data),

@@ -86,12 +86,7 @@ impl Snapshot {
 
     /// Whether I am on call now: in a shift, or named in a policy directly.
     pub fn on_call_now(&self) -> bool {
-        let board = match &self.on_call {
-            Panel::Ready { data, .. } => data,
-            Panel::Error { last: Some(l), .. } => &l.data,
-            _ => return false,
-        };
-        board.on_call.as_ref().is_some_and(|o| {
+        self.on_call.latest().and_then(|b| b.on_call.as_ref()).is_some_and(|o| {
             o.my_shifts.iter().any(|m| m.current) || o.policies.iter().any(|p| p.levels.iter().any(|l| l.people.iter().any(|x| x.mine)))
         })
     }

@@ -107,11 +107,7 @@ impl TrayView {
                 signed_in: false,
             };
         };
-        let alerts = match &s.alerts {
-            Panel::Ready { data, .. } => Some(data),
-            Panel::Error { last: Some(l), .. } => Some(&l.data),
-            _ => None,
-        };
+        let alerts = s.alerts.latest();
         let alerts_line = alerts.map(|a| match (a.pending, a.accepted) {
             (0, 0) => "No open alerts for you".to_string(),
             (p, 0) => format!("{p} pending"),
@@ -181,12 +177,7 @@ impl TrayView {
 
 /// "SRE Critical: Ada Lovelace, Grace Hopper (2)" per policy, "nobody" where none is.
 fn policy_lines(s: &Snapshot) -> Vec<String> {
-    let board = match &s.on_call {
-        Panel::Ready { data, .. } => data,
-        Panel::Error { last: Some(l), .. } => &l.data,
-        _ => return Vec::new(),
-    };
-    let Some(on_call) = &board.on_call else { return Vec::new() };
+    let Some(on_call) = s.on_call.latest().and_then(|b| b.on_call.as_ref()) else { return Vec::new() };
     on_call
         .policies
         .iter()

@@ -27,6 +27,8 @@ use seen::{Seen, SeenStore};
 
 /// More new alerts than this at once are told as one summary.
 pub const MAX_SINGLE: usize = 5;
+/// How often the seen-set is written when nothing new was told.
+const SAVE_SEEN_AT_LEAST_EVERY: Duration = Duration::hours(1);
 /// A reminder more than this late (the machine slept through it) is dropped.
 const REMINDER_GRACE: Duration = Duration::minutes(10);
 
@@ -105,6 +107,8 @@ pub struct Notifier {
     /// one gone before it has moved.
     shifts: HashMap<String, Vec<MyShift>>,
     ended_told: HashSet<String>,
+    /// When each account's seen-set was last written.
+    saved_at: HashMap<String, DateTime<Utc>>,
     paused_until: Option<DateTime<Utc>>,
     held: Vec<AlertRow>,
 }
@@ -117,6 +121,7 @@ impl Notifier {
             reminder_lead,
             shifts: HashMap::new(),
             ended_told: HashSet::new(),
+            saved_at: HashMap::new(),
             paused_until: None,
             held: Vec::new(),
         }
@@ -173,8 +178,7 @@ impl Notifier {
         if let Panel::Ready { data, .. } = &s.alerts {
             let open: Vec<i64> = data.mine().map(|r| r.id).collect();
             let new = seen.mark_alerts(&open, now);
-            // Still open: seen now, so pruning keeps them however old they are.
-            changed = !open.is_empty();
+            changed = !new.is_empty();
             let rows: Vec<AlertRow> = data.mine().filter(|r| new.contains(&r.id)).cloned().collect();
             if self.paused_until.is_some() {
                 self.held.extend(rows);
@@ -193,8 +197,13 @@ impl Notifier {
                 }
             }
         }
-        if changed {
+        // Still-open alerts are marked seen at every refresh, so pruning keeps
+        // them however old they are; those times need not reach the disk more
+        // than hourly (pruning waits 7 days), only what is new at once.
+        let stale_file = self.saved_at.get(&s.account).is_none_or(|t| now - *t >= SAVE_SEEN_AT_LEAST_EVERY);
+        if changed || stale_file {
             seen.prune(now);
+            self.saved_at.insert(s.account.clone(), now);
             // Written before anything is shown: a crash may lose a notice,
             // never repeat one.
             self.store.save(&s.account, seen);

@@ -184,3 +184,23 @@ fn pausing_until_tomorrow_morning_means_nine_local_time() {
     assert_eq!(PauseFor::TomorrowMorning.until(late), tz.with_ymd_and_hms(2026, 12, 3, 9, 0, 0).unwrap().with_timezone(&Utc));
     assert_eq!(PauseFor::Minutes15.until(late) - late.with_timezone(&Utc), Duration::minutes(15));
 }
+
+#[test]
+fn nothing_new_is_written_at_most_hourly_and_anything_new_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let now = Utc::now();
+    let file = dir.path().join("seen/a.json");
+    let mut n = notifier(&dir);
+    n.observe(&snapshot("a", ready(vec![row(1, "PENDING", "HIGH")]), vec![]), now);
+    assert!(file.exists(), "the first sight is written at once");
+    std::fs::remove_file(&file).unwrap();
+    n.observe(&snapshot("a", ready(vec![row(1, "PENDING", "HIGH")]), vec![]), now + Duration::minutes(30));
+    assert!(!file.exists(), "nothing new, written within the hour: not again");
+    n.observe(&snapshot("a", ready(vec![row(1, "PENDING", "HIGH")]), vec![]), now + Duration::minutes(61));
+    assert!(file.exists(), "an hour on, the times seen open are written");
+    std::fs::remove_file(&file).unwrap();
+    let told =
+        n.observe(&snapshot("a", ready(vec![row(1, "PENDING", "HIGH"), row(2, "PENDING", "LOW")]), vec![]), now + Duration::minutes(62));
+    assert_eq!(titles(&told), ["Alert 2"]);
+    assert!(file.exists(), "something new: written before it is shown");
+}

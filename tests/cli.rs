@@ -108,6 +108,14 @@ impl Cli {
         (out, rest)
     }
 
+    /// `login` asking for `scopes`, approved; it must succeed.
+    async fn login_with_scopes(&self, scopes: &str) {
+        let mut login = self.command(&["login", "--no-browser"]);
+        login.env("ILERT_SCOPES", scopes);
+        let (out, stderr) = self.login_decided(login, "approve").await;
+        assert_eq!(out.status.code(), Some(0), "{stderr}");
+    }
+
     /// The refresh token the keyring entry holds, read by another program.
     fn secret_tool_lookup(&self) -> Option<String> {
         let entry = self.secret_tool_entry()?;
@@ -542,6 +550,15 @@ async fn wait_for<T>(what: &str, mut probe: impl FnMut() -> Option<T>) -> T {
     }
 }
 
+/// Starts the app and waits for its item at the StatusNotifier host: the one
+/// that was not there before (so one tray test at a time, [`ONE_TRAY`]).
+async fn in_tray(mut app: Command) -> (tokio::process::Child, String) {
+    let before = common::tray::items();
+    let child = app.stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+    let owner = wait_for("the tray item", || common::tray::items().into_iter().find(|i| !before.contains(i))).await;
+    (child, owner)
+}
+
 /// The app's tray, read from the StatusNotifier host as a desktop reads it:
 /// it shows the session the command line signed in (the one session per
 /// account), says the on-call state in its menu and label, and its Sign out
@@ -560,8 +577,7 @@ async fn the_tray_tells_the_state_and_signs_out() {
     cli.sandbox.knobs().add_fault(Fault::status("/api/on-calls", 500));
     cli.sandbox.knobs().add_fault(Fault::status("/api/schedules", 500));
     let before = tray::items();
-    let mut app = cli.command(&[]).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
-    let owner = wait_for("the tray item", || tray::items().into_iter().find(|i| !before.contains(i))).await;
+    let (mut app, owner) = in_tray(cli.command(&[])).await;
     let problem =
         wait_for("the problem line", || Some(tray::menu(&owner).get(1)?.1.clone()).filter(|l| l.starts_with("On-call data unavailable")))
             .await;
@@ -645,10 +661,7 @@ async fn signed_in_beside_a_notification_server(tag: &str, scopes: &str) -> (com
     let server = common::NotificationServer::start(&keyring.address, "body actions");
     let mut cli = Cli::new(tag).await;
     cli.bus = Some(keyring.address.clone());
-    let mut login = cli.command(&["login", "--no-browser"]);
-    login.env("ILERT_SCOPES", scopes);
-    let (out, stderr) = cli.login_decided(login, "approve").await;
-    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    cli.login_with_scopes(scopes).await;
     (keyring, server, cli)
 }
 
@@ -809,15 +822,10 @@ async fn the_tray_counts_alerts_goes_stale_and_knows_who_is_not_on_call() {
     use common::tray;
     let _one = ONE_TRAY.lock().await;
     let cli = Cli::new("tray-alerts").await;
-    let mut login = cli.command(&["login", "--no-browser"]);
-    login.env("ILERT_SCOPES", "profile schedule policy source alert offline_access");
-    let (out, stderr) = cli.login_decided(login, "approve").await;
-    assert_eq!(out.status.code(), Some(0), "{stderr}");
-    let before = tray::items();
+    cli.login_with_scopes("profile schedule policy source alert offline_access").await;
     let mut c = cli.command(&[]);
     c.env("ILERT_NOTIFY_ALERTS", "all").env("ILERT_POLL_SECS", "2").env("ILERT_POLL_ON_CALL_SECS", "2");
-    let mut app = c.stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
-    let owner = wait_for("the tray item", || tray::items().into_iter().find(|i| !before.contains(i))).await;
+    let (mut app, owner) = in_tray(c).await;
     let label = || tray::property(&owner, "XAyatanaLabel").unwrap_or_default();
     let pending = wait_for("the pending count", || Some(label()).filter(|l| l.ends_with(" pending"))).await;
     let labels: Vec<String> = tray::menu(&owner).into_iter().map(|(_, l, _)| l).collect();
@@ -853,9 +861,7 @@ async fn the_tray_counts_alerts_goes_stale_and_knows_who_is_not_on_call() {
     off.sandbox.knobs().set_consent_username(idle.username);
     let (out, stderr) = off.login("approve").await;
     assert_eq!(out.status.code(), Some(0), "{stderr}");
-    let before = tray::items();
-    let mut app = off.command(&[]).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
-    let owner = wait_for("the tray item", || tray::items().into_iter().find(|i| !before.contains(i))).await;
+    let (mut app, owner) = in_tray(off.command(&[])).await;
     wait_for("not on call", || {
         let line = tray::menu(&owner).get(1)?.1.clone();
         (line.starts_with("Next shift") || line.starts_with("Not on call")).then_some(())
@@ -903,15 +909,10 @@ async fn accept_from_the_tray_menu() {
     use common::tray;
     let _one = ONE_TRAY.lock().await;
     let cli = Cli::new("tray-accept").await;
-    let mut login = cli.command(&["login", "--no-browser"]);
-    login.env("ILERT_SCOPES", "profile schedule policy source alert alert:w offline_access");
-    let (out, stderr) = cli.login_decided(login, "approve").await;
-    assert_eq!(out.status.code(), Some(0), "{stderr}");
-    let before = tray::items();
+    cli.login_with_scopes("profile schedule policy source alert alert:w offline_access").await;
     let mut c = cli.command(&[]);
     c.env("ILERT_NOTIFY_ALERTS", "all").env("ILERT_POLL_SECS", "60").env("ILERT_POLL_ON_CALL_SECS", "60");
-    let mut app = c.stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
-    let owner = wait_for("the tray item", || tray::items().into_iter().find(|i| !before.contains(i))).await;
+    let (mut app, owner) = in_tray(c).await;
     let pending = |owner: &str| tray::property(owner, "XAyatanaLabel")?.strip_suffix(" pending")?.parse::<u32>().ok();
     let n = wait_for("the pending count", || pending(&owner)).await;
     let labels: Vec<String> = tray::menu(&owner).into_iter().map(|(_, l, _)| l).collect();

@@ -27,11 +27,14 @@ pub fn get_settings(app: State<'_, App>) -> Result<SettingsState> {
     Ok(app.settings().state()?)
 }
 
-/// Saves the settings, then follows them where the OS keeps its own copy (start at login).
+/// Saves the settings, then follows them where the OS keeps its own copy
+/// (start at login); what notifies and rings changes at once.
 #[tauri::command]
 pub fn set_settings<R: Runtime>(handle: AppHandle<R>, app: State<'_, App>, settings: Settings) -> Result<SettingsState> {
     let state = app.settings().set(settings)?;
+    app.settings_changed();
     crate::autostart::apply(&handle);
+    crate::alarm::follow(&handle);
     Ok(state)
 }
 
@@ -93,6 +96,18 @@ pub async fn act_on_alert<R: Runtime>(handle: AppHandle<R>, app: State<'_, App>,
         }
     }
     result
+}
+
+/// The pages whose alarm is ringing (alert ids); changes come as `alarm` events.
+#[tauri::command]
+pub fn ringing(app: State<'_, App>) -> Vec<i64> {
+    app.ringing()
+}
+
+/// Stops the alarm; the pages stay in the list, unanswered.
+#[tauri::command]
+pub fn silence_alarm<R: Runtime>(handle: AppHandle<R>) {
+    crate::alarm::silence(&handle);
 }
 
 /// One alert in full (details, who it escalates to, its log).

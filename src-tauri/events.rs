@@ -38,20 +38,24 @@ fn forward_snapshots<R: Runtime>(handle: &AppHandle<R>) {
     tauri::async_runtime::spawn(async move {
         while rx.changed().await.is_ok() {
             let latest = rx.borrow_and_update().clone();
-            crate::tray::show(&h, latest.as_ref());
-            if let Some(s) = &latest {
-                crate::notifications::show_all(&h, h.state::<App>().notices(s));
+            match &latest {
+                Some(s) => crate::notifications::show_all(&h, h.state::<App>().notices(s)),
+                None => h.state::<App>().silence_alarm(),
             }
+            crate::alarm::follow(&h);
+            crate::tray::show(&h, latest.as_ref());
             let _ = h.emit_to("main", SNAPSHOT_EVENT, latest);
         }
     });
-    // A pause's end: the tray says so, and what it held is summed up.
+    // Quiet starting or ending by itself: the tray says so, and what it
+    // held is summed up (a held page rings now).
     let h = handle.clone();
     tauri::async_runtime::spawn(async move {
         loop {
-            let held = h.state::<App>().pause_ended().await;
-            crate::tray::show(&h, h.state::<App>().snapshot().as_ref());
+            let held = h.state::<App>().quiet_changed().await;
             crate::notifications::show_all(&h, held);
+            crate::alarm::follow(&h);
+            crate::tray::show(&h, h.state::<App>().snapshot().as_ref());
         }
     });
 }

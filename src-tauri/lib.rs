@@ -8,13 +8,17 @@
 //! - `events`: sign-in progress and the engine's snapshots, pushed to the window.
 //! - `tray`: the tray icon and its menu, following the snapshots.
 //! - `notifications`: the notifier's notices shown natively.
+//! - `alarm`: a page's sound, louder each time, until it is answered.
+//! - `dnd`: whether the desktop's Do Not Disturb is on.
 //! - `windows`: the main window; closing it hides it to the tray.
 //! - `autostart`: start at login, hidden in the tray (a setting).
 //! - `cli`: the command line (same binary; no subcommand opens the window).
 
+pub mod alarm;
 pub mod autostart;
 pub mod cli;
 pub mod commands;
+pub mod dnd;
 pub mod events;
 pub mod notifications;
 pub mod tray;
@@ -84,6 +88,8 @@ pub fn run(options: cli::Options) {
                 Err(e) => tracing::warn!(error = %e, "no tray icon; closing the window quits"),
             };
             autostart::apply(app.handle());
+            alarm::init(app.handle());
+            dnd::watch(app.handle());
             Ok(())
         })
         .on_window_event(windows::on_event)

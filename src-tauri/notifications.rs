@@ -1,8 +1,8 @@
 //! Shows the notifier's notices (`ilert_app::notify`) as native
-//! notifications, through notify-rust: it sends the urgency hint that makes
-//! a pending HIGH alert critical where the desktop honours it, which
-//! tauri-plugin-notification does not. A click ("default" action) brings
-//! the window back, at the alert.
+//! notifications, through notify-rust: it sends the urgency hint and the
+//! timeout that make a page critical and keep it on screen until answered
+//! (`urgency=2`, `expire_timeout=0`), which tauri-plugin-notification does
+//! not. A click ("default" action) brings the window back, at the alert.
 
 use std::time::Duration;
 
@@ -50,13 +50,15 @@ fn show<R: Runtime>(handle: &AppHandle<R>, notice: Notice) {
     #[cfg(all(unix, not(target_os = "macos")))]
     {
         use notify_rust::{Hint, Urgency};
-        n.urgency(if notice.urgent { Urgency::Critical } else { Urgency::Normal });
+        n.urgency(if notice.page { Urgency::Critical } else { Urgency::Normal });
         n.hint(Hint::DesktopEntry("ilert-desktop".into()));
         n.hint(Hint::Category(
             if matches!(notice.kind, NoticeKind::Alert { .. } | NoticeKind::Alerts { .. }) { "im.received" } else { "presence" }.into(),
         ));
     }
-    let _span = tracing::info_span!("notify.show", kind = ?notice.kind).entered();
+    // A page stays until it is answered or closed; the rest as the server likes.
+    n.timeout(if notice.page { notify_rust::Timeout::Never } else { notify_rust::Timeout::Default });
+    let _span = tracing::info_span!("notify.show", kind = ?notice.kind, page = notice.page).entered();
     let (tx, rx) = std::sync::mpsc::channel();
     let shown = std::thread::spawn(move || {
         let r = n.show();
@@ -119,7 +121,7 @@ pub fn act<R: Runtime>(handle: &AppHandle<R>, id: i64, action: AlertAction) {
 /// row has changed back already).
 pub fn tell_failure<R: Runtime>(handle: &AppHandle<R>, action: AlertAction, why: &str) {
     let what = if action == AlertAction::Accept { "accept" } else { "resolve" };
-    let notice = Notice { kind: NoticeKind::Info, title: format!("Could not {what} the alert"), body: why.to_string(), urgent: false };
+    let notice = Notice { kind: NoticeKind::Info, title: format!("Could not {what} the alert"), body: why.to_string(), page: false };
     show_all(handle, vec![notice]);
 }
 

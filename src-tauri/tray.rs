@@ -5,7 +5,7 @@
 use std::sync::{Arc, Mutex};
 
 use ilert_app::notify::PauseFor;
-use ilert_app::view::{Snapshot, TrayView};
+use ilert_app::view::{Quietness, Snapshot, TrayView};
 use ilert_app::App;
 use tauri::image::Image;
 use tauri::menu::{IsMenuItem, Menu, MenuItem, PredefinedMenuItem, Submenu};
@@ -31,6 +31,7 @@ const ACCEPT: &str = "accept-";
 const RESOLVE: &str = "resolve-";
 const SHOW: &str = "show-";
 const RESUME: &str = "resume";
+const SILENCE: &str = "silence";
 /// `pause-0`, `pause-1`, …: the index into [`PauseFor::ALL`].
 const PAUSE: &str = "pause-";
 
@@ -77,18 +78,24 @@ pub fn show<R: Runtime>(handle: &AppHandle<R>, snapshot: Option<&Arc<Snapshot>>)
 
 fn view_of<R: Runtime>(handle: &AppHandle<R>, snapshot: Option<&Arc<Snapshot>>) -> TrayView {
     let app = handle.state::<App>();
-    TrayView::now(snapshot.map(Arc::as_ref), app.engine_config().interval, app.notifications_paused_until())
+    let q = Quietness { quiet: app.quiet(), ringing: !app.ringing().is_empty(), dnd: crate::dnd::on() };
+    TrayView::now(snapshot.map(Arc::as_ref), app.engine_config().interval, q)
 }
 
-/// Open; the on-call line, who is on call (submenu), the alerts line or
-/// the offer to grant them; Refresh now; Pause (or Resume); Sign out; Quit.
+/// Silence the alarm (while a page rings); Open; the on-call line, who is
+/// on call (submenu), the alerts line or the offer to grant them; Refresh
+/// now; Do Not Disturb; Pause (or Resume); Sign out; Quit.
 fn menu<R: Runtime>(handle: &AppHandle<R>, view: &TrayView) -> tauri::Result<Menu<R>> {
     let item = |id: &str, text: &str, enabled: bool| MenuItem::with_id(handle, id, text, enabled, None::<&str>);
-    let mut items: Vec<Box<dyn IsMenuItem<R>>> = vec![
-        Box::new(item(OPEN, "Open ilert Desktop", true)?),
+    let mut items: Vec<Box<dyn IsMenuItem<R>>> = Vec::new();
+    if view.ringing {
+        items.push(Box::new(item(SILENCE, "Silence the alarm", true)?));
+    }
+    items.extend([
+        Box::new(item(OPEN, "Open ilert Desktop", true)?) as Box<dyn IsMenuItem<R>>,
         Box::new(PredefinedMenuItem::separator(handle)?),
         Box::new(item("on-call", &view.on_call_line, false)?),
-    ];
+    ]);
     if !view.policies.is_empty() {
         let lines: Vec<MenuItem<R>> =
             view.policies.iter().enumerate().map(|(i, l)| item(&format!("policy-{i}"), l, false)).collect::<tauri::Result<_>>()?;
@@ -123,6 +130,9 @@ fn menu<R: Runtime>(handle: &AppHandle<R>, view: &TrayView) -> tauri::Result<Men
     }
     items.push(Box::new(PredefinedMenuItem::separator(handle)?));
     items.push(Box::new(item(REFRESH, "Refresh now", view.signed_in)?));
+    if let Some(line) = &view.dnd_line {
+        items.push(Box::new(item("dnd", line, false)?));
+    }
     match &view.paused_line {
         Some(line) => {
             items.push(Box::new(item("paused", line, false)?));
@@ -132,6 +142,7 @@ fn menu<R: Runtime>(handle: &AppHandle<R>, view: &TrayView) -> tauri::Result<Men
             let choices: Vec<MenuItem<R>> = PauseFor::ALL
                 .iter()
                 .enumerate()
+                .filter(|(_, p)| view.shift_snooze || **p != PauseFor::EndOfShift)
                 .map(|(i, p)| item(&format!("{PAUSE}{i}"), p.label(), true))
                 .collect::<tauri::Result<_>>()?;
             let refs: Vec<&dyn IsMenuItem<R>> = choices.iter().map(|c| c as &dyn IsMenuItem<R>).collect();
@@ -173,10 +184,11 @@ fn alert_item<R: Runtime>(handle: &AppHandle<R>, id: &str) {
 /// Pauses (`Some`) or resumes notifications; the tray shows which.
 fn pause<R: Runtime>(handle: &AppHandle<R>, choice: Option<PauseFor>) {
     let app = handle.state::<App>();
-    let held = app.pause_notifications(choice.map(|c| c.until(chrono::Local::now())));
-    tracing::info!(until = ?app.notifications_paused_until(), "notifications paused or resumed from the tray");
-    show(handle, app.snapshot().as_ref());
+    let held = app.pause_notifications(choice);
+    tracing::info!(quiet = ?app.quiet(), "notifications paused or resumed from the tray");
     crate::notifications::show_all(handle, held);
+    crate::alarm::follow(handle);
+    show(handle, app.snapshot().as_ref());
 }
 
 fn on_menu<R: Runtime>(handle: &AppHandle<R>, id: &str) {
@@ -202,6 +214,7 @@ fn on_menu<R: Runtime>(handle: &AppHandle<R>, id: &str) {
         GRANT_ALERTS => grant(handle, "alert"),
         GRANT_ALERT_WRITE => grant(handle, ilert_app::actions::WRITE_SCOPE),
         RESUME => pause(handle, None),
+        SILENCE => crate::alarm::silence(handle),
         QUIT => handle.exit(0),
         other if other.starts_with(SHOW) || other.starts_with(ACCEPT) || other.starts_with(RESOLVE) => alert_item(handle, other),
         other => {

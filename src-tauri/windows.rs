@@ -36,7 +36,7 @@ pub fn on_event<R: Runtime>(window: &Window<R>, event: &WindowEvent) {
             kind: NoticeKind::Info,
             title: "ilert Desktop is still running".into(),
             body: "It keeps watching in the tray. Quit it from the tray's menu.".into(),
-            urgent: false,
+            page: false,
         };
         crate::notifications::show_all(handle, vec![notice]);
     }

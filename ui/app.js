@@ -349,6 +349,11 @@ async function start() {
   await ipc.onProgress(onProgress);
   await ipc.onSnapshot(render);
   await ipc.onOpenAlert(openAlert);
+  // The alarm's button, while a page rings (tray and notification can silence it too).
+  const alarm = (/** @type {number[]} */ ids) => ($("silence").hidden = !ids.length);
+  $("silence").addEventListener("click", () => ipc.silenceAlarm().catch(() => {}));
+  await ipc.onAlarm(alarm);
+  ipc.ringing().then(alarm, () => {});
   $("alerts-all").addEventListener("change", () => shown && renderAlerts(shown));
   $("grant-alert-write").addEventListener("click", () => grant("alert:w"));
   try {

@@ -63,6 +63,17 @@ export function onSnapshot(handler) {
   return tauri.event.listen("snapshot", (e) => handler(e.payload));
 }
 
+/** The pages whose alarm rings now (alert ids). @returns {Promise<number[]>} */
+export const ringing = () => invoke("ringing");
+/** @returns {Promise<null>} */
+export const silenceAlarm = () => invoke("silence_alarm");
+
+/** Calls `handler(ids)` when the alarm starts, stops or rings for other pages. @param {(ids: number[]) => void} handler */
+export function onAlarm(handler) {
+  if (!tauri?.event) return Promise.resolve(() => {});
+  return tauri.event.listen("alarm", (e) => handler(e.payload));
+}
+
 /** Calls `handler(alertId)` when a notification about that alert is clicked. @param {(id: number) => void} handler */
 export function onOpenAlert(handler) {
   if (!tauri?.event) return Promise.resolve(() => {});

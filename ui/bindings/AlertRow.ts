@@ -19,6 +19,12 @@ nextEscalationUser: string | null,
  */
 responder: boolean, 
 /**
- * Within the person's [`AlertScope`]: notified, and counted in the tray.
+ * Within the person's [`AlertScope`] (or a page): notified, and
+ * counted in the tray.
  */
-concernsMe: boolean, };
+concernsMe: boolean, 
+/**
+ * HIGH priority, and on a policy I am on call for or waiting for me
+ * as a responder: while it is pending, a page (the alarm rings).
+ */
+page: boolean, };

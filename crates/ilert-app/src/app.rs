@@ -17,7 +17,7 @@ use crate::demo::Demo;
 use crate::engine::{Engine, EngineConfig};
 use crate::error::AppError;
 use crate::notify::seen::SeenStore;
-use crate::notify::{Notice, Notifier};
+use crate::notify::{Notice, Notifier, PauseFor, Quiet};
 use crate::settings::{keyring_service, SettingsStore};
 use crate::sign_in::{self, Pending, Plan, Progress};
 use crate::view::{AlertDetail, AppInfo, SessionInfo, Snapshot};
@@ -33,7 +33,7 @@ pub struct App {
     restoring: tokio::sync::Mutex<()>,
     engine: EngineConfig,
     notifier: std::sync::Mutex<Notifier>,
-    /// Told when a pause starts or ends, so nobody has to poll for it.
+    /// Told when a snooze starts or ends, so nobody has to poll for it.
     pause_changed: tokio::sync::Notify,
     /// Show the link instead of opening a browser (`ILERT_NO_BROWSER=1`).
     pub no_browser: bool,
@@ -43,7 +43,7 @@ impl App {
     pub fn new(settings: SettingsStore, profile: Option<String>) -> App {
         // Beside the settings file, so each profile (and each test) has its own.
         let seen = SeenStore::new(settings.path().with_file_name("seen"));
-        let notifier = Notifier::new(seen, settings.current().shift_reminder());
+        let notifier = Notifier::new(seen, settings.current().notify_config());
         App {
             notifier: std::sync::Mutex::new(notifier),
             pause_changed: tokio::sync::Notify::new(),
@@ -246,39 +246,60 @@ impl App {
         self.notifier().observe(snapshot, chrono::Utc::now())
     }
 
-    /// Pauses notifications until `until` (`None`: resumes); what a pause
-    /// held comes back as one summary.
-    pub fn pause_notifications(&self, until: Option<chrono::DateTime<chrono::Utc>>) -> Vec<Notice> {
-        let held = self.notifier().pause(until, chrono::Utc::now());
+    /// Snoozes notifications (`None`: resumes, quiet hours too until their
+    /// end); what quiet held comes back as one summary.
+    pub fn pause_notifications(&self, choice: Option<PauseFor>) -> Vec<Notice> {
+        let now = chrono::Utc::now();
+        let shift_end = self.snapshot().and_then(|s| s.my_shift_ends(now));
+        let until = match choice {
+            Some(c) => match c.until(chrono::Local::now(), shift_end) {
+                Some(u) => Some(u),
+                None => return Vec::new(),
+            },
+            None => None,
+        };
+        let held = self.notifier().pause(until, now);
         self.pause_changed.notify_one();
         held
     }
 
-    /// Waits until the pause ends, and returns what it held (`[]` when it
-    /// was ended by hand, which [`App::pause_notifications`] returns itself).
-    /// Sleeps, without waking, while nothing is paused.
-    pub async fn pause_ended(&self) -> Vec<Notice> {
+    /// Waits until quiet starts or ends by itself (a snooze's end, quiet
+    /// hours), and returns what it held (`[]` at a start). Sleeps, without
+    /// waking, while nothing is scheduled.
+    pub async fn quiet_changed(&self) -> Vec<Notice> {
         loop {
             let changed = self.pause_changed.notified();
-            let Some(until) = self.notifications_paused_until() else {
+            let Some(at) = self.notifier().next_change(chrono::Utc::now()) else {
                 changed.await;
                 continue;
             };
-            let wait = (until - chrono::Utc::now()).to_std().unwrap_or_default();
+            let wait = (at - chrono::Utc::now()).to_std().unwrap_or_default();
             tokio::select! {
-                _ = tokio::time::sleep(wait) => {
-                    let held = self.notifier().tick(chrono::Utc::now());
-                    if self.notifications_paused_until().is_none() {
-                        return held;
-                    }
-                }
+                _ = tokio::time::sleep(wait) => return self.notifier().tick(chrono::Utc::now()),
                 _ = changed => {}
             }
         }
     }
 
-    pub fn notifications_paused_until(&self) -> Option<chrono::DateTime<chrono::Utc>> {
-        self.notifier().paused_until()
+    /// Why notifications are quiet now, if they are.
+    pub fn quiet(&self) -> Option<Quiet> {
+        self.notifier().quiet(chrono::Utc::now())
+    }
+
+    /// The pages ringing now (alert ids, newest last).
+    pub fn ringing(&self) -> Vec<i64> {
+        self.notifier().ringing().iter().copied().collect()
+    }
+
+    /// Stops the alarm; the pages stay in the list, unanswered.
+    pub fn silence_alarm(&self) {
+        self.notifier().silence();
+    }
+
+    /// The settings were saved: what notifies, rings and is quiet follows them now.
+    pub fn settings_changed(&self) {
+        self.notifier().reconfigure(self.settings.current().notify_config());
+        self.pause_changed.notify_one();
     }
 
     /// Refreshes now and waits (at most 90 s) for the result.

@@ -18,6 +18,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::engine::EngineConfig;
 use crate::error::AppError;
+use crate::notify::alarm::AlarmRamp;
+use crate::notify::quiet::QuietHours;
+use crate::notify::{NotifyConfig, OtherAlerts};
 use crate::view::AlertScope;
 
 /// The app's identifier: its config directory and keyring service name.
@@ -66,6 +69,18 @@ pub struct Settings {
     /// Minutes before a shift starts to remind me (default 15; 0: no reminder before).
     #[arg(long, env = "ILERT_SHIFT_REMINDER_MINUTES", global = true)]
     pub shift_reminder_minutes: Option<u64>,
+    /// Alerts that are not pages (not HIGH, or not mine): quiet (a normal notification) or off.
+    #[arg(long, env = "ILERT_OTHER_ALERTS", value_enum, global = true)]
+    pub other_alerts: Option<OtherAlerts>,
+    /// How a page's alarm grows: rising (default), gentle, full, off (no sound).
+    #[arg(long, env = "ILERT_ALARM", value_enum, global = true)]
+    pub alarm: Option<AlarmRamp>,
+    /// Weekly quiet hours, local time, e.g. "Mon-Fri 22:00-07:00; Sat,Sun 00:00-24:00".
+    #[arg(long, env = "ILERT_QUIET_HOURS", global = true)]
+    pub quiet_hours: Option<String>,
+    /// Quiet hours and snoozes hold pages too (default false: a page always rings).
+    #[arg(long, env = "ILERT_QUIET_HOLDS_PAGES", global = true)]
+    pub quiet_holds_pages: Option<bool>,
     /// Start ilert Desktop, hidden in the tray, when I log in (default false).
     #[arg(long, env = "ILERT_START_AT_LOGIN", global = true)]
     pub start_at_login: Option<bool>,
@@ -106,9 +121,31 @@ impl Settings {
         (m > 0).then(|| chrono::Duration::minutes(m as i64))
     }
 
-    /// Out-of-range paces are refused: too slow tells too late, too fast
-    /// spends ilert's rate limit (120 requests a minute per user).
-    fn check_paces(&self) -> Result<(), AppError> {
+    /// Quiet hours that do not parse were refused when saved; from the
+    /// environment they are logged and ignored rather than stop the app.
+    pub fn quiet_hours(&self) -> QuietHours {
+        let text = nonempty(&self.quiet_hours).unwrap_or("");
+        text.parse().unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "quiet hours ignored");
+            QuietHours::default()
+        })
+    }
+
+    /// What the notifier is to do, from these settings.
+    pub fn notify_config(&self) -> NotifyConfig {
+        NotifyConfig {
+            reminder_lead: self.shift_reminder(),
+            other_alerts: self.other_alerts.unwrap_or_default(),
+            alarm: self.alarm.unwrap_or_default(),
+            quiet_hours: self.quiet_hours(),
+            quiet_holds_pages: self.quiet_holds_pages.unwrap_or(false),
+        }
+    }
+
+    /// Out-of-range paces are refused (too slow tells too late, too fast
+    /// spends ilert's rate limit of 120 requests a minute per user), and
+    /// quiet hours that do not read.
+    fn check_values(&self) -> Result<(), AppError> {
         for (what, v, min) in [("poll on call", self.poll_on_call_secs, 5), ("poll", self.poll_secs, 15)] {
             if let Some(v) = v.filter(|v| !(min..=3600).contains(v)) {
                 return Err(AppError::Settings(format!("{what} every {v} s: it must be between {min} and 3600 seconds")));
@@ -116,6 +153,9 @@ impl Settings {
         }
         if let Some(m) = self.shift_reminder_minutes.filter(|m| *m > 24 * 60) {
             return Err(AppError::Settings(format!("a shift reminder {m} minutes ahead: at most 1440 (a day)")));
+        }
+        if let Some(q) = nonempty(&self.quiet_hours) {
+            q.parse::<QuietHours>().map_err(AppError::Settings)?;
         }
         Ok(())
     }
@@ -359,7 +399,7 @@ impl SettingsStore {
         }
         let effective = candidate.clone().overlay(self.overrides.clone());
         effective.endpoints()?;
-        effective.check_paces()?;
+        effective.check_values()?;
         ilert_oauth::loopback::check_redirect_uri(effective.redirect_uri())?;
         save(&self.path, &candidate)?;
         *self.current.write().unwrap_or_else(|e| e.into_inner()) = effective;

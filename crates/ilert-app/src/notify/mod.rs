@@ -9,20 +9,30 @@
 //! - My shift: a reminder before it starts, when it starts, when it ends.
 //!   A moved shift has other times, so the old reminders never come.
 //! - The session ending, once.
-//! - A pause holds alert notices and sums them up when it ends.
+//! - A page (a pending HIGH alert of mine, [`AlertRow::page`]) is critical,
+//!   stays on screen and rings ([`alarm`]) until it is answered, here or
+//!   anywhere, or silenced. Other alerts notify quietly, or not at all
+//!   ([`OtherAlerts`]).
+//! - Quiet (a snooze, or the weekly [`quiet`] hours) holds the other alerts
+//!   and sums them up when it ends; a page still rings unless the person
+//!   let quiet hold pages too.
 //!
 //! [`AlertScope`]: crate::view::AlertScope
 
+pub mod alarm;
+pub mod quiet;
 pub mod seen;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use chrono::{DateTime, Duration, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::actions::{can_act, AlertAction};
 use crate::view::dashboard::MyShift;
 use crate::view::{AlertRow, Panel, Snapshot};
+use alarm::AlarmRamp;
+use quiet::QuietHours;
 use seen::{Seen, SeenStore};
 
 /// More new alerts than this at once are told as one summary.
@@ -57,8 +67,47 @@ pub struct Notice {
     pub kind: NoticeKind,
     pub title: String,
     pub body: String,
-    /// A pending HIGH-priority alert: shown as critical where the desktop can.
-    pub urgent: bool,
+    /// A page: critical where the desktop can, and it stays until answered.
+    pub page: bool,
+}
+
+/// Alerts that are not pages (the `otherAlerts` setting).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[cfg_attr(test, derive(ts_rs::TS), ts(export))]
+#[serde(rename_all = "camelCase")]
+pub enum OtherAlerts {
+    /// A normal notification, no sound.
+    #[default]
+    Quiet,
+    /// None: they are only counted in the tray and listed in the window.
+    Off,
+}
+
+/// What the notifier is told by the settings.
+#[derive(Debug, Clone, Default)]
+pub struct NotifyConfig {
+    /// How long before a shift its reminder comes (`None`: none before).
+    pub reminder_lead: Option<Duration>,
+    pub other_alerts: OtherAlerts,
+    pub alarm: AlarmRamp,
+    pub quiet_hours: QuietHours,
+    /// Quiet (hours or a snooze) holds pages too: the person said so.
+    pub quiet_holds_pages: bool,
+}
+
+/// Why notifications are quiet now, and until when.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Quiet {
+    Snoozed { until: DateTime<Utc> },
+    QuietHours { until: DateTime<Utc> },
+}
+
+impl Quiet {
+    pub fn until(self) -> DateTime<Utc> {
+        match self {
+            Quiet::Snoozed { until } | Quiet::QuietHours { until } => until,
+        }
+    }
 }
 
 /// The tray's pause choices.
@@ -68,21 +117,27 @@ pub enum PauseFor {
     Hour,
     /// Until 09:00 tomorrow, local time.
     TomorrowMorning,
+    /// Until my current on-call shift ends (offered only while on call).
+    EndOfShift,
 }
 
 impl PauseFor {
-    pub const ALL: [PauseFor; 3] = [PauseFor::Minutes15, PauseFor::Hour, PauseFor::TomorrowMorning];
+    pub const ALL: [PauseFor; 4] = [PauseFor::Minutes15, PauseFor::Hour, PauseFor::EndOfShift, PauseFor::TomorrowMorning];
 
     pub fn label(self) -> &'static str {
         match self {
             PauseFor::Minutes15 => "For 15 minutes",
             PauseFor::Hour => "For 1 hour",
+            PauseFor::EndOfShift => "Until the end of my shift",
             PauseFor::TomorrowMorning => "Until tomorrow 09:00",
         }
     }
 
-    pub fn until<Tz: chrono::TimeZone>(self, now: DateTime<Tz>) -> DateTime<Utc> {
-        match self {
+    /// When this pause ends; `shift_end`: the end of my current shift
+    /// (without one, [`PauseFor::EndOfShift`] has no end and is not offered).
+    pub fn until<Tz: chrono::TimeZone>(self, now: DateTime<Tz>, shift_end: Option<DateTime<Utc>>) -> Option<DateTime<Utc>> {
+        Some(match self {
+            PauseFor::EndOfShift => return shift_end,
             PauseFor::Minutes15 => (now + Duration::minutes(15)).with_timezone(&Utc),
             PauseFor::Hour => (now + Duration::hours(1)).with_timezone(&Utc),
             PauseFor::TomorrowMorning => {
@@ -94,79 +149,157 @@ impl PauseFor {
                     .or_else(|| tz.from_local_datetime(&(tomorrow + Duration::hours(1))).earliest())
                     .map_or_else(|| (now + Duration::hours(24)).with_timezone(&Utc), |t| t.with_timezone(&Utc))
             }
-        }
+        })
     }
 }
 
 pub struct Notifier {
     store: SeenStore,
     seen: HashMap<String, Seen>,
-    /// How long before a shift its reminder comes (`None`: none before).
-    reminder_lead: Option<Duration>,
+    config: NotifyConfig,
     /// My shifts as last seen, per account: one gone at its end has ended;
     /// one gone before it has moved.
     shifts: HashMap<String, Vec<MyShift>>,
     ended_told: HashSet<String>,
     /// When each account's seen-set was last written.
     saved_at: HashMap<String, DateTime<Utc>>,
+    /// A snooze's end.
     paused_until: Option<DateTime<Utc>>,
+    /// The end of quiet hours the person resumed from by hand.
+    resumed_until: Option<DateTime<Utc>>,
+    /// Quiet at the last look: its end releases what it held.
+    was_quiet: bool,
     held: Vec<AlertRow>,
+    /// Pages held by quiet (only where quiet holds pages): they ring when it ends.
+    held_pages: BTreeSet<i64>,
+    /// The pages ringing now.
+    ringing: BTreeSet<i64>,
 }
 
 impl Notifier {
-    pub fn new(store: SeenStore, reminder_lead: Option<Duration>) -> Notifier {
+    pub fn new(store: SeenStore, config: NotifyConfig) -> Notifier {
         Notifier {
             store,
             seen: HashMap::new(),
-            reminder_lead,
+            config,
             shifts: HashMap::new(),
             ended_told: HashSet::new(),
             saved_at: HashMap::new(),
             paused_until: None,
+            resumed_until: None,
+            was_quiet: false,
             held: Vec::new(),
+            held_pages: BTreeSet::new(),
+            ringing: BTreeSet::new(),
         }
     }
 
-    pub fn paused_until(&self) -> Option<DateTime<Utc>> {
-        self.paused_until
+    /// Why it is quiet now, if it is: a snooze first, then quiet hours
+    /// (unless resumed from by hand).
+    pub fn quiet(&self, now: DateTime<Utc>) -> Option<Quiet> {
+        if let Some(until) = self.paused_until.filter(|u| *u > now) {
+            return Some(Quiet::Snoozed { until });
+        }
+        let until = self.config.quiet_hours.end_of(now).filter(|end| self.resumed_until != Some(*end))?;
+        Some(Quiet::QuietHours { until })
     }
 
-    /// Pauses alert notices until `until`; `None` resumes now. What was
-    /// held comes back as one summary.
+    /// The next time the quiet state may change by itself (a snooze's or
+    /// quiet hours' end, the next quiet hours' start): when to [`tick`](Self::tick).
+    pub fn next_change(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        let q = &self.config.quiet_hours;
+        [self.paused_until.filter(|u| *u > now), q.end_of(now), q.next_start(now)].into_iter().flatten().min()
+    }
+
+    /// Snoozes notifications until `until`; `None` resumes now (quiet hours
+    /// too, until their end). What quiet held comes back as one summary.
     pub fn pause(&mut self, until: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Vec<Notice> {
         self.paused_until = until.filter(|u| *u > now);
         if self.paused_until.is_none() {
+            self.resumed_until = self.config.quiet_hours.end_of(now);
+        }
+        self.tick(now)
+    }
+
+    /// Ends quiet whose time is up, and sums up what it held.
+    pub fn tick(&mut self, now: DateTime<Utc>) -> Vec<Notice> {
+        let quiet = self.quiet(now).is_some();
+        let ended = self.was_quiet && !quiet;
+        self.was_quiet = quiet;
+        if ended {
+            self.paused_until = None;
             return self.release();
         }
         Vec::new()
     }
 
-    /// Ends a pause whose time is up.
-    pub fn tick(&mut self, now: DateTime<Utc>) -> Vec<Notice> {
-        match self.paused_until {
-            Some(u) if u <= now => self.pause(None, now),
-            _ => Vec::new(),
+    pub fn reconfigure(&mut self, config: NotifyConfig) {
+        if !config.alarm.sounds() {
+            self.ringing.clear();
         }
+        self.config = config;
+    }
+
+    /// The pages ringing now (alert ids): told, still pending, not silenced.
+    pub fn ringing(&self) -> &BTreeSet<i64> {
+        &self.ringing
+    }
+
+    /// The person heard it: the ringing pages stop (they stay in the list).
+    pub fn silence(&mut self) {
+        self.ringing.clear();
     }
 
     fn release(&mut self) -> Vec<Notice> {
         let held = std::mem::take(&mut self.held);
+        if self.config.alarm.sounds() {
+            self.ringing.append(&mut self.held_pages);
+        }
+        self.held_pages.clear();
         match held.len() {
             0 => Vec::new(),
-            n => vec![summary(&held, format!("While notifications were paused: {n} new {}", plural(n, "alert")), n)],
+            n => vec![summary(&held, format!("While notifications were quiet: {n} new {}", plural(n, "alert")), n)],
         }
+    }
+
+    /// Sorts the new alerts into those told now (pages ring) and those
+    /// held by quiet; other alerts turned off are neither.
+    fn sort_new(&mut self, rows: Vec<AlertRow>, now: DateTime<Utc>) -> Vec<AlertRow> {
+        let quiet = self.quiet(now).is_some();
+        let mut tell = Vec::new();
+        for r in rows {
+            let page = r.rings();
+            if page && !(quiet && self.config.quiet_holds_pages) {
+                if self.config.alarm.sounds() {
+                    self.ringing.insert(r.id);
+                }
+                tell.push(r);
+            } else if !page && self.config.other_alerts == OtherAlerts::Off {
+                continue;
+            } else if quiet {
+                if page {
+                    self.held_pages.insert(r.id);
+                }
+                self.held.push(r);
+            } else {
+                tell.push(r);
+            }
+        }
+        tell
     }
 
     /// What this snapshot tells that nothing told before.
     pub fn observe(&mut self, s: &Snapshot, now: DateTime<Utc>) -> Vec<Notice> {
         let mut out = self.tick(now);
         if s.session_ended {
+            self.ringing.clear();
+            self.held_pages.clear();
             if self.ended_told.insert(s.account.clone()) {
                 out.push(Notice {
                     kind: NoticeKind::SessionEnded,
                     title: "ilert signed you out — sign in again".into(),
                     body: "Open ilert Desktop to sign in; until then nothing is refreshed or notified.".into(),
-                    urgent: false,
+                    page: false,
                 });
             }
             return out;
@@ -175,21 +308,21 @@ impl Notifier {
         let store = &self.store;
         let seen = self.seen.entry(s.account.clone()).or_insert_with(|| store.load(&s.account).unwrap_or_default());
         let mut changed = false;
+        let mut new_rows = Vec::new();
         if let Panel::Ready { data, .. } = &s.alerts {
             let open: Vec<i64> = data.mine().map(|r| r.id).collect();
             let new = seen.mark_alerts(&open, now);
             changed = !new.is_empty();
-            let rows: Vec<AlertRow> = data.mine().filter(|r| new.contains(&r.id)).cloned().collect();
-            if self.paused_until.is_some() {
-                self.held.extend(rows);
-            } else {
-                out.extend(alert_notices(&rows, can_act(&s.session.scopes.join(" ")), now));
-            }
+            new_rows = data.mine().filter(|r| new.contains(&r.id)).cloned().collect();
+            // Answered here (the list amended) or anywhere (a fresh list): it stops.
+            let rings = |id: &i64| data.get(*id).is_some_and(AlertRow::rings);
+            self.ringing.retain(rings);
+            self.held_pages.retain(rings);
         }
         if let Panel::Ready { data, .. } = &s.on_call {
             let shifts = data.on_call.as_ref().map(|o| o.my_shifts.clone()).unwrap_or_default();
             let before = self.shifts.insert(s.account.clone(), shifts.clone()).unwrap_or_default();
-            let reminders = shift_notices(&before, &shifts, self.reminder_lead, now);
+            let reminders = shift_notices(&before, &shifts, self.config.reminder_lead, now);
             for (key, due, notice) in reminders {
                 if seen.reminders.insert(key, due.timestamp()).is_none() {
                     out.push(notice);
@@ -207,6 +340,10 @@ impl Notifier {
             // Written before anything is shown: a crash may lose a notice,
             // never repeat one.
             self.store.save(&s.account, seen);
+        }
+        if !new_rows.is_empty() {
+            let told = self.sort_new(new_rows, now);
+            out.extend(alert_notices(&told, can_act(&s.session.scopes.join(" ")), now));
         }
         out
     }
@@ -236,11 +373,7 @@ fn summary(rows: &[AlertRow], title: String, count: usize) -> Notice {
     if rows.len() > 3 {
         lines.push(format!("and {} more", rows.len() - 3));
     }
-    Notice { kind: NoticeKind::Alerts { count }, title, body: lines.join("\n"), urgent: rows.iter().any(is_urgent) }
-}
-
-fn is_urgent(r: &AlertRow) -> bool {
-    r.status == "PENDING" && r.priority == "HIGH"
+    Notice { kind: NoticeKind::Alerts { count }, title, body: lines.join("\n"), page: rows.iter().any(AlertRow::rings) }
 }
 
 fn alert_notices(rows: &[AlertRow], can_act: bool, now: DateTime<Utc>) -> Vec<Notice> {
@@ -257,7 +390,7 @@ fn alert_notices(rows: &[AlertRow], can_act: bool, now: DateTime<Utc>) -> Vec<No
                 (true, "PENDING") => vec![AlertAction::Accept, AlertAction::Resolve],
                 (true, _) => vec![AlertAction::Resolve],
             };
-            Notice { kind: NoticeKind::Alert { id: r.id, actions }, title: r.summary.clone(), body, urgent: is_urgent(r) }
+            Notice { kind: NoticeKind::Alert { id: r.id, actions }, title: r.summary.clone(), body, page: r.rings() }
         })
         .collect()
 }
@@ -279,7 +412,7 @@ fn shift_notices(
     now: DateTime<Utc>,
 ) -> Vec<(String, DateTime<Utc>, Notice)> {
     let due = |t: DateTime<Utc>| t <= now && now < t + REMINDER_GRACE;
-    let notice = |title: String, body: String| Notice { kind: NoticeKind::Shift, title, body, urgent: false };
+    let notice = |title: String, body: String| Notice { kind: NoticeKind::Shift, title, body, page: false };
     let local = |t: DateTime<Utc>| t.with_timezone(&chrono::Local).format("%H:%M").to_string();
     let mut out = Vec::new();
     for m in now_list {

@@ -17,6 +17,7 @@ fn row(id: i64, status: &str, priority: &str) -> AlertRow {
         next_escalation_user: None,
         responder: true,
         concerns_me: true,
+        page: priority == "HIGH",
     }
 }
 
@@ -42,7 +43,11 @@ fn ready(rows: Vec<AlertRow>) -> Panel<OpenAlerts> {
 }
 
 fn notifier(dir: &tempfile::TempDir) -> Notifier {
-    Notifier::new(SeenStore::new(dir.path().join("seen")), Some(Duration::minutes(15)))
+    notifier_with(dir, NotifyConfig::default())
+}
+
+fn notifier_with(dir: &tempfile::TempDir, config: NotifyConfig) -> Notifier {
+    Notifier::new(SeenStore::new(dir.path().join("seen")), NotifyConfig { reminder_lead: Some(Duration::minutes(15)), ..config })
 }
 
 fn titles(n: &[Notice]) -> Vec<&str> {
@@ -56,13 +61,13 @@ fn a_new_alert_is_told_once_even_after_a_restart() {
     let mut n = notifier(&dir);
     let first = n.observe(&snapshot("a", ready(vec![row(1, "PENDING", "HIGH")]), vec![]), now);
     assert_eq!(titles(&first), ["Alert 1"]);
-    assert!(first[0].urgent, "pending and high");
+    assert!(first[0].page, "pending and high, mine");
     assert_eq!(first[0].kind, NoticeKind::Alert { id: 1, actions: vec![] }, "no alert:w, no buttons");
     assert!(n.observe(&snapshot("a", ready(vec![row(1, "ACCEPTED", "HIGH")]), vec![]), now).is_empty(), "same alert, accepted since");
     let mut again = notifier(&dir);
     let after_restart = again.observe(&snapshot("a", ready(vec![row(1, "PENDING", "HIGH"), row(2, "PENDING", "LOW")]), vec![]), now);
     assert_eq!(titles(&after_restart), ["Alert 2"], "the seen-set is on disk");
-    assert!(!after_restart[0].urgent);
+    assert!(!after_restart[0].page);
     let other = again.observe(&snapshot("b", ready(vec![row(1, "PENDING", "HIGH")]), vec![]), now);
     assert_eq!(titles(&other), ["Alert 1"], "per account");
 }
@@ -107,11 +112,12 @@ fn a_pause_holds_alerts_and_sums_them_up_when_it_ends() {
     let now = Utc::now();
     let mut n = notifier(&dir);
     assert!(n.pause(Some(now + Duration::minutes(15)), now).is_empty());
-    assert!(n.observe(&snapshot("a", ready(vec![row(1, "PENDING", "HIGH"), row(2, "PENDING", "LOW")]), vec![]), now).is_empty());
+    let told = n.observe(&snapshot("a", ready(vec![row(1, "PENDING", "HIGH"), row(2, "PENDING", "LOW")]), vec![]), now);
+    assert_eq!(titles(&told), ["Alert 1"], "a page is not held by a snooze");
     assert!(n.tick(now + Duration::minutes(14)).is_empty(), "still paused");
     let after = n.tick(now + Duration::minutes(15));
-    assert_eq!(titles(&after), ["While notifications were paused: 2 new alerts"]);
-    assert!(after[0].urgent);
+    assert_eq!(titles(&after), ["While notifications were quiet: 1 new alert"]);
+    assert!(!after[0].page, "the page was told at once (it rang): only the LOW one was held");
     assert!(n.tick(now + Duration::minutes(16)).is_empty(), "told once");
     assert!(n.observe(&snapshot("a", ready(vec![row(1, "PENDING", "HIGH")]), vec![]), now).is_empty(), "held ones count as told");
 }
@@ -181,8 +187,11 @@ fn pausing_until_tomorrow_morning_means_nine_local_time() {
     use chrono::TimeZone;
     let tz = chrono::FixedOffset::east_opt(3600).unwrap();
     let late = tz.with_ymd_and_hms(2026, 12, 2, 23, 30, 0).unwrap();
-    assert_eq!(PauseFor::TomorrowMorning.until(late), tz.with_ymd_and_hms(2026, 12, 3, 9, 0, 0).unwrap().with_timezone(&Utc));
-    assert_eq!(PauseFor::Minutes15.until(late) - late.with_timezone(&Utc), Duration::minutes(15));
+    assert_eq!(PauseFor::TomorrowMorning.until(late, None), Some(tz.with_ymd_and_hms(2026, 12, 3, 9, 0, 0).unwrap().with_timezone(&Utc)));
+    assert_eq!(PauseFor::Minutes15.until(late, None).unwrap() - late.with_timezone(&Utc), Duration::minutes(15));
+    let end = Utc::now() + Duration::hours(3);
+    assert_eq!(PauseFor::EndOfShift.until(late, Some(end)), Some(end));
+    assert_eq!(PauseFor::EndOfShift.until(late, None), None, "not on call: no end to pause until");
 }
 
 #[test]
@@ -203,4 +212,70 @@ fn nothing_new_is_written_at_most_hourly_and_anything_new_at_once() {
         n.observe(&snapshot("a", ready(vec![row(1, "PENDING", "HIGH"), row(2, "PENDING", "LOW")]), vec![]), now + Duration::minutes(62));
     assert_eq!(titles(&told), ["Alert 2"]);
     assert!(file.exists(), "something new: written before it is shown");
+}
+
+#[test]
+fn a_page_rings_until_answered_here_or_anywhere_or_silenced() {
+    let dir = tempfile::tempdir().unwrap();
+    let now = Utc::now();
+    let mut n = notifier(&dir);
+    let told = n.observe(&snapshot("a", ready(vec![row(1, "PENDING", "HIGH"), row(2, "PENDING", "LOW")]), vec![]), now);
+    assert_eq!(told.iter().map(|t| t.page).collect::<Vec<_>>(), [true, false]);
+    assert_eq!(n.ringing().iter().copied().collect::<Vec<_>>(), [1]);
+    // A stale list says nothing of it: it keeps ringing.
+    let failed: Panel<OpenAlerts> = Panel::Error { kind: crate::ErrorKind::Unavailable, message: "down".into(), last: None };
+    n.observe(&snapshot("a", failed, vec![]), now);
+    assert!(!n.ringing().is_empty());
+    // Accepted (here, the list amended; or elsewhere, a fresh list): it stops.
+    n.observe(&snapshot("a", ready(vec![row(1, "ACCEPTED", "HIGH")]), vec![]), now);
+    assert!(n.ringing().is_empty());
+    n.observe(&snapshot("a", ready(vec![row(3, "PENDING", "HIGH")]), vec![]), now);
+    assert!(!n.ringing().is_empty());
+    n.silence();
+    assert!(n.ringing().is_empty());
+    n.observe(&snapshot("a", ready(vec![row(3, "PENDING", "HIGH")]), vec![]), now);
+    assert!(n.ringing().is_empty(), "silenced stays silenced");
+    // An alert accepted before it was first seen is told quietly.
+    let told = n.observe(&snapshot("a", ready(vec![row(4, "ACCEPTED", "HIGH")]), vec![]), now);
+    assert!(!told[0].page && n.ringing().is_empty());
+    // With the alarm off, a page is still a page, but nothing rings.
+    let mut off = notifier_with(&tempfile::tempdir().unwrap(), NotifyConfig { alarm: AlarmRamp::Off, ..Default::default() });
+    assert!(off.observe(&snapshot("a", ready(vec![row(1, "PENDING", "HIGH")]), vec![]), now)[0].page);
+    assert!(off.ringing().is_empty());
+}
+
+#[test]
+fn other_alerts_off_tells_only_pages() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut n = notifier_with(&dir, NotifyConfig { other_alerts: OtherAlerts::Off, ..Default::default() });
+    let told = n.observe(&snapshot("a", ready(vec![row(1, "PENDING", "LOW"), row(2, "PENDING", "HIGH")]), vec![]), Utc::now());
+    assert_eq!(titles(&told), ["Alert 2"]);
+}
+
+#[test]
+fn quiet_hours_hold_others_and_pages_only_when_told_to() {
+    let now = Utc::now();
+    // Quiet all day, every day: whatever the time of the test.
+    let always: quiet::QuietHours = "Mon-Sun 00:00-24:00".parse().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut n = notifier_with(&dir, NotifyConfig { quiet_hours: always.clone(), ..Default::default() });
+    assert!(matches!(n.quiet(now), Some(Quiet::QuietHours { .. })));
+    let told = n.observe(&snapshot("a", ready(vec![row(1, "PENDING", "LOW"), row(2, "PENDING", "HIGH")]), vec![]), now);
+    assert_eq!(titles(&told), ["Alert 2"], "the page rings through quiet hours");
+    assert!(!n.ringing().is_empty());
+    // Resumed by hand: what was held is summed up, and quiet hours are over until their end.
+    let resumed = n.pause(None, now);
+    assert_eq!(titles(&resumed), ["While notifications were quiet: 1 new alert"]);
+    assert_eq!(n.quiet(now), None);
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut n = notifier_with(&dir, NotifyConfig { quiet_hours: always, quiet_holds_pages: true, ..Default::default() });
+    assert!(n.observe(&snapshot("a", ready(vec![row(2, "PENDING", "HIGH")]), vec![]), now).is_empty(), "held, as the person asked");
+    assert!(n.ringing().is_empty());
+    let released = n.pause(None, now);
+    assert!(released[0].page, "the summary of a held page is critical");
+    assert_eq!(n.ringing().iter().copied().collect::<Vec<_>>(), [2], "and it rings once quiet ends");
+    // Quiet every day: the next change is the end of the whole merged window, days away.
+    let next = n.next_change(now).unwrap();
+    assert!(next - now > Duration::days(6), "{next}");
 }

@@ -35,7 +35,7 @@ impl AlertDetail {
         let mut log: Vec<LogLine> =
             log.iter().filter_map(|e| Some(LogLine { at: e.timestamp, text: e.text.clone().filter(|t| !t.is_empty())? })).collect();
         log.sort_by_key(|l| l.at);
-        AlertDetail { alert: AlertRow::of(a, false, true), details: a.details.clone().unwrap_or_default(), log, unreadable_log }
+        AlertDetail { alert: AlertRow::of(a, false, true, false), details: a.details.clone().unwrap_or_default(), log, unreadable_log }
     }
 }
 

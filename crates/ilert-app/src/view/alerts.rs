@@ -44,12 +44,16 @@ pub struct AlertRow {
     pub next_escalation_user: Option<String>,
     /// I am one of its responders (the Alerts panel's default view).
     pub responder: bool,
-    /// Within the person's [`AlertScope`]: notified, and counted in the tray.
+    /// Within the person's [`AlertScope`] (or a page): notified, and
+    /// counted in the tray.
     pub concerns_me: bool,
+    /// HIGH priority, and on a policy I am on call for or waiting for me
+    /// as a responder: while it is pending, a page (the alarm rings).
+    pub page: bool,
 }
 
 impl AlertRow {
-    pub fn of(a: &Alert, responder: bool, concerns_me: bool) -> AlertRow {
+    pub fn of(a: &Alert, responder: bool, concerns_me: bool, page: bool) -> AlertRow {
         let names = |accepted: bool| {
             a.responders
                 .iter()
@@ -74,7 +78,13 @@ impl AlertRow {
             next_escalation_user: a.next_escalation_user.as_ref().map(|u| u.name()),
             responder,
             concerns_me,
+            page,
         }
+    }
+
+    /// A page still waiting for an answer: it rings.
+    pub fn rings(&self) -> bool {
+        self.page && self.status == "PENDING"
     }
 }
 
@@ -102,12 +112,15 @@ impl OpenAlerts {
             .map(|a| {
                 let responder = me.is_some_and(|me| a.has_responder(me));
                 let on_my_policy = a.escalation_policy.as_ref().is_some_and(|p| my_policies.contains(&p.id));
-                let concerns_me = match scope {
-                    AlertScope::All => true,
-                    AlertScope::Mine => responder,
-                    AlertScope::OnCall => responder || on_my_policy,
-                };
-                AlertRow::of(a, responder, concerns_me)
+                // A page concerns me whatever the scope says: it must not be missed.
+                let page = a.priority.as_deref() == Some("HIGH") && (responder || on_my_policy);
+                let concerns_me = page
+                    || match scope {
+                        AlertScope::All => true,
+                        AlertScope::Mine => responder,
+                        AlertScope::OnCall => responder || on_my_policy,
+                    };
+                AlertRow::of(a, responder, concerns_me, page)
             })
             .collect();
         OpenAlerts::counted(rows)
@@ -187,8 +200,13 @@ mod tests {
             [2],
             "the panel's default: mine as a responder"
         );
-        assert_eq!(ids(&OpenAlerts::of(&alerts, Some(1), Some(&oc), AlertScope::Mine)), [2]);
+        assert_eq!(ids(&OpenAlerts::of(&alerts, Some(1), Some(&oc), AlertScope::Mine)), [1, 2], "1 is a page: HIGH on my policy");
         assert_eq!(ids(&OpenAlerts::of(&alerts, Some(1), Some(&oc), AlertScope::All)), [1, 2, 3]);
         assert_eq!(ids(&OpenAlerts::of(&alerts, None, None, AlertScope::OnCall)), Vec::<i64>::new(), "unknown me: nothing is mine");
+        let pages = |o: &OpenAlerts| o.alerts.iter().filter(|r| r.rings()).map(|r| r.id).collect::<Vec<_>>();
+        assert_eq!(pages(&on_call), [1], "2 is accepted, 3 neither on my policy nor mine");
+        let mut low = alert(5, "PENDING", 10, 1);
+        low.priority = Some("LOW".into());
+        assert_eq!(pages(&OpenAlerts::of(&[low], Some(1), Some(&oc), AlertScope::OnCall)), Vec::<i64>::new(), "LOW never pages");
     }
 }

@@ -19,4 +19,4 @@ pub use board::OnCallBoard;
 pub use dashboard::{Dashboard, Panel, Stale};
 pub use session::SessionInfo;
 pub use snapshot::Snapshot;
-pub use tray::{TrayState, TrayView};
+pub use tray::{Quietness, TrayState, TrayView};

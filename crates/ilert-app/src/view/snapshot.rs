@@ -85,6 +85,12 @@ impl Snapshot {
     }
 
     /// Whether I am on call now: in a shift, or named in a policy directly.
+    /// When my current shift ends (the latest end of those under way).
+    pub fn my_shift_ends(&self, now: chrono::DateTime<chrono::Utc>) -> Option<chrono::DateTime<chrono::Utc>> {
+        let board = self.on_call.latest()?.on_call.as_ref()?;
+        board.my_shifts.iter().filter(|m| m.start <= now && now < m.end).map(|m| m.end).max()
+    }
+
     pub fn on_call_now(&self) -> bool {
         self.on_call.latest().and_then(|b| b.on_call.as_ref()).is_some_and(|o| {
             o.my_shifts.iter().any(|m| m.current) || o.policies.iter().any(|p| p.levels.iter().any(|l| l.people.iter().any(|x| x.mine)))

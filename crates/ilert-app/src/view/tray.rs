@@ -7,6 +7,7 @@ use chrono::{DateTime, Duration, Local, Utc};
 
 use super::dashboard::{MyShift, Panel};
 use super::snapshot::Snapshot;
+use crate::notify::Quiet;
 
 /// The tray's states, from least to most pressing.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,9 +62,25 @@ pub struct TrayView {
     pub can_act: bool,
     /// Who is on call now, a line per escalation policy (the submenu).
     pub policies: Vec<String>,
-    /// "Notifications paused until 10:15", while paused.
+    /// "Notifications paused until 10:15" or "Quiet hours until 07:00",
+    /// the whole time it is quiet.
     pub paused_line: Option<String>,
+    /// The desktop's Do Not Disturb is on (where the app can tell).
+    pub dnd_line: Option<String>,
+    /// A page's alarm is ringing: the menu offers to silence it.
+    pub ringing: bool,
+    /// On call now: a snooze may last to the end of my shift.
+    pub shift_snooze: bool,
     pub signed_in: bool,
+}
+
+/// What the tray says beyond the snapshot: the notifier's state and the desktop's.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Quietness {
+    pub quiet: Option<Quiet>,
+    pub ringing: bool,
+    /// The notification server's Do Not Disturb (dunst paused, GNOME banners off).
+    pub dnd: bool,
 }
 
 /// One alert in the tray's menu.
@@ -83,9 +100,18 @@ const STALE_AFTER: i64 = 3;
 
 impl TrayView {
     /// What the tray says now.
-    pub fn now(snapshot: Option<&Snapshot>, interval: std::time::Duration, paused_until: Option<DateTime<Utc>>) -> TrayView {
-        let mut v = TrayView::of(snapshot, Utc::now(), interval);
-        v.paused_line = paused_until.map(|u| format!("Notifications paused until {}", clock(u, Utc::now())));
+    pub fn now(snapshot: Option<&Snapshot>, interval: std::time::Duration, q: Quietness) -> TrayView {
+        let now = Utc::now();
+        let mut v = TrayView::of(snapshot, now, interval);
+        if v.signed_in {
+            v.paused_line = q.quiet.map(|q| match q {
+                Quiet::Snoozed { until } => format!("Notifications paused until {}", clock(until, now)),
+                Quiet::QuietHours { until } => format!("Quiet hours until {}", clock(until, now)),
+            });
+            v.dnd_line = q.dnd.then(|| "Do Not Disturb is on · pages still ring".to_string());
+            v.ringing = q.ringing;
+            v.shift_snooze = snapshot.and_then(|s| s.my_shift_ends(now)).is_some();
+        }
         v
     }
 
@@ -104,6 +130,9 @@ impl TrayView {
                 can_act: false,
                 policies: Vec::new(),
                 paused_line: None,
+                dnd_line: None,
+                ringing: false,
+                shift_snooze: false,
                 signed_in: false,
             };
         };
@@ -140,6 +169,9 @@ impl TrayView {
                 can_act,
                 policies: policy_lines(s),
                 paused_line: None,
+                dnd_line: None,
+                ringing: false,
+                shift_snooze: false,
                 signed_in: true,
             }
         };

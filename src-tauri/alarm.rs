@@ -1,0 +1,119 @@
+//! Plays a page's alarm through the OS's default output (rodio): the
+//! shipped sound (`sounds/alarm.wav`, made by `sounds/make-alarm`), again
+//! every [`PERIOD`], louder each time as the `alarm` setting's ramp says,
+//! until the notifier has no page ringing. Which pages ring is decided in
+//! `ilert_app::notify`; this only follows it ([`follow`]).
+//!
+//! The output stream is opened when the alarm starts and closed when it
+//! stops: an open stream keeps the sound server (and this process) awake.
+
+use std::sync::mpsc::{self, RecvTimeoutError, Sender};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use ilert_app::notify::alarm::AlarmRamp;
+use ilert_app::App;
+use tauri::{AppHandle, Emitter, Manager, Runtime};
+
+/// Carries the ids of the pages ringing (`[]`: silent), to the window.
+pub const ALARM_EVENT: &str = "alarm";
+
+const SOUND: &[u8] = include_bytes!("sounds/alarm.wav");
+/// From one start of the sound to the next (the sound is 0.7 s).
+const PERIOD: Duration = Duration::from_millis(2000);
+
+enum Command {
+    Ring(AlarmRamp),
+    Stop,
+}
+
+/// The player's thread, and what it was last told.
+pub struct Alarm {
+    tx: Mutex<Sender<Command>>,
+    ringing: Mutex<Vec<i64>>,
+}
+
+/// Starts the player's thread; it sleeps in `recv` while nothing rings.
+pub fn init<R: Runtime>(handle: &AppHandle<R>) {
+    let (tx, rx) = mpsc::channel::<Command>();
+    let spawned = std::thread::Builder::new().name("alarm".into()).spawn(move || {
+        while let Ok(command) = rx.recv() {
+            if let Command::Ring(ramp) = command {
+                ring(ramp, &rx);
+            }
+        }
+    });
+    if let Err(e) = spawned {
+        tracing::warn!(error = %e, "no thread for the alarm; pages will not sound");
+    }
+    handle.manage(Alarm { tx: Mutex::new(tx), ringing: Mutex::new(Vec::new()) });
+}
+
+/// Rings until told to stop; a sound device that cannot be opened is a
+/// log line (the page's notification is still critical and stays).
+fn ring(ramp: AlarmRamp, rx: &mpsc::Receiver<Command>) {
+    let _span = tracing::info_span!("alarm.ring", ?ramp).entered();
+    let stream = match rodio::OutputStreamBuilder::open_default_stream() {
+        Ok(mut s) => {
+            s.log_on_drop(false);
+            s
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "no sound output; the alarm is silent");
+            // Wait for the stop, so a later page tries again.
+            while let Ok(Command::Ring(_)) = rx.recv() {}
+            return;
+        }
+    };
+    let sink = rodio::Sink::connect_new(stream.mixer());
+    let mut ramp = ramp;
+    for n in 0u32.. {
+        match rodio::Decoder::new(std::io::Cursor::new(SOUND)) {
+            Ok(sound) => {
+                sink.set_volume(ramp.volume(n));
+                sink.append(sound);
+                tracing::info!(repetition = n + 1, volume = ramp.volume(n), "alarm sounds");
+            }
+            Err(e) => tracing::warn!(error = %e, "the alarm sound does not decode"),
+        }
+        match rx.recv_timeout(PERIOD) {
+            Ok(Command::Ring(r)) => ramp = r,
+            Ok(Command::Stop) | Err(RecvTimeoutError::Disconnected) => break,
+            Err(RecvTimeoutError::Timeout) => {}
+        }
+    }
+    sink.stop();
+    tracing::info!("alarm stopped");
+}
+
+/// Makes the sound follow the notifier: rings while a page rings, stops
+/// when none does; the window hears which.
+pub fn follow<R: Runtime>(handle: &AppHandle<R>) {
+    let app = handle.state::<App>();
+    let now = app.ringing();
+    let Some(alarm) = handle.try_state::<Alarm>() else { return };
+    let mut was = alarm.ringing.lock().unwrap_or_else(|e| e.into_inner());
+    if *was == now {
+        return;
+    }
+    let ramp = app.settings().current().alarm.unwrap_or_default();
+    let command = match (was.is_empty(), now.is_empty()) {
+        (_, true) => Some(Command::Stop),
+        (true, false) => Some(Command::Ring(ramp)),
+        (false, false) => None,
+    };
+    if let Some(c) = command {
+        let _ = alarm.tx.lock().unwrap_or_else(|e| e.into_inner()).send(c);
+    }
+    *was = now.clone();
+    drop(was);
+    let _ = handle.emit_to("main", ALARM_EVENT, now);
+    crate::tray::show(handle, app.snapshot().as_ref());
+}
+
+/// The person silenced it (tray, window): the pages stay, the sound stops.
+pub fn silence<R: Runtime>(handle: &AppHandle<R>) {
+    handle.state::<App>().silence_alarm();
+    tracing::info!("alarm silenced");
+    follow(handle);
+}

@@ -1,0 +1,81 @@
+//! Whether the desktop's Do Not Disturb is on, where the app can tell: the
+//! notification server's paused state (dunst's `org.dunstproject.cmd0`
+//! `paused`, followed by its `PropertiesChanged`, so nothing polls), or
+//! GNOME's `show-banners` read when the tray is drawn. Pages ring through
+//! it (the app plays the sound itself); the tray says it is on.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use tauri::{AppHandle, Manager, Runtime};
+
+static DUNST_PAUSED: AtomicBool = AtomicBool::new(false);
+
+/// Do Not Disturb is on now.
+pub fn on() -> bool {
+    DUNST_PAUSED.load(Ordering::Relaxed) || gnome_banners_off()
+}
+
+/// Follows dunst's paused state on its own thread (blocked on the bus
+/// while nothing changes); the tray is redrawn at each change.
+pub fn watch<R: Runtime>(handle: &AppHandle<R>) {
+    #[cfg(all(unix, not(target_os = "macos")))]
+    {
+        let handle = handle.clone();
+        let spawned = std::thread::Builder::new().name("dnd".into()).spawn(move || {
+            if let Err(e) = follow_dunst(&handle) {
+                tracing::debug!(error = %e, "no dunst Do Not Disturb to follow");
+            }
+        });
+        if let Err(e) = spawned {
+            tracing::warn!(error = %e, "no thread to follow Do Not Disturb");
+        }
+    }
+    #[cfg(not(all(unix, not(target_os = "macos"))))]
+    let _ = handle;
+}
+
+#[cfg(all(unix, not(target_os = "macos")))]
+fn follow_dunst<R: Runtime>(handle: &AppHandle<R>) -> zbus::Result<()> {
+    const IFACE: &str = "org.dunstproject.cmd0";
+    let conn = zbus::blocking::Connection::session()?;
+    let props = zbus::blocking::fdo::PropertiesProxy::builder(&conn)
+        .destination("org.freedesktop.Notifications")?
+        .path("/org/freedesktop/Notifications")?
+        .build()?;
+    let changes = props.receive_properties_changed()?;
+    let set = |paused: bool| {
+        if DUNST_PAUSED.swap(paused, Ordering::Relaxed) != paused {
+            tracing::info!(paused, "Do Not Disturb (dunst)");
+            crate::tray::show(handle, handle.state::<ilert_app::App>().snapshot().as_ref());
+        }
+    };
+    let iface = zbus::names::InterfaceName::from_static_str_unchecked(IFACE);
+    if let Ok(v) = props.get(iface.clone(), "paused") {
+        set(bool::try_from(v).unwrap_or(false));
+    }
+    for signal in changes {
+        let Ok(args) = signal.args() else { continue };
+        if args.interface_name() == &iface {
+            if let Some(v) = args.changed_properties().get("paused") {
+                set(bool::try_from(v).unwrap_or(false));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// GNOME's banners turned off (its Do Not Disturb), when the schema is there.
+fn gnome_banners_off() -> bool {
+    #[cfg(all(unix, not(target_os = "macos")))]
+    {
+        use gio::prelude::SettingsExt;
+        const SCHEMA: &str = "org.gnome.desktop.notifications";
+        let gnome = std::env::var("XDG_CURRENT_DESKTOP").is_ok_and(|d| d.to_ascii_uppercase().contains("GNOME"));
+        if !gnome || gio::SettingsSchemaSource::default().and_then(|s| s.lookup(SCHEMA, true)).is_none() {
+            return false;
+        }
+        !gio::Settings::new(SCHEMA).boolean("show-banners")
+    }
+    #[cfg(not(all(unix, not(target_os = "macos"))))]
+    false
+}

@@ -601,7 +601,12 @@ async fn the_tray_tells_the_state_and_signs_out() {
     let mut expected = vec!["Open ilert Desktop", line.as_str(), "Who is on call"];
     expected.extend(&policies);
     expected.extend(["Grant access to alerts…", "Refresh now", "Pause notifications"]);
-    expected.extend(["For 15 minutes", "For 1 hour", "Until tomorrow 09:00", "Sign out", "Quit"]);
+    expected.extend(["For 15 minutes", "For 1 hour"]);
+    // A snooze to the shift's end is offered only while there is a shift to end.
+    if line.starts_with("On call") {
+        expected.push("Until the end of my shift");
+    }
+    expected.extend(["Until tomorrow 09:00", "Sign out", "Quit"]);
     assert_eq!(labels, expected, "without the alert scope, the tray offers it");
 
     // Pause, from the tray: the menu says until when, and resumes.
@@ -1020,5 +1025,54 @@ async fn a_page_rings_louder_until_answered_and_a_snooze_holds_only_the_rest() {
     assert_eq!(summary.summary, "While notifications were quiet: 1 new alert");
     assert_eq!(summary.urgency, Some(1), "a LOW alert is a normal notification: {summary:?}");
     assert!(!summaries().iter().any(|s| s == "Disk 80% on batch-3"), "told once, in the summary");
+    app.kill().await.unwrap();
+}
+
+/// The desktop's Do Not Disturb, as dunst (a real notification server)
+/// has it: the tray says so, and a page still rings through the app; the
+/// tray's "Silence the alarm" stops it (the alert stays pending).
+#[tokio::test]
+#[ignore = "needs Xvfb, a StatusNotifier host, D-Bus, dunst and PulseAudio; scripts/test runs it"]
+async fn do_not_disturb_is_told_and_a_page_still_rings_until_silenced() {
+    use common::tray;
+    let _one = ONE_TRAY.lock().await;
+    let _dunst =
+        Command::new("dunst").stdout(Stdio::null()).stderr(Stdio::null()).kill_on_drop(true).spawn().expect("dunst (package dunst)");
+    let dunstctl = |args: &[&str]| {
+        let out = std::process::Command::new("dunstctl").args(args).output().expect("dunstctl (package dunst)");
+        out.status.success().then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+    };
+    wait_for("dunst on the bus", || dunstctl(&["is-paused"])).await;
+    let pulse = common::Pulse::start();
+    let cli = Cli::new("dnd").await;
+    cli.login_with_scopes("profile schedule policy source alert alert:w offline_access").await;
+    cli.sandbox.knobs().accept_all_pending();
+    let mut app = cli.command(&[]);
+    app.env("ILERT_POLL_SECS", "2").env("ILERT_POLL_ON_CALL_SECS", "2").env("PULSE_SERVER", pulse.address());
+    let (mut app, owner) = in_tray(app).await;
+    let label = |text: &str| tray::menu(&owner).into_iter().any(|(_, l, _)| l == text);
+    const DND: &str = "Do Not Disturb is on · pages still ring";
+    wait_for("the menu", || label("Refresh now").then_some(())).await;
+    assert!(!label(DND));
+
+    assert_eq!(dunstctl(&["set-paused", "true"]), Some(String::new()));
+    wait_for("the Do Not Disturb line", || label(DND).then_some(())).await;
+    raise(&cli, "ALERT", "Database primary unreachable", "dnd/1").await;
+    let ring = wait_for("the page to ring through Do Not Disturb", || pulse.sounds().into_iter().next()).await;
+    let held = dunstctl(&["count", "waiting"]).and_then(|n| n.parse::<u32>().ok()).unwrap_or(0);
+    assert!(held >= 1, "dunst holds the notification while paused ({held} waiting); the sound came anyway at {ring:?}");
+
+    wait_for("the tray's Silence", || label("Silence the alarm").then_some(())).await;
+    tray::click(&owner, "Silence the alarm");
+    let clicked = unix_now();
+    wait_for("Silence gone from the menu", || (!label("Silence the alarm")).then_some(())).await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let last = pulse.sounds().last().unwrap().1;
+    println!("dnd: silent {:.2} s after Silence in the tray", last - clicked);
+    assert!(last - clicked < 1.0, "silent within 1 s of Silence: the last sound ended {:.2} s after", last - clicked);
+    assert_eq!(cli.sandbox.knobs().alert_status("Database primary unreachable").as_deref(), Some("PENDING"), "silenced, not answered");
+
+    assert_eq!(dunstctl(&["set-paused", "false"]), Some(String::new()));
+    wait_for("the Do Not Disturb line gone", || (!label(DND)).then_some(())).await;
     app.kill().await.unwrap();
 }

@@ -310,6 +310,24 @@ mod tests {
     }
 
     #[test]
+    fn quiet_do_not_disturb_and_the_alarm_are_said_while_signed_in() {
+        let now = Utc::now();
+        let on_call = snapshot(Panel::Ready { data: board(vec![shift(-1, 3, now)]), unreadable: 0 }, Some(0), now);
+        let until = now + Duration::minutes(15);
+        let q = Quietness { quiet: Some(Quiet::Snoozed { until }), ringing: true, dnd: true };
+        let v = TrayView::now(Some(&on_call), MINUTE, q);
+        assert_eq!(v.paused_line, Some(format!("Notifications paused until {}", clock(until, now))));
+        assert_eq!(v.dnd_line.as_deref(), Some("Do Not Disturb is on · pages still ring"));
+        assert!(v.ringing && v.shift_snooze, "on call: a snooze may last to the shift's end");
+        let hours = TrayView::now(Some(&on_call), MINUTE, Quietness { quiet: Some(Quiet::QuietHours { until }), ..Default::default() });
+        assert!(hours.paused_line.unwrap().starts_with("Quiet hours until "));
+        let off_call = snapshot(Panel::Ready { data: board(vec![shift(48, 56, now)]), unreadable: 0 }, Some(0), now);
+        assert!(!TrayView::now(Some(&off_call), MINUTE, q).shift_snooze, "no shift under way: no end to snooze to");
+        let out = TrayView::now(None, MINUTE, q);
+        assert_eq!((out.paused_line, out.dnd_line, out.ringing), (None, None, false), "signed out: nothing of it");
+    }
+
+    #[test]
     fn on_call_names_the_policy_and_the_end() {
         let now = Utc::now();
         let s = snapshot(Panel::Ready { data: board(vec![shift(-1, 3, now)]), unreadable: 0 }, Some(0), now);

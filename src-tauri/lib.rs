@@ -79,22 +79,23 @@ pub fn run(options: cli::Options) {
             match tray::create(app.handle()) {
                 Ok(_) => {
                     app.manage(windows::CloseToTray);
-                    if hidden {
-                        if let Some(w) = app.get_webview_window("main") {
-                            let _ = w.hide();
-                        }
-                    }
                 }
                 Err(e) => tracing::warn!(error = %e, "no tray icon; closing the window quits"),
             };
+            // The window is built here (`"create": false` in tauri.conf.json):
+            // started hidden in the tray, there is no webview until it is opened.
+            if !hidden || app.try_state::<windows::CloseToTray>().is_none() {
+                windows::open(app.handle(), None);
+            }
             autostart::apply(app.handle());
             alarm::init(app.handle());
             dnd::watch(app.handle());
             Ok(())
         })
         .on_window_event(windows::on_event)
-        .run(tauri::generate_context!())
-        .expect("error while running ilert Desktop");
+        .build(tauri::generate_context!())
+        .expect("error while building ilert Desktop")
+        .run(windows::on_run_event);
 }
 
 macro_rules! handler {

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use ilert_app::actions::AlertAction;
 use ilert_app::notify::{Notice, NoticeKind};
-use tauri::{AppHandle, Emitter, Manager, Runtime};
+use tauri::{AppHandle, Manager, Runtime};
 
 /// Carries the alert id a notification was clicked for.
 pub const OPEN_ALERT_EVENT: &str = "open-alert";
@@ -126,8 +126,6 @@ pub fn tell_failure<R: Runtime>(handle: &AppHandle<R>, action: AlertAction, why:
 }
 
 fn clicked<R: Runtime>(handle: &AppHandle<R>, kind: &NoticeKind) {
-    crate::windows::bring_back(handle);
-    if let NoticeKind::Alert { id, .. } = kind {
-        let _ = handle.emit_to("main", OPEN_ALERT_EVENT, id);
-    }
+    let alert = if let NoticeKind::Alert { id, .. } = kind { Some(*id) } else { None };
+    crate::windows::open(handle, alert);
 }

@@ -172,8 +172,7 @@ fn grant<R: Runtime>(handle: &AppHandle<R>, scope: &'static str) {
 fn alert_item<R: Runtime>(handle: &AppHandle<R>, id: &str) {
     let parse = |p: &str| id.strip_prefix(p).and_then(|n| n.parse::<i64>().ok());
     if let Some(n) = parse(SHOW) {
-        crate::windows::bring_back(handle);
-        let _ = tauri::Emitter::emit_to(handle, "main", crate::notifications::OPEN_ALERT_EVENT, n);
+        crate::windows::open(handle, Some(n));
     } else if let Some(n) = parse(ACCEPT) {
         crate::notifications::act(handle, n, ilert_app::actions::AlertAction::Accept);
     } else if let Some(n) = parse(RESOLVE) {

@@ -1,30 +1,60 @@
-//! The main window. With a tray, closing it hides it (the engine and the
-//! notifications go on); Quit in the tray's menu ends the app.
+//! The main window. With a tray, closing it destroys the webview (WebKit's
+//! processes end, which is most of the app's memory) while the engine, the
+//! tray and the notifications go on in this process; opening it again builds
+//! a new one, which paints from the snapshot Rust already holds. Quit in the
+//! tray's menu ends the app.
 
 use ilert_app::notify::{Notice, NoticeKind};
 use ilert_app::App;
-use tauri::{AppHandle, Manager, Runtime, Window, WindowEvent};
+use tauri::{AppHandle, Emitter, Manager, RunEvent, Runtime, WebviewUrl, WebviewWindowBuilder, Window, WindowEvent};
 
-/// Managed when the tray exists: only then may closing the window hide it.
+/// Managed when the tray exists: only then may closing the window leave the app running.
 pub struct CloseToTray;
 
-/// The person was in the browser: bring the window back to the front.
-pub fn bring_back<R: Runtime>(handle: &AppHandle<R>) {
-    if let Some(w) = handle.get_webview_window("main") {
+const MAIN: &str = "main";
+
+/// Shows the main window, building it if it was closed, in front; with
+/// `alert`, opened at that alert. A window that already runs is told by an
+/// event; a new one reads the alert from its URL (`#alert=ID`), since it
+/// listens for nothing yet.
+pub fn open<R: Runtime>(handle: &AppHandle<R>, alert: Option<i64>) {
+    if let Some(w) = handle.get_webview_window(MAIN) {
         let _ = w.unminimize();
         let _ = w.show();
         let _ = w.set_focus();
+        if let Some(id) = alert {
+            let _ = handle.emit_to(MAIN, crate::notifications::OPEN_ALERT_EVENT, id);
+        }
+        return;
+    }
+    let Some(mut config) = handle.config().app.windows.iter().find(|w| w.label == MAIN).cloned() else {
+        tracing::error!("tauri.conf.json has no main window");
+        return;
+    };
+    if let Some(id) = alert {
+        config.url = WebviewUrl::App(format!("index.html#alert={id}").into());
+    }
+    let _span = tracing::info_span!("window.open", alert).entered();
+    match WebviewWindowBuilder::from_config(handle, &config).and_then(|b| b.build()) {
+        Ok(w) => {
+            let _ = w.set_focus();
+        }
+        Err(e) => tracing::error!(error = %e, "cannot open the window"),
     }
 }
 
+/// The person was in the browser (or launched the app again): bring the window back to the front.
+pub fn bring_back<R: Runtime>(handle: &AppHandle<R>) {
+    open(handle, None);
+}
+
 pub fn on_event<R: Runtime>(window: &Window<R>, event: &WindowEvent) {
-    let WindowEvent::CloseRequested { api, .. } = event else { return };
+    let WindowEvent::CloseRequested { .. } = event else { return };
     let handle = window.app_handle();
-    if window.label() != "main" || handle.try_state::<CloseToTray>().is_none() {
+    if window.label() != MAIN || handle.try_state::<CloseToTray>().is_none() {
         return;
     }
-    api.prevent_close();
-    let _ = window.hide();
+    // The window closes for real; `on_run_event` keeps the app running.
     tracing::info!("window closed: ilert Desktop goes on in the tray");
     // Said once per profile, ever: a marker beside the settings file.
     let marker = handle.state::<App>().settings().path().with_file_name("told-close-to-tray");
@@ -39,5 +69,15 @@ pub fn on_event<R: Runtime>(window: &Window<R>, event: &WindowEvent) {
             page: false,
         };
         crate::notifications::show_all(handle, vec![notice]);
+    }
+}
+
+/// The last window closed asks the app to exit (with no code); with a
+/// tray it stays. Quit (`exit(0)`) carries a code and is let through.
+pub fn on_run_event<R: Runtime>(handle: &AppHandle<R>, event: RunEvent) {
+    if let RunEvent::ExitRequested { code: None, api, .. } = event {
+        if handle.try_state::<CloseToTray>().is_some() {
+            api.prevent_exit();
+        }
     }
 }

@@ -366,8 +366,12 @@ async function start() {
     if (!info) return status(`Could not start: ${e.message ?? e}`, "error");
     return showSignedOut(`Could not restore your sign-in: ${e.message ?? e}`, true);
   }
-  if (session) await enterDashboard();
-  else await showSignedOut();
+  if (session) {
+    await enterDashboard();
+    // A window built to show an alert (from a notification or the tray) says which in its URL.
+    const asked = /^#alert=(\d+)$/.exec(location.hash);
+    if (asked) openAlert(Number(asked[1]));
+  } else await showSignedOut();
 }
 
 start();

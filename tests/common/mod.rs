@@ -529,3 +529,67 @@ impl Drop for NotifyMonitor {
         let _ = self.child.wait();
     }
 }
+
+/// The app's processes: it and every process it started (WebKit's web and
+/// network processes), as (pid, command name), from `/proc`.
+pub fn process_tree(root: u32) -> Vec<(u32, String)> {
+    let mut all: Vec<(u32, u32, String)> = Vec::new();
+    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else { continue };
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else { continue };
+        // `pid (comm) state ppid …`; comm may hold spaces and parentheses.
+        let (Some(open), Some(close)) = (stat.find('('), stat.rfind(')')) else { continue };
+        let ppid = stat[close + 1..].split_whitespace().nth(1).and_then(|p| p.parse().ok()).unwrap_or(0);
+        all.push((pid, ppid, stat[open + 1..close].to_string()));
+    }
+    let mut tree = vec![(root, String::new())];
+    let mut i = 0;
+    while i < tree.len() {
+        let parent = tree[i].0;
+        tree.extend(all.iter().filter(|(_, pp, _)| *pp == parent).map(|(p, _, c)| (*p, c.clone())));
+        i += 1;
+    }
+    tree.remove(0);
+    tree
+}
+
+/// The X11 windows of a process as a desktop sees them, through python-xlib
+/// (package python3-xlib): there is no window manager under Xvfb, so a
+/// close is what a window manager's close button sends, `WM_DELETE_WINDOW`.
+pub mod x11 {
+    const SCRIPT: &str = r#"
+import sys
+from Xlib import X, display, protocol
+d = display.Display()
+pid_atom, protocols, delete = (d.intern_atom(n) for n in ("_NET_WM_PID", "WM_PROTOCOLS", "WM_DELETE_WINDOW"))
+found = 0
+for w in d.screen().root.query_tree().children:
+    pid = w.get_full_property(pid_atom, X.AnyPropertyType)
+    if not pid or pid.value[0] != int(sys.argv[2]) or w.get_attributes().map_state != X.IsViewable:
+        continue
+    found += 1
+    if sys.argv[1] == "close":
+        w.send_event(protocol.event.ClientMessage(window=w, client_type=protocols, data=(32, [delete, X.CurrentTime, 0, 0, 0])))
+d.flush()
+print(found)
+"#;
+
+    fn run(what: &str, pid: u32) -> usize {
+        let out = std::process::Command::new("/usr/bin/python3")
+            .args(["-c", SCRIPT, what, &pid.to_string()])
+            .output()
+            .expect("python3 with python3-xlib");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).trim().parse().expect("a count")
+    }
+
+    /// How many windows of `pid` are shown.
+    pub fn shown(pid: u32) -> usize {
+        run("list", pid)
+    }
+
+    /// Asks each shown window of `pid` to close, as a window manager does; returns how many.
+    pub fn close(pid: u32) -> usize {
+        run("close", pid)
+    }
+}

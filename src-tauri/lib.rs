@@ -56,7 +56,7 @@ pub fn run(options: cli::Options) {
     };
     // `scripts/bench` measures start-up to the page's load event; the bare
     // baseline in bench/bare prints the same line.
-    let bench = std::env::var("ILERT_BENCH").is_ok_and(|v| v == "1");
+    let bench = bench();
     // First of all plugins: a second launch of this profile hands over to
     // the running one (which comes to the front) and exits 0.
     let single = tauri_plugin_single_instance::Builder::new()
@@ -96,6 +96,12 @@ pub fn run(options: cli::Options) {
         .build(tauri::generate_context!())
         .expect("error while building ilert Desktop")
         .run(windows::on_run_event);
+}
+
+/// `ILERT_BENCH=1`: print the moments `scripts/bench` times on stdout.
+pub fn bench() -> bool {
+    static BENCH: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *BENCH.get_or_init(|| std::env::var("ILERT_BENCH").is_ok_and(|v| v == "1"))
 }
 
 macro_rules! handler {

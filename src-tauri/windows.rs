@@ -49,6 +49,9 @@ pub fn bring_back<R: Runtime>(handle: &AppHandle<R>) {
 }
 
 pub fn on_event<R: Runtime>(window: &Window<R>, event: &WindowEvent) {
+    if matches!(event, WindowEvent::Destroyed) && window.label() == MAIN {
+        return trim_heap_soon();
+    }
     let WindowEvent::CloseRequested { .. } = event else { return };
     let handle = window.app_handle();
     if window.label() != MAIN || handle.try_state::<CloseToTray>().is_none() {
@@ -80,4 +83,18 @@ pub fn on_run_event<R: Runtime>(handle: &AppHandle<R>, event: RunEvent) {
             api.prevent_exit();
         }
     }
+}
+
+/// The closed web view leaves tens of MB of freed heap in this process that
+/// glibc keeps for reuse; a tray app waits for hours, so give it back. Later,
+/// not at once: WebKit releases its last objects after the window is gone.
+fn trim_heap_soon() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    std::thread::spawn(|| {
+        std::thread::sleep(std::time::Duration::from_secs(2));
+        // SAFETY: malloc_trim only walks glibc's own arenas, under their locks.
+        #[allow(unsafe_code)]
+        let released = unsafe { libc::malloc_trim(0) };
+        tracing::debug!(released, "heap trimmed after the window closed");
+    });
 }

@@ -5,7 +5,7 @@
 
 import * as ipc from "./ipc.js";
 import { $, h } from "./dom.js";
-import { clock } from "./format.js";
+import { askedAlert, clock } from "./format.js";
 import { renderPanel, latest, onCallView, sourcesView, alertsView, alertDetailView, shownAlerts, sessionView } from "./panels.js";
 
 /** @type {import("./ipc.js").AppInfo} */
@@ -369,8 +369,8 @@ async function start() {
   if (session) {
     await enterDashboard();
     // A window built to show an alert (from a notification or the tray) says which in its URL.
-    const asked = /^#alert=(\d+)$/.exec(location.hash);
-    if (asked) openAlert(Number(asked[1]));
+    const asked = askedAlert(location.hash);
+    if (asked !== null) openAlert(asked);
   } else await showSignedOut();
 }
 

@@ -39,3 +39,14 @@ export const from = (iso, now = new Date()) => {
 
 /** PENDING -> "Pending", ALL_ACCEPTED -> "All accepted" */
 export const words = (s) => (s ? s.charAt(0) + s.slice(1).toLowerCase().replaceAll("_", " ") : "");
+
+/**
+ * The alert a window was built to show (`#alert=ID`, from a notification or
+ * the tray while the window was closed), or null.
+ * @param {string} hash
+ * @returns {number|null}
+ */
+export function askedAlert(hash) {
+  const m = /^#alert=(\d{1,15})$/.exec(hash);
+  return m ? Number(m[1]) : null;
+}

@@ -19,6 +19,10 @@ use ilert_oauth::token_store::MemoryStore;
 use ilert_oauth::{OAuthConfig, Session, SignIn};
 use ilert_sandbox::{browser, Config, Sandbox};
 
+// The tests' own readers of the tray and the X11 windows, shared rather than copied.
+#[path = "../../tests/common/mod.rs"]
+mod common;
+mod resident;
 mod startup;
 
 #[derive(Parser)]
@@ -41,6 +45,22 @@ enum What {
         /// How long the window idles before its memory is read.
         #[arg(long, default_value_t = 5)]
         idle_secs: u64,
+    },
+    /// The window open and idle, closed to the tray, reopened from it, and
+    /// the tray's idle CPU, wake-ups and requests, beside the bare app (needs
+    /// a display, a StatusNotifier host and a Secret Service).
+    Resident {
+        #[arg(long)]
+        app: PathBuf,
+        #[arg(long)]
+        bare: PathBuf,
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
+        #[arg(long, default_value_t = 5)]
+        idle_secs: u64,
+        /// How long the tray's CPU and wake-ups are averaged over.
+        #[arg(long, default_value_t = 600)]
+        cpu_secs: u64,
     },
     /// Dashboard load at 200 ms latency, sign-in overhead, refresh single flight.
     Core {
@@ -73,6 +93,9 @@ enum What {
 fn main() {
     match Cli::parse().what {
         What::Startup { app, bare, runs, idle_secs } => startup::run(&app, &bare, runs, Duration::from_secs(idle_secs)),
+        What::Resident { app, bare, runs, idle_secs, cpu_secs } => {
+            resident::run(&app, &bare, runs, Duration::from_secs(idle_secs), Duration::from_secs(cpu_secs))
+        }
         What::Core { runs } => tokio::runtime::Runtime::new().unwrap().block_on(core(runs)),
         What::Sizes { binary, deb, bare } => sizes(&binary, deb.as_deref(), bare.as_deref()),
         What::Budget { cycles } => tokio::runtime::Runtime::new().unwrap().block_on(budget(cycles)),

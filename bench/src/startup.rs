@@ -12,11 +12,11 @@ use std::time::{Duration, Instant};
 
 use crate::{median, ms};
 
-struct Sample {
-    start_ms: f64,
-    rss_mb: f64,
-    pss_mb: f64,
-    processes: usize,
+pub struct Sample {
+    pub start_ms: f64,
+    pub rss_mb: f64,
+    pub pss_mb: f64,
+    pub processes: usize,
 }
 
 pub fn run(app: &Path, bare: &Path, runs: usize, idle: Duration) {
@@ -47,7 +47,7 @@ pub fn run(app: &Path, bare: &Path, runs: usize, idle: Duration) {
     println!("start-up: {:.2}x the bare app; idle RSS: bare + {:.1} MB", sa / sb, ra - rb);
 }
 
-fn launch(binary: &Path, home: &Path, idle: Duration) -> Sample {
+pub fn launch(binary: &Path, home: &Path, idle: Duration) -> Sample {
     let t = Instant::now();
     let mut child = Command::new(binary)
         .env("ILERT_BENCH", "1")
@@ -81,7 +81,7 @@ fn launch(binary: &Path, home: &Path, idle: Duration) -> Sample {
 }
 
 /// `pid` and all its descendants, from /proc.
-fn tree(pid: u32) -> Vec<u32> {
+pub fn tree(pid: u32) -> Vec<u32> {
     let mut parents: Vec<(u32, u32)> = Vec::new();
     for e in std::fs::read_dir("/proc").unwrap().flatten() {
         let Ok(p) = e.file_name().to_string_lossy().parse::<u32>() else { continue };
@@ -102,7 +102,7 @@ fn tree(pid: u32) -> Vec<u32> {
 }
 
 /// (RSS, PSS) in KiB.
-fn memory(pid: u32) -> (u64, u64) {
+pub fn memory(pid: u32) -> (u64, u64) {
     let field = |text: &str, name: &str| {
         text.lines()
             .find(|l| l.starts_with(name))
@@ -114,7 +114,7 @@ fn memory(pid: u32) -> (u64, u64) {
     (field(&rollup, "Rss:"), field(&rollup, "Pss:"))
 }
 
-fn kill_group(pid: u32) {
+pub fn kill_group(pid: u32) {
     let _ = Command::new("kill").args(["-TERM", "--", &format!("-{pid}")]).status();
     std::thread::sleep(Duration::from_millis(300));
     let _ = Command::new("kill").args(["-KILL", "--", &format!("-{pid}")]).status();

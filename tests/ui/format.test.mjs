@@ -3,7 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 
-import { clock, relative, until, from, words } from "../../ui/format.js";
+import { askedAlert, clock, relative, until, from, words } from "../../ui/format.js";
 
 const now = new Date("2026-05-05T12:00:00");
 const at = (h, m = 0, day = 5) => new Date(2026, 4, day, h, m);
@@ -32,4 +32,12 @@ test("ilert's enum values become words", () => {
   assert.equal(words("ALL_ACCEPTED"), "All accepted");
   assert.equal(words("PENDING"), "Pending");
   assert.equal(words(""), "");
+});
+
+test("a window built for an alert reads it from its URL, and nothing else", () => {
+  assert.equal(askedAlert("#alert=9029"), 9029);
+  assert.equal(askedAlert(""), null);
+  assert.equal(askedAlert("#alert="), null);
+  assert.equal(askedAlert("#alert=12x"), null);
+  assert.equal(askedAlert("#alert=1;alert(1)"), null);
 });

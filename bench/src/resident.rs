@@ -123,7 +123,7 @@ fn per_process(pid: u32) -> Vec<(String, f64, f64)> {
 }
 
 fn has_web_process(pid: u32) -> bool {
-    tree(pid).iter().any(|p| std::fs::read_to_string(format!("/proc/{p}/comm")).is_ok_and(|c| c.starts_with("WebKitWebProces")))
+    crate::common::process_tree(pid).iter().any(|(_, c)| c.starts_with("WebKitWebProces"))
 }
 
 /// Starts the app and finds its tray item (the one that was not there before).

@@ -82,23 +82,7 @@ pub fn launch(binary: &Path, home: &Path, idle: Duration) -> Sample {
 
 /// `pid` and all its descendants, from /proc.
 pub fn tree(pid: u32) -> Vec<u32> {
-    let mut parents: Vec<(u32, u32)> = Vec::new();
-    for e in std::fs::read_dir("/proc").unwrap().flatten() {
-        let Ok(p) = e.file_name().to_string_lossy().parse::<u32>() else { continue };
-        let Ok(stat) = std::fs::read_to_string(format!("/proc/{p}/stat")) else { continue };
-        // The command name may hold spaces; the fields after its ')' are fixed.
-        let Some(rest) = stat.rsplit_once(')').map(|(_, r)| r) else { continue };
-        let ppid = rest.split_whitespace().nth(1).and_then(|x| x.parse().ok()).unwrap_or(0);
-        parents.push((p, ppid));
-    }
-    let mut out = vec![pid];
-    let mut i = 0;
-    while i < out.len() {
-        let cur = out[i];
-        out.extend(parents.iter().filter(|(_, pp)| *pp == cur).map(|(p, _)| *p));
-        i += 1;
-    }
-    out
+    std::iter::once(pid).chain(crate::common::process_tree(pid).into_iter().map(|(p, _)| p)).collect()
 }
 
 /// (RSS, PSS) in KiB.

@@ -928,10 +928,16 @@ async fn accept_from_the_tray_menu() {
     let labels: Vec<String> = tray::menu(&owner).into_iter().map(|(_, l, _)| l).collect();
     assert!(labels.iter().any(|l| l == "Accept") && labels.iter().any(|l| l == "Resolve"), "alert:w: actions in the menu: {labels:?}");
     let accepts = || cli.sandbox.knobs().requests_by_path().iter().filter(|(p, _)| p.ends_with("/accept")).map(|(_, n)| n).sum::<u64>();
+    let lists = || cli.sandbox.knobs().requests_by_path().get("/api/alerts").copied().unwrap_or(0);
+    let listed = lists();
     let clicked = std::time::Instant::now();
     tray::click(&owner, "Accept");
     wait_for("the count to drop", || (pending(&owner).unwrap_or(0) < n).then_some(())).await;
     println!("tray: Accept clicked to the count dropping: {} ms", clicked.elapsed().as_millis());
+    // The count drops before the PUT is sent (the snapshot is amended
+    // first), so the PUT is awaited, then the refresh that follows it.
+    wait_for("the PUT …/accept", || (accepts() >= 1).then_some(())).await;
+    wait_for("the refresh after the accept", || (lists() > listed).then_some(())).await;
     assert_eq!(accepts(), 1, "exactly one PUT …/accept");
     tray::click(&owner, "Quit");
     tokio::time::timeout(Duration::from_secs(15), app.wait()).await.expect("Quit ends the app").unwrap();

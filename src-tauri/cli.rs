@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use clap::{Args, Parser, Subcommand};
 use ilert_app::accounts::{self, SignedOut};
-use ilert_app::settings::{self, keyring_service, Settings, SettingsStore};
+use ilert_app::settings::{self, keyring_service, BuiltIn, Settings, SettingsStore};
 use ilert_app::sign_in::{self, Pending, Plan, Progress};
 use ilert_app::{App, AppError};
 use ilert_oauth::endpoint::http_client;
@@ -19,6 +19,9 @@ use ilert_oauth::token_store::KeyringStore;
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
+    /// An alert link to open the window at: ilert-desktop://alert/ID, or the alert's page in ilert.
+    #[arg(value_name = "LINK")]
+    pub link: Option<String>,
     #[command(flatten)]
     pub options: Options,
 }
@@ -34,6 +37,9 @@ pub struct Options {
     /// Start in the tray, without showing the window (what start at login does).
     #[arg(long)]
     pub hidden: bool,
+    /// The client this build carries (`main.rs` reads it at compile time).
+    #[arg(skip)]
+    pub built_in: BuiltIn,
 }
 
 #[derive(Subcommand, Debug)]
@@ -56,7 +62,7 @@ impl Options {
     /// The profile's settings, with the flags and environment laid over the file.
     pub fn settings_store(&self) -> Result<SettingsStore, AppError> {
         let path = settings::settings_path(&settings::default_config_dir()?, self.profile.as_deref())?;
-        SettingsStore::open(path, self.settings.clone())
+        SettingsStore::open_with(path, self.built_in, self.settings.clone())
     }
 
     /// The app core for these options.
@@ -159,5 +165,25 @@ async fn dispatch(command: Command, options: Options) -> Result<i32, AppError> {
             println!("{}", out.message);
             Ok(0)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Cli, Command};
+    use clap::Parser;
+
+    #[test]
+    fn a_link_is_an_argument_and_subcommands_stay_subcommands() {
+        let cli = Cli::try_parse_from(["ilert-desktop", "ilert-desktop://alert/5"]).unwrap();
+        assert!(cli.command.is_none());
+        assert_eq!(cli.link.as_deref(), Some("ilert-desktop://alert/5"));
+
+        let cli = Cli::try_parse_from(["ilert-desktop", "status"]).unwrap();
+        assert!(matches!(cli.command, Some(Command::Status)) && cli.link.is_none());
+
+        // The desktop entry's `Exec=… %u` with flags before the link.
+        let cli = Cli::try_parse_from(["ilert-desktop", "--hidden", "https://acme.ilert.com/alert/view.jsf?id=7"]).unwrap();
+        assert!(cli.options.hidden && cli.link.as_deref() == Some("https://acme.ilert.com/alert/view.jsf?id=7"));
     }
 }

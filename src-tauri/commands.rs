@@ -128,3 +128,10 @@ pub async fn open_alert_in_ilert(app: State<'_, App>, id: i64) -> Result<()> {
     tauri_plugin_opener::open_url(&url, None::<&str>)
         .map_err(|e| IpcError::from(ilert_app::AppError::Internal(format!("no browser opened: {e}"))))
 }
+
+/// The alert a pasted link names (`ilert-desktop://alert/ID` or the alert's
+/// page in ilert), read by the same parser as the links the OS hands over.
+#[tauri::command]
+pub fn alert_in_link(link: String) -> Option<i64> {
+    ilert_app::links::alert_in(&link)
+}

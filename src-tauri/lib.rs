@@ -12,6 +12,7 @@
 //! - `dnd`: whether the desktop's Do Not Disturb is on.
 //! - `windows`: the main window; closing it hides it to the tray.
 //! - `autostart`: start at login, hidden in the tray (a setting).
+//! - `links`: `ilert-desktop://alert/ID` links open the window at the alert.
 //! - `cli`: the command line (same binary; no subcommand opens the window).
 
 pub mod alarm;
@@ -20,6 +21,7 @@ pub mod cli;
 pub mod commands;
 pub mod dnd;
 pub mod events;
+pub mod links;
 pub mod notifications;
 pub mod tray;
 pub mod windows;
@@ -30,20 +32,21 @@ use tauri::{Manager, Runtime};
 
 include!("command_list.rs");
 
-/// Entry point of the binary; returns the exit code.
-pub fn main() -> i32 {
-    let cli = cli::Cli::parse();
+/// Entry point of the binary, with the client it was built with; returns the exit code.
+pub fn main(built_in: ilert_app::settings::BuiltIn) -> i32 {
+    let mut cli = cli::Cli::parse();
+    cli.options.built_in = built_in;
     match cli.command {
         Some(command) => cli::run(command, cli.options),
         None => {
-            run(cli.options);
+            run(cli.options, cli.link);
             0
         }
     }
 }
 
-/// Opens the window.
-pub fn run(options: cli::Options) {
+/// Opens the window; with `link`, at the alert it names.
+pub fn run(options: cli::Options, link: Option<String>) {
     let app = match options.app() {
         Ok(mut a) => {
             a.no_browser = std::env::var("ILERT_NO_BROWSER").is_ok_and(|v| v == "1");
@@ -61,10 +64,12 @@ pub fn run(options: cli::Options) {
     // the running one (which comes to the front) and exits 0.
     let single = tauri_plugin_single_instance::Builder::new()
         .dbus_id(ilert_app::settings::instance_id(options.profile.as_deref()))
-        .callback(|handle, _, _| windows::bring_back(handle))
+        .callback(|handle, argv, _| links::opened(handle, &argv))
         .build();
     let hidden = options.hidden;
-    build_app(tauri::Builder::default().plugin(single).plugin(autostart::plugin(options.profile.as_deref())), app)
+    let asked_alert = links::alert_of(link.as_deref());
+    let builder = tauri::Builder::default().plugin(single).plugin(tauri_plugin_deep_link::init());
+    build_app(builder.plugin(autostart::plugin(options.profile.as_deref())), app)
         .on_page_load(move |_, payload| {
             if bench && matches!(payload.event(), tauri::webview::PageLoadEvent::Finished) {
                 println!("bench: page loaded");
@@ -84,9 +89,11 @@ pub fn run(options: cli::Options) {
             };
             // The window is built here (`"create": false` in tauri.conf.json):
             // started hidden in the tray, there is no webview until it is opened.
-            if !hidden || app.try_state::<windows::CloseToTray>().is_none() {
-                windows::open(app.handle(), None);
+            // A link opens it at its alert, even when started hidden.
+            if !hidden || asked_alert.is_some() || app.try_state::<windows::CloseToTray>().is_none() {
+                windows::open(app.handle(), asked_alert);
             }
+            links::init(app.handle());
             autostart::apply(app.handle());
             alarm::init(app.handle());
             dnd::watch(app.handle());

@@ -2,5 +2,7 @@
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 fn main() {
-    std::process::exit(ilert_desktop_lib::main());
+    // Read here, in the binary, so a release build's client ID
+    // (ILERT_BUILTIN_CLIENT_ID at compile time) rebuilds only this file.
+    std::process::exit(ilert_desktop_lib::main(ilert_app::built_in_client!()));
 }

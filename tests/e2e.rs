@@ -37,6 +37,11 @@ impl Drop for Driver {
 /// Starts tauri-driver; the app it launches inherits `env`, a private config
 /// directory, its own keyring profile, and "do not open a browser".
 fn start_driver(tag: &str, env: &[(&str, String)]) -> Driver {
+    start_driver_unsetting(tag, env, &[])
+}
+
+/// [`start_driver`], with the variables named in `unset` not set at all.
+fn start_driver_unsetting(tag: &str, env: &[(&str, String)], unset: &[&str]) -> Driver {
     assert!(std::env::var_os("DISPLAY").is_some(), "no DISPLAY: run scripts/test, which starts Xvfb");
     let home = tempfile::tempdir().unwrap();
     let (port, native) = (free_port(), free_port());
@@ -55,6 +60,9 @@ fn start_driver(tag: &str, env: &[(&str, String)]) -> Driver {
     for (k, v) in env {
         cmd.env(k, v);
     }
+    for k in unset {
+        cmd.env_remove(k);
+    }
     let child = cmd.spawn().expect("tauri-driver on PATH (cargo install tauri-driver --locked; scripts/setup does it)");
     let deadline = Instant::now() + Duration::from_secs(20);
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
@@ -65,7 +73,11 @@ fn start_driver(tag: &str, env: &[(&str, String)]) -> Driver {
 }
 
 async fn open_app(driver: &Driver) -> Client {
-    let app = env!("CARGO_BIN_EXE_ilert-desktop");
+    open_app_at(driver, env!("CARGO_BIN_EXE_ilert-desktop")).await
+}
+
+/// The app at `app`: another build of it (a release's client ID built in).
+async fn open_app_at(driver: &Driver, app: &str) -> Client {
     let mut caps = serde_json::Map::new();
     caps.insert("tauri:options".into(), serde_json::json!({ "application": app }));
     // tauri-driver listens before its WebKitWebDriver is ready: retry briefly.
@@ -160,6 +172,49 @@ async fn assert_no_secret_in_page(client: &Client, issued: &[String]) {
     for s in issued {
         assert!(!text.contains(s.as_str()), "a token or code reached the webview");
     }
+}
+
+/// A release built with a client ID (what the release workflow does from
+/// a CI variable): its first screen offers the sign-in and the demo with no
+/// settings to fill, and the authorize URL carries the built-in client ID
+/// and redirect URI. `scripts/test` builds that binary (`ILERT_BUILTIN_APP`).
+#[tokio::test]
+#[ignore = "needs Xvfb, tauri-driver, WebKitWebDriver and the built-in build; scripts/test runs it"]
+async fn a_built_in_client_id_signs_in_out_of_the_box() {
+    let app =
+        std::env::var("ILERT_BUILTIN_APP").expect("ILERT_BUILTIN_APP: the app built with ILERT_BUILTIN_CLIENT_ID (scripts/test builds it)");
+    let (id, redirect) = ("made-up-built-in-id", "http://127.0.0.1:47810/callback");
+    let _one = ONE_AT_A_TIME.lock().await;
+    let driver = start_driver_unsetting("built-in", &[], &["ILERT_REDIRECT_URI"]);
+    let client = open_app_at(&driver, &app).await;
+
+    view(&client, "signed-out").await;
+    let shown = |id: &'static str| format!("!document.getElementById('{id}').hidden");
+    until(&client, &shown("try-demo"), "Try the demo beside the sign-in").await;
+    let hidden = client.execute("return document.getElementById('no-client').hidden", vec![]).await.unwrap();
+    assert_eq!(hidden, true, "no 'no client ID is set' explanation");
+    let said = client.execute("return document.getElementById('status').textContent", vec![]).await.unwrap();
+    assert!(said.as_str().unwrap().contains("app.ilert.com"), "{said}");
+    let placeholder = client.execute("return document.querySelector('[name=clientId]').placeholder", vec![]).await.unwrap();
+    assert_eq!(placeholder, format!("built in: {id}"));
+    screenshot(&client, "built-in-signed-out.png").await;
+
+    click(&client, "#sign-in").await;
+    view(&client, "waiting").await;
+    let url = until(&client, "document.getElementById('authorize-url').value", "the authorize link").await;
+    let url = url::Url::parse(url.as_str().unwrap()).unwrap();
+    assert_eq!(url.host_str(), Some("app.ilert.com"), "{url}");
+    let query: std::collections::HashMap<_, _> = url.query_pairs().into_owned().collect();
+    assert_eq!(query["client_id"], id, "{url}");
+    assert_eq!(query["redirect_uri"], redirect, "{url}");
+    click(&client, "#cancel-sign-in").await;
+    view(&client, "signed-out").await;
+
+    // The demo is still there, beside it.
+    click(&client, "#try-demo").await;
+    approve_from_waiting_screen(&client).await;
+    view(&client, "dashboard").await;
+    client.close().await.unwrap();
 }
 
 #[tokio::test]
@@ -619,5 +674,110 @@ async fn a_failed_accept_rolls_back_and_says_why() {
     client.execute(&format!("{row}.querySelector('button.resolve').click()"), vec![]).await.unwrap();
     until(&client, &format!("!{row}"), "the resolved alert gone from the open ones").await;
     until(&client, "document.getElementById('alerts-result').textContent === 'Resolved'", "resolved").await;
+    client.close().await.unwrap();
+}
+
+/// An alert link opens the alert in the running app: the app registers its
+/// handler with the desktop (an `ilert-desktop-handler.desktop` entry with
+/// `MimeType=x-scheme-handler/ilert-desktop` and `Exec=… %u`, as the .deb's
+/// entry has), `gio open` runs that handler with the link, the second launch
+/// hands it to the first through single-instance and exits. A link pasted
+/// into the window does the same; text that is not one says so.
+#[tokio::test]
+#[ignore = "needs Xvfb, tauri-driver, WebKitWebDriver, xdg-utils and gio; scripts/test runs it"]
+async fn alert_links_open_the_alert_in_the_running_app() {
+    let _one = ONE_AT_A_TIME.lock().await;
+    let sb = Sandbox::start(Config::default()).await.unwrap();
+    let redirect = common::free_redirect();
+    sb.knobs().register_client("e2e-app", &redirect);
+    let env = [
+        ("ILERT_CLIENT_ID", "e2e-app".to_string()),
+        ("ILERT_AUTH_URL", sb.url()),
+        ("ILERT_API_URL", sb.url()),
+        ("ILERT_REDIRECT_URI", redirect),
+        ("ILERT_SCOPES", "profile schedule policy alert offline_access".into()),
+    ];
+    let driver = start_driver("links", &env);
+    let client = open_app(&driver).await;
+    view(&client, "signed-out").await;
+    click(&client, "#sign-in").await;
+    approve_from_waiting_screen(&client).await;
+    view(&client, "dashboard").await;
+    panel_state(&client, "panel-alerts", "ready").await;
+    click(&client, "#alerts-all").await;
+    let ids =
+        until(&client, "[...document.querySelectorAll('#panel-alerts tbody tr')].map(tr => tr.dataset.id).filter(Boolean)", "alert rows")
+            .await;
+    let ids: Vec<String> = serde_json::from_value(ids).unwrap();
+    assert!(ids.len() >= 2, "two alerts to open: {ids:?}");
+    let detail = |id: &str| format!("document.querySelector('#alert-detail .alert-detail[data-id=\"{id}\"]')");
+
+    // The desktop knows the handler (registered off the start-up path).
+    let home = driver.home.path();
+    let desktop_env =
+        [("XDG_CONFIG_HOME", home.join("config")), ("XDG_DATA_HOME", home.join("data")), ("XDG_CACHE_HOME", home.join("cache"))];
+    let entry = home.join("data/applications/ilert-desktop-handler.desktop");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let handler = loop {
+        // What `gio open` will use (xdg-mime 1.1's own query misreads mimeapps.list).
+        let q = Command::new("gio").args(["mime", "x-scheme-handler/ilert-desktop"]).envs(desktop_env.clone()).output().unwrap();
+        let said = String::from_utf8_lossy(&q.stdout).to_string();
+        if said.lines().next().is_some_and(|l| l.ends_with(": ilert-desktop-handler.desktop")) && entry.exists() {
+            break std::fs::read_to_string(&entry).unwrap();
+        }
+        assert!(Instant::now() < deadline, "no handler registered for ilert-desktop: links (gio mime says {said:?})");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert!(handler.contains("MimeType=x-scheme-handler/ilert-desktop"), "{handler}");
+    assert!(handler.contains(&format!("\"{}\" %u", env!("CARGO_BIN_EXE_ilert-desktop"))), "{handler}");
+
+    // The desktop opens a link: the running app shows its alert.
+    let link = format!("ilert-desktop://alert/{}", ids[0]);
+    let profile = format!("e2e-links-{}", std::process::id());
+    let opened = Command::new("gio")
+        .args(["open", &link])
+        .envs(desktop_env.clone())
+        .env("ILERT_PROFILE", &profile)
+        .envs(env.iter().map(|(k, v)| (*k, v.clone())))
+        .stdout(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(opened.success(), "gio open {link}");
+    until(&client, &detail(&ids[0]), "the linked alert's detail").await;
+    // The second launch (gio's child, not the test's) handed the link over and exited.
+    let of_profile = || {
+        let tag = format!("ILERT_PROFILE={profile}");
+        std::fs::read_dir("/proc")
+            .unwrap()
+            .flatten()
+            .filter(|e| std::fs::read_to_string(e.path().join("comm")).is_ok_and(|c| c.trim() == "ilert-desktop"))
+            .filter(|e| std::fs::read(e.path().join("environ")).is_ok_and(|env| env.split(|b| *b == 0).any(|v| v == tag.as_bytes())))
+            .count()
+    };
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while of_profile() != 1 {
+        assert!(Instant::now() < deadline, "{} processes of the app, not 1", of_profile());
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    // The alert's page in ilert, pasted into the window.
+    let paste = |text: &str| {
+        format!(
+            "const dt = new DataTransfer(); dt.setData('text/plain', {text:?}); \
+             document.body.dispatchEvent(new ClipboardEvent('paste', {{ clipboardData: dt, bubbles: true, cancelable: true }}));"
+        )
+    };
+    let page = format!("{}/alert/view.jsf?id={}", sb.url(), ids[1]);
+    client.execute(&paste(&page), vec![]).await.unwrap();
+    until(&client, &detail(&ids[1]), "the pasted alert's detail").await;
+    client.execute(&paste("hello"), vec![]).await.unwrap();
+    let said = until(
+        &client,
+        "document.getElementById('status').dataset.kind === 'error' && document.getElementById('status').textContent",
+        "why",
+    )
+    .await;
+    assert!(said.as_str().unwrap().starts_with("That is not a link to an alert"), "{said}");
+    screenshot(&client, "alert-link-opened.png").await;
     client.close().await.unwrap();
 }

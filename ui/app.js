@@ -55,7 +55,8 @@ async function showSignedOut(note = null, isError = false) {
   info = await ipc.appInfo();
   badge();
   const demoOnly = info.mode === "demo";
-  $("try-demo").hidden = !demoOnly;
+  // A release with its client ID built in: sign in at once, or try the demo.
+  $("try-demo").hidden = !(demoOnly || info.builtInClient);
   $("no-client").hidden = !demoOnly;
   $("hint-redirect").textContent = info.redirectUri;
   const err = $("signed-out-error");
@@ -83,7 +84,11 @@ async function loadSettings() {
     const name = input.name;
     if (input.type === "checkbox") input.checked = s.file[name] === true;
     else input.value = s.file[name] ?? "";
-    input.placeholder = name === "redirectUri" ? s.defaultRedirectUri : name === "scopes" ? s.defaultScopes : input.placeholder;
+    input.placeholder =
+      name === "redirectUri" ? s.defaultRedirectUri
+      : name === "scopes" ? s.defaultScopes
+      : name === "clientId" && s.builtInClientId ? `built in: ${s.builtInClientId}`
+      : input.placeholder;
     input.disabled = s.fromEnvironment.includes(name);
     if (input.disabled && input.type === "checkbox") input.checked = s.effective[name] === true;
     else if (input.disabled) input.value = s.effective[name] ?? "";
@@ -277,6 +282,18 @@ function openAlert(id) {
   row.classList.add("flash");
 }
 
+/** A link pasted outside the form fields: an alert link opens its alert. @param {ClipboardEvent} e */
+async function pasted(e) {
+  const target = /** @type {HTMLElement|null} */ (e.target);
+  if (!session || target?.closest("input, textarea, [contenteditable]")) return;
+  const text = e.clipboardData?.getData("text/plain").trim() ?? "";
+  if (!text) return;
+  e.preventDefault();
+  const id = await ipc.alertInLink(text).catch(() => null);
+  if (id !== null) openAlert(id);
+  else status("That is not a link to an alert: paste ilert-desktop://alert/ID or the alert's page in ilert.", "error");
+}
+
 /** Refresh now: the engine asks ilert at once; the result arrives as a snapshot. */
 async function refresh() {
   if (!session) return;
@@ -346,6 +363,7 @@ async function start() {
       refresh();
     }
   });
+  document.addEventListener("paste", pasted);
   await ipc.onProgress(onProgress);
   await ipc.onSnapshot(render);
   await ipc.onOpenAlert(openAlert);

@@ -50,6 +50,8 @@ export const actOnAlert = (id, action) => invoke("act_on_alert", { id, action })
 export const alertDetail = (id) => invoke("alert_detail", { id });
 /** @param {number} id @returns {Promise<null>} */
 export const openAlertInIlert = (id) => invoke("open_alert_in_ilert", { id });
+/** The alert a pasted link names, if any. @param {string} link @returns {Promise<number|null>} */
+export const alertInLink = (link) => invoke("alert_in_link", { link });
 
 /** Calls `handler(payload)` for every `progress` event; returns the unlisten promise. @param {(p: Progress) => void} handler */
 export function onProgress(handler) {

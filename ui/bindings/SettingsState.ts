@@ -16,4 +16,8 @@ effective: Settings,
 /**
  * Fields set by environment variables or flags, which win over the file.
  */
-fromEnvironment: Array<string>, settingsFile: string, defaultRedirectUri: string, defaultScopes: string, };
+fromEnvironment: Array<string>, settingsFile: string, defaultRedirectUri: string, defaultScopes: string, 
+/**
+ * The client ID this build carries, if any (used when the form leaves it empty).
+ */
+builtInClientId: string | null, };

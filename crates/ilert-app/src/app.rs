@@ -78,7 +78,7 @@ impl App {
     }
 
     pub fn app_info(&self) -> Result<AppInfo, AppError> {
-        AppInfo::of(&self.settings.current(), self.settings.path(), env!("CARGO_PKG_VERSION"))
+        AppInfo::of(&self.settings.current(), self.settings.path(), env!("CARGO_PKG_VERSION"), self.settings.uses_built_in_client())
     }
 
     /// The demo keeps its tokens apart from real ones (its sandbox is gone after a restart).

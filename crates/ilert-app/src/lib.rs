@@ -16,6 +16,7 @@
 //!   persisted seen-set per account), reminders, pause.
 //! - [`app`]: the parts put together for the window.
 //! - [`error`]: the one error type, and its `{kind, message}` form across IPC.
+//! - [`links`]: which alert an `ilert-desktop://` link or a pasted ilert URL names.
 //! - [`logging`]: tracing to stderr and to a capped, rotated log file.
 
 pub mod accounts;
@@ -24,6 +25,7 @@ pub mod app;
 pub mod demo;
 pub mod engine;
 pub mod error;
+pub mod links;
 pub mod logging;
 pub mod notify;
 pub mod settings;

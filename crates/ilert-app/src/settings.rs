@@ -30,6 +30,51 @@ pub const DEFAULT_REDIRECT_URI: &str = "http://localhost:4598/callback";
 /// What the dashboard reads, plus a refresh token so the app stays signed in.
 pub const DEFAULT_SCOPES: &str = "profile schedule policy source offline_access";
 
+/// A client ID built into a release (and the redirect URI it was registered
+/// with at ilert), so people who install the app sign in without registering
+/// an ilert app of their own. The settings file and the environment win over
+/// it, and a client ID set there never borrows the built-in redirect URI.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct BuiltIn {
+    pub client_id: Option<&'static str>,
+    pub redirect_uri: Option<&'static str>,
+}
+
+/// The [`BuiltIn`] client of this build: `ILERT_BUILTIN_CLIENT_ID` and
+/// `ILERT_BUILTIN_REDIRECT_URI` as they were when the crate that expands it
+/// was compiled. A macro, so that crate is the binary: changing the
+/// variables rebuilds the few lines of `main.rs`, not the app.
+#[macro_export]
+macro_rules! built_in_client {
+    () => {
+        $crate::settings::BuiltIn::new(option_env!("ILERT_BUILTIN_CLIENT_ID"), option_env!("ILERT_BUILTIN_REDIRECT_URI"))
+    };
+}
+
+impl BuiltIn {
+    /// Empty or blank values are no value (a CI variable that is unset may arrive empty).
+    pub const fn new(client_id: Option<&'static str>, redirect_uri: Option<&'static str>) -> BuiltIn {
+        const fn filled(v: Option<&'static str>) -> Option<&'static str> {
+            match v {
+                Some(s) if !s.trim_ascii().is_empty() => Some(s.trim_ascii()),
+                _ => None,
+            }
+        }
+        BuiltIn { client_id: filled(client_id), redirect_uri: filled(redirect_uri) }
+    }
+
+    /// `settings` with the built-in client filled in where they name none.
+    pub fn under(self, mut settings: Settings) -> Settings {
+        if let (None, Some(id)) = (settings.client_id(), self.client_id) {
+            settings.client_id = Some(id.to_string());
+            if settings.redirect_uri.is_none() {
+                settings.redirect_uri = self.redirect_uri.map(str::to_string);
+            }
+        }
+        settings
+    }
+}
+
 /// How many minutes before a shift its reminder comes, unless set.
 pub const DEFAULT_SHIFT_REMINDER_MINUTES: u64 = 15;
 
@@ -341,20 +386,33 @@ pub struct SettingsState {
     pub settings_file: String,
     pub default_redirect_uri: &'static str,
     pub default_scopes: &'static str,
+    /// The client ID this build carries, if any (used when the form leaves it empty).
+    pub built_in_client_id: Option<&'static str>,
 }
 
 /// The settings of one running app: the file, the flags and environment
 /// laid over it, and what is in effect now.
 pub struct SettingsStore {
     path: PathBuf,
+    built_in: BuiltIn,
     overrides: Settings,
     current: RwLock<Settings>,
 }
 
 impl SettingsStore {
     pub fn open(path: PathBuf, overrides: Settings) -> Result<SettingsStore, AppError> {
-        let current = load(&path)?.overlay(overrides.clone());
-        Ok(SettingsStore { path, overrides, current: RwLock::new(current) })
+        SettingsStore::open_with(path, BuiltIn::default(), overrides)
+    }
+
+    /// With a client built in, under the file and the environment.
+    pub fn open_with(path: PathBuf, built_in: BuiltIn, overrides: Settings) -> Result<SettingsStore, AppError> {
+        let current = built_in.under(load(&path)?.overlay(overrides.clone()));
+        Ok(SettingsStore { path, built_in, overrides, current: RwLock::new(current) })
+    }
+
+    /// Whether the client ID in effect is the one built in (no file or environment sets one).
+    pub fn uses_built_in_client(&self) -> bool {
+        self.built_in.client_id.is_some() && load(&self.path).is_ok_and(|file| file.overlay(self.overrides.clone()).client_id().is_none())
     }
 
     pub fn path(&self) -> &Path {
@@ -376,8 +434,9 @@ impl SettingsStore {
             effective: without_account(self.current()),
             from_environment: self.overrides.set_fields(),
             settings_file: self.path.display().to_string(),
-            default_redirect_uri: DEFAULT_REDIRECT_URI,
+            default_redirect_uri: self.built_in.redirect_uri.unwrap_or(DEFAULT_REDIRECT_URI),
             default_scopes: DEFAULT_SCOPES,
+            built_in_client_id: self.built_in.client_id,
         })
     }
 
@@ -397,7 +456,7 @@ impl SettingsStore {
                 }
             }
         }
-        let effective = candidate.clone().overlay(self.overrides.clone());
+        let effective = self.built_in.under(candidate.clone().overlay(self.overrides.clone()));
         effective.endpoints()?;
         effective.check_values()?;
         ilert_oauth::loopback::check_redirect_uri(effective.redirect_uri())?;
@@ -434,6 +493,41 @@ mod tests {
         assert_eq!(s.tenant.as_deref(), Some("acme"));
         assert_eq!(s.scopes(), "profile");
         assert_eq!(env.set_fields(), ["clientId", "scopes"]);
+    }
+
+    /// A release's built-in client serves until the file or the environment
+    /// names one; its redirect URI goes only with it.
+    #[test]
+    fn the_built_in_client_is_under_the_file_and_the_environment() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("settings.json");
+        let built_in = BuiltIn::new(Some(" built-in "), Some("http://127.0.0.1:4700/callback"));
+        let store = SettingsStore::open_with(path.clone(), built_in, Settings::default()).unwrap();
+        let s = store.current();
+        assert_eq!((s.client_id(), s.redirect_uri()), (Some("built-in"), "http://127.0.0.1:4700/callback"));
+        assert!(store.uses_built_in_client());
+        let state = store.state().unwrap();
+        assert_eq!(state.file.client_id, None, "never written to the file");
+        assert_eq!((state.built_in_client_id, state.default_redirect_uri), (Some("built-in"), "http://127.0.0.1:4700/callback"));
+
+        // The form names its own client: the built-in redirect URI does not go with it.
+        store.set(Settings { client_id: Some("mine".into()), ..Default::default() }).unwrap();
+        let s = store.current();
+        assert_eq!((s.client_id(), s.redirect_uri()), (Some("mine"), DEFAULT_REDIRECT_URI));
+        assert!(!store.uses_built_in_client());
+        // Emptied again, the built-in one is back.
+        store.set(Settings::default()).unwrap();
+        assert_eq!(store.current().client_id(), Some("built-in"));
+
+        // The environment wins too.
+        let env = Settings { client_id: Some("env".into()), ..Default::default() };
+        let store = SettingsStore::open_with(path, built_in, env).unwrap();
+        assert_eq!(store.current().client_id(), Some("env"));
+        assert!(!store.uses_built_in_client());
+
+        // Nothing built in (a variable set but empty): no client ID, the demo's mode.
+        assert_eq!(BuiltIn::new(Some(""), Some(" ")), BuiltIn::default());
+        assert_eq!(BuiltIn::default().under(Settings::default()), Settings::default());
     }
 
     #[test]

@@ -28,10 +28,18 @@ pub struct AppInfo {
     pub redirect_uri: String,
     pub scopes: String,
     pub settings_file: String,
+    /// The client ID is the one this release carries: the first screen
+    /// offers the sign-in (and the demo), with nothing to fill in first.
+    pub built_in_client: bool,
 }
 
 impl AppInfo {
-    pub fn of(settings: &Settings, settings_file: &std::path::Path, version: &'static str) -> Result<AppInfo, AppError> {
+    pub fn of(
+        settings: &Settings,
+        settings_file: &std::path::Path,
+        version: &'static str,
+        built_in_client: bool,
+    ) -> Result<AppInfo, AppError> {
         let endpoints = settings.endpoints()?;
         Ok(AppInfo {
             version,
@@ -43,6 +51,7 @@ impl AppInfo {
             redirect_uri: settings.redirect_uri().to_string(),
             scopes: settings.scopes().to_string(),
             settings_file: settings_file.display().to_string(),
+            built_in_client,
         })
     }
 }

@@ -158,6 +158,29 @@ async fn approve_from_waiting_screen(client: &Client) -> String {
     url
 }
 
+/// The environment of a person who set a client ID for the ilert `sb` is,
+/// with that client registered there; `scopes` as asked for (`None`: the defaults).
+fn real_mode(sb: &Sandbox, scopes: Option<&str>) -> Vec<(&'static str, String)> {
+    let redirect = common::free_redirect();
+    sb.knobs().register_client("e2e-app", &redirect);
+    let mut env = vec![
+        ("ILERT_CLIENT_ID", "e2e-app".to_string()),
+        ("ILERT_AUTH_URL", sb.url()),
+        ("ILERT_API_URL", sb.url()),
+        ("ILERT_REDIRECT_URI", redirect),
+    ];
+    env.extend(scopes.map(|s| ("ILERT_SCOPES", s.to_string())));
+    env
+}
+
+/// From the first screen to the dashboard, approving in the browser.
+async fn sign_in_from_the_first_screen(client: &Client) {
+    view(client, "signed-out").await;
+    click(client, "#sign-in").await;
+    approve_from_waiting_screen(client).await;
+    view(client, "dashboard").await;
+}
+
 async fn source_rows(client: &Client) -> u64 {
     client.execute("return document.querySelectorAll('#panel-sources tbody tr').length", vec![]).await.unwrap().as_u64().unwrap()
 }
@@ -274,21 +297,10 @@ async fn demo_signs_in_shows_every_source_filters_and_signs_out() {
 async fn missing_scope_fault_recovery_grant_and_no_token_in_the_webview() {
     let _one = ONE_AT_A_TIME.lock().await;
     let sb = Sandbox::start(Config::default()).await.unwrap();
-    let redirect = common::free_redirect();
-    sb.knobs().register_client("e2e-app", &redirect);
     // ilert fails the on-call endpoints until the fault is cleared.
     sb.knobs().add_fault(Fault::status("/api/on-calls", 500));
     sb.knobs().add_fault(Fault::status("/api/schedules", 500));
-    let mut driver = start_driver(
-        "real",
-        &[
-            ("ILERT_CLIENT_ID", "e2e-app".into()),
-            ("ILERT_AUTH_URL", sb.url()),
-            ("ILERT_API_URL", sb.url()),
-            ("ILERT_REDIRECT_URI", redirect),
-            ("ILERT_SCOPES", "profile schedule policy offline_access".into()),
-        ],
-    );
+    let mut driver = start_driver("real", &real_mode(&sb, Some("profile schedule policy offline_access")));
     let client = open_app(&driver).await;
     view(&client, "signed-out").await;
     assert!(
@@ -405,22 +417,9 @@ async fn dark_theme_follows_the_os_and_the_demo_starts_by_keyboard() {
 async fn lenient_answers_render_and_say_what_could_not_be_read() {
     let _one = ONE_AT_A_TIME.lock().await;
     let sb = Sandbox::start(Config { nulls: true, ..Config::default() }).await.unwrap();
-    let redirect = common::free_redirect();
-    sb.knobs().register_client("e2e-nulls", &redirect);
-    let driver = start_driver(
-        "nulls",
-        &[
-            ("ILERT_CLIENT_ID", "e2e-nulls".into()),
-            ("ILERT_AUTH_URL", sb.url()),
-            ("ILERT_API_URL", sb.url()),
-            ("ILERT_REDIRECT_URI", redirect),
-        ],
-    );
+    let driver = start_driver("nulls", &real_mode(&sb, None));
     let client = open_app(&driver).await;
-    view(&client, "signed-out").await;
-    click(&client, "#sign-in").await;
-    approve_from_waiting_screen(&client).await;
-    view(&client, "dashboard").await;
+    sign_in_from_the_first_screen(&client).await;
     panel_state(&client, "panel-sources", "ready").await;
     panel_state(&client, "panel-on-call", "ready").await;
     assert_eq!(source_rows(&client).await, 60, "every source, read from explicit nulls");
@@ -620,24 +619,11 @@ async fn alerts_are_granted_listed_and_a_demo_incident_arrives() {
 async fn a_failed_accept_rolls_back_and_says_why() {
     let _one = ONE_AT_A_TIME.lock().await;
     let sb = Sandbox::start(Config::default()).await.unwrap();
-    let redirect = common::free_redirect();
-    sb.knobs().register_client("e2e-app", &redirect);
-    let driver = start_driver(
-        "rollback",
-        &[
-            ("ILERT_CLIENT_ID", "e2e-app".into()),
-            ("ILERT_AUTH_URL", sb.url()),
-            ("ILERT_API_URL", sb.url()),
-            ("ILERT_REDIRECT_URI", redirect),
-            ("ILERT_SCOPES", "profile schedule policy alert alert:w offline_access".into()),
-            ("ILERT_NOTIFY_ALERTS", "all".into()),
-        ],
-    );
+    let mut env = real_mode(&sb, Some("profile schedule policy alert alert:w offline_access"));
+    env.push(("ILERT_NOTIFY_ALERTS", "all".into()));
+    let driver = start_driver("rollback", &env);
     let client = open_app(&driver).await;
-    view(&client, "signed-out").await;
-    click(&client, "#sign-in").await;
-    approve_from_waiting_screen(&client).await;
-    view(&client, "dashboard").await;
+    sign_in_from_the_first_screen(&client).await;
     panel_state(&client, "panel-alerts", "ready").await;
     click(&client, "#alerts-all").await;
     let pending_row = "[...document.querySelectorAll('#panel-alerts tbody tr')].find(tr => tr.querySelector('button.accept'))";
@@ -688,21 +674,10 @@ async fn a_failed_accept_rolls_back_and_says_why() {
 async fn alert_links_open_the_alert_in_the_running_app() {
     let _one = ONE_AT_A_TIME.lock().await;
     let sb = Sandbox::start(Config::default()).await.unwrap();
-    let redirect = common::free_redirect();
-    sb.knobs().register_client("e2e-app", &redirect);
-    let env = [
-        ("ILERT_CLIENT_ID", "e2e-app".to_string()),
-        ("ILERT_AUTH_URL", sb.url()),
-        ("ILERT_API_URL", sb.url()),
-        ("ILERT_REDIRECT_URI", redirect),
-        ("ILERT_SCOPES", "profile schedule policy alert offline_access".into()),
-    ];
+    let env = real_mode(&sb, Some("profile schedule policy alert offline_access"));
     let driver = start_driver("links", &env);
     let client = open_app(&driver).await;
-    view(&client, "signed-out").await;
-    click(&client, "#sign-in").await;
-    approve_from_waiting_screen(&client).await;
-    view(&client, "dashboard").await;
+    sign_in_from_the_first_screen(&client).await;
     panel_state(&client, "panel-alerts", "ready").await;
     click(&client, "#alerts-all").await;
     let ids =

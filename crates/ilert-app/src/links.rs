@@ -3,6 +3,7 @@
 //! web app pasted into the window. One parser, so the OS's link handler, a
 //! second launch and a paste all read a link alike.
 
+use ilert_oauth::config::is_loopback_host;
 use url::Url;
 
 /// The URL scheme the installers register (`x-scheme-handler/ilert-desktop`).
@@ -29,13 +30,7 @@ pub fn alert_in(link: &str) -> Option<i64> {
 }
 
 fn is_web_app_host(url: &Url) -> bool {
-    match url.host() {
-        Some(url::Host::Domain("localhost")) => true,
-        Some(url::Host::Domain(d)) => url.scheme() == "https" && (d == "ilert.com" || d.ends_with(".ilert.com")),
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        None => false,
-    }
+    is_loopback_host(url) || (url.scheme() == "https" && url.host_str().is_some_and(|d| d == "ilert.com" || d.ends_with(".ilert.com")))
 }
 
 #[cfg(test)]

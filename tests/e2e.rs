@@ -158,8 +158,8 @@ async fn approve_from_waiting_screen(client: &Client) -> String {
     url
 }
 
-/// The environment of a person who set a client ID for the ilert `sb` is,
-/// with that client registered there; `scopes` as asked for (`None`: the defaults).
+/// The environment of a person who set a client ID for the sandbox `sb`
+/// (registered there); `scopes` as asked for (`None`: the defaults).
 fn real_mode(sb: &Sandbox, scopes: Option<&str>) -> Vec<(&'static str, String)> {
     let redirect = common::free_redirect();
     sb.knobs().register_client("e2e-app", &redirect);

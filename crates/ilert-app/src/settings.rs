@@ -410,9 +410,10 @@ impl SettingsStore {
         Ok(SettingsStore { path, built_in, overrides, current: RwLock::new(current) })
     }
 
-    /// Whether the client ID in effect is the one built in (no file or environment sets one).
+    /// Whether the client ID in effect is the one built in (read from what
+    /// is in effect, not the file again).
     pub fn uses_built_in_client(&self) -> bool {
-        self.built_in.client_id.is_some() && load(&self.path).is_ok_and(|file| file.overlay(self.overrides.clone()).client_id().is_none())
+        self.built_in.client_id.is_some() && self.current().client_id() == self.built_in.client_id
     }
 
     pub fn path(&self) -> &Path {

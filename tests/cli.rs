@@ -641,7 +641,7 @@ async fn the_tray_tells_the_state_and_signs_out() {
     let status = cli.run(&["status"]).await;
     assert!(text(&status.stdout).contains("Not signed in"), "the command line sees it too");
 
-    tray::click(&owner, "Quit");
+    tray::quit(&owner);
     let exit = tokio::time::timeout(Duration::from_secs(15), app.wait()).await.expect("Quit ends the app").unwrap();
     assert!(exit.success(), "{exit:?}");
 }
@@ -854,7 +854,7 @@ async fn the_tray_counts_alerts_goes_stale_and_knows_who_is_not_on_call() {
     let line = tray::menu(&owner).get(1).map(|(_, l, _)| l.clone()).unwrap_or_default();
     assert!(line.contains("offline, updated "), "with the data's age: {line}");
     tray::save_icon(&owner, "tray-stale.png");
-    tray::click(&owner, "Quit");
+    tray::quit(&owner);
     tokio::time::timeout(Duration::from_secs(15), app.wait()).await.expect("Quit ends the app").unwrap();
 
     // Somebody with no shift now and named in no policy rule: not on call.
@@ -879,7 +879,7 @@ async fn the_tray_counts_alerts_goes_stale_and_knows_who_is_not_on_call() {
     .await;
     assert_eq!(tray::property(&owner, "XAyatanaLabel").unwrap_or_default(), "", "no label when not on call");
     tray::save_icon(&owner, "tray-not-on-call.png");
-    tray::click(&owner, "Quit");
+    tray::quit(&owner);
     tokio::time::timeout(Duration::from_secs(15), app.wait()).await.expect("Quit ends the app").unwrap();
 }
 
@@ -939,7 +939,7 @@ async fn accept_from_the_tray_menu() {
     wait_for("the PUT …/accept", || (accepts() >= 1).then_some(())).await;
     wait_for("the refresh after the accept", || (lists() > listed).then_some(())).await;
     assert_eq!(accepts(), 1, "exactly one PUT …/accept");
-    tray::click(&owner, "Quit");
+    tray::quit(&owner);
     tokio::time::timeout(Duration::from_secs(15), app.wait()).await.expect("Quit ends the app").unwrap();
 }
 
@@ -1127,7 +1127,7 @@ async fn closed_to_the_tray_only_the_app_process_stays_and_opening_builds_the_wi
     tray::click(&owner, "Refresh now");
     wait_for("a refresh without a window", || (cli.sandbox.knobs().requests("/api/alert-sources") > before).then_some(())).await;
 
-    tray::click(&owner, "Quit");
+    tray::quit(&owner);
     let status = tokio::time::timeout(Duration::from_secs(20), app.wait()).await.expect("Quit ends the app").unwrap();
     assert!(status.success(), "{status:?}");
 }

@@ -251,8 +251,17 @@ impl Drop for NotificationServer {
 /// A D-Bus call with `dbus-send` (package dbus) on `bus` (`--session` or
 /// `--bus=ADDRESS`); its printed reply, `None` when the call failed.
 fn dbus_send(bus: &str, args: &[&str]) -> Option<String> {
+    dbus_call(bus, args).ok()
+}
+
+/// The reply, or dbus-send's error message.
+fn dbus_call(bus: &str, args: &[&str]) -> Result<String, String> {
     let out = std::process::Command::new("dbus-send").arg(bus).arg("--print-reply").args(args).output().expect("dbus-send (package dbus)");
-    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+    if out.status.success() {
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    } else {
+        Err(String::from_utf8_lossy(&out.stderr).trim().to_string())
+    }
 }
 
 /// The tray as a desktop sees it: the StatusNotifier items registered with
@@ -341,18 +350,38 @@ pub mod tray {
 
     /// Clicks the menu item with this label.
     pub fn click(owner: &str, label: &str) {
+        if let Err(e) = send_click(owner, label) {
+            panic!("the click on {label} is not delivered: {e}");
+        }
+    }
+
+    /// Clicks Quit. The app may end before its menu answers the click
+    /// (dbus-send then says the recipient disconnected without replying);
+    /// whether it ended well is for the caller to see.
+    pub fn quit(owner: &str) {
+        match send_click(owner, "Quit") {
+            Err(e) if !e.contains("disconnected from message bus without replying") && !e.contains("NoReply") => {
+                panic!("the click on Quit is not delivered: {e}")
+            }
+            _ => {}
+        }
+    }
+
+    fn send_click(owner: &str, label: &str) -> Result<String, String> {
         let (id, _, _) = menu(owner).into_iter().find(|(_, l, _)| l == label).unwrap_or_else(|| panic!("no menu item {label}"));
         let path = item_path(owner).expect("the item");
-        dbus(&[
-            &format!("--dest={owner}"),
-            &format!("{path}/Menu"),
-            "com.canonical.dbusmenu.Event",
-            &format!("int32:{id}"),
-            "string:clicked",
-            "variant:int32:0",
-            "uint32:0",
-        ])
-        .expect("the click is delivered");
+        super::dbus_call(
+            "--session",
+            &[
+                &format!("--dest={owner}"),
+                &format!("{path}/Menu"),
+                "com.canonical.dbusmenu.Event",
+                &format!("int32:{id}"),
+                "string:clicked",
+                "variant:int32:0",
+                "uint32:0",
+            ],
+        )
     }
 }
 

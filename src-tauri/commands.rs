@@ -9,6 +9,7 @@ use ilert_app::accounts::SignedOut;
 use ilert_app::actions::{ActionOutcome, AlertAction};
 use ilert_app::settings::{Settings, SettingsState};
 use ilert_app::sign_in::Progress;
+use ilert_app::updates::UpdateView;
 use ilert_app::view::{AlertDetail, AppInfo, SessionInfo, Snapshot};
 use ilert_app::{App, IpcError};
 use tauri::{AppHandle, Emitter, Runtime, State};
@@ -35,6 +36,7 @@ pub fn set_settings<R: Runtime>(handle: AppHandle<R>, app: State<'_, App>, setti
     app.settings_changed();
     crate::autostart::apply(&handle);
     crate::alarm::follow(&handle);
+    crate::updates::follow(&handle);
     Ok(state)
 }
 
@@ -134,4 +136,29 @@ pub async fn open_alert_in_ilert(app: State<'_, App>, id: i64) -> Result<()> {
 #[tauri::command]
 pub fn alert_in_link(link: String) -> Option<i64> {
     ilert_app::links::alert_in(&link)
+}
+
+/// What is known of a newer version; changes come as `update` events.
+#[tauri::command]
+pub fn update_state(app: State<'_, App>) -> UpdateView {
+    app.updates().view()
+}
+
+/// Install, the person's word: download, verify the signature, install.
+/// The outcome comes as `update` events.
+#[tauri::command]
+pub fn install_update<R: Runtime>(handle: AppHandle<R>) {
+    crate::updates::install(&handle);
+}
+
+/// Later: out of sight until the next check.
+#[tauri::command]
+pub fn dismiss_update(app: State<'_, App>) {
+    app.updates().later();
+}
+
+/// After an install: the new version starts in place of this one.
+#[tauri::command]
+pub fn restart_app<R: Runtime>(handle: AppHandle<R>) {
+    handle.restart();
 }

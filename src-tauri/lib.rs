@@ -13,6 +13,7 @@
 //! - `windows`: the main window; closing it hides it to the tray.
 //! - `autostart`: start at login, hidden in the tray (a setting).
 //! - `links`: `ilert-desktop://alert/ID` links open the window at the alert.
+//! - `updates`: a newer version, checked daily, installed on the person's word.
 //! - `cli`: the command line (same binary; no subcommand opens the window).
 
 pub mod alarm;
@@ -24,6 +25,7 @@ pub mod events;
 pub mod links;
 pub mod notifications;
 pub mod tray;
+pub mod updates;
 pub mod windows;
 
 use clap::Parser;
@@ -97,6 +99,7 @@ pub fn run(options: cli::Options, link: Option<String>) {
             autostart::apply(app.handle());
             alarm::init(app.handle());
             dnd::watch(app.handle());
+            updates::start(app.handle());
             Ok(())
         })
         .on_window_event(windows::on_event)
@@ -120,7 +123,12 @@ macro_rules! handler {
 /// snapshots are forwarded to the window from the start, and the
 /// remembered session is restored without waiting for the page.
 pub fn build_app<R: Runtime>(builder: tauri::Builder<R>, app: App) -> tauri::Builder<R> {
-    builder.plugin(tauri_plugin_opener::init()).plugin(events::plugin()).manage(app).invoke_handler(with_app_commands!(handler))
+    builder
+        .plugin(tauri_plugin_opener::init())
+        .plugin(updates::plugin())
+        .plugin(events::plugin())
+        .manage(app)
+        .invoke_handler(with_app_commands!(handler))
 }
 
 #[cfg(test)]

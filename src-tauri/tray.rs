@@ -5,6 +5,7 @@
 use std::sync::{Arc, Mutex};
 
 use ilert_app::notify::PauseFor;
+use ilert_app::updates::UpdateView;
 use ilert_app::view::{Quietness, Snapshot, TrayView};
 use ilert_app::App;
 use tauri::image::Image;
@@ -34,6 +35,9 @@ const RESUME: &str = "resume";
 const SILENCE: &str = "silence";
 /// `pause-0`, `pause-1`, …: the index into [`PauseFor::ALL`].
 const PAUSE: &str = "pause-";
+const INSTALL_UPDATE: &str = "update-install";
+const LATER: &str = "update-later";
+const RESTART: &str = "update-restart";
 
 pub fn create<R: Runtime>(handle: &AppHandle<R>) -> tauri::Result<TrayIcon<R>> {
     handle.manage(Shown::default());
@@ -41,7 +45,7 @@ pub fn create<R: Runtime>(handle: &AppHandle<R>) -> tauri::Result<TrayIcon<R>> {
     let tray = TrayIconBuilder::with_id(tray_id())
         .icon(icon(handle, &view))
         .tooltip(&view.tooltip)
-        .menu(&menu(handle, &view)?)
+        .menu(&menu(handle, &view, &UpdateView::None)?)
         .show_menu_on_left_click(true)
         .on_menu_event(|handle, event| on_menu(handle, event.id().as_ref()))
         .build(handle)?;
@@ -53,22 +57,24 @@ pub fn create<R: Runtime>(handle: &AppHandle<R>) -> tauri::Result<TrayIcon<R>> {
 /// What the tray shows now: a snapshot that changes nothing there (most
 /// do: a refresh starting, the same data again) rebuilds no menu.
 #[derive(Default)]
-struct Shown(Mutex<Option<TrayView>>);
+struct Shown(Mutex<Option<(TrayView, UpdateView)>>);
 
 /// Shows what `snapshot` says (`None`: signed out).
 pub fn show<R: Runtime>(handle: &AppHandle<R>, snapshot: Option<&Arc<Snapshot>>) {
     let Some(tray) = handle.tray_by_id(&tray_id()) else { return };
     let view = view_of(handle, snapshot);
+    let update = handle.state::<App>().updates().view();
     {
         let shown = handle.state::<Shown>();
         let mut shown = shown.0.lock().unwrap_or_else(|e| e.into_inner());
-        if shown.as_ref() == Some(&view) {
+        let now = (view.clone(), update.clone());
+        if shown.as_ref() == Some(&now) {
             return;
         }
-        *shown = Some(view.clone());
+        *shown = Some(now);
     }
     let label = Some(view.label.as_str()).filter(|l| !l.is_empty());
-    let result = menu(handle, &view).and_then(|m| tray.set_menu(Some(m))).and_then(|()| tray.set_icon(Some(icon(handle, &view))));
+    let result = menu(handle, &view, &update).and_then(|m| tray.set_menu(Some(m))).and_then(|()| tray.set_icon(Some(icon(handle, &view))));
     let _ = tray.set_title(label);
     let _ = tray.set_tooltip(Some(&view.tooltip));
     if let Err(e) = result {
@@ -84,8 +90,9 @@ fn view_of<R: Runtime>(handle: &AppHandle<R>, snapshot: Option<&Arc<Snapshot>>) 
 
 /// Silence the alarm (while a page rings); Open; the on-call line, who is
 /// on call (submenu), the alerts line or the offer to grant them; Refresh
-/// now; Do Not Disturb; Pause (or Resume); Sign out; Quit.
-fn menu<R: Runtime>(handle: &AppHandle<R>, view: &TrayView) -> tauri::Result<Menu<R>> {
+/// now; Do Not Disturb; Pause (or Resume); Sign out; a newer version and
+/// what to do about it; Quit.
+fn menu<R: Runtime>(handle: &AppHandle<R>, view: &TrayView, update: &UpdateView) -> tauri::Result<Menu<R>> {
     let item = |id: &str, text: &str, enabled: bool| MenuItem::with_id(handle, id, text, enabled, None::<&str>);
     let mut items: Vec<Box<dyn IsMenuItem<R>>> = Vec::new();
     if view.ringing {
@@ -151,6 +158,21 @@ fn menu<R: Runtime>(handle: &AppHandle<R>, view: &TrayView) -> tauri::Result<Men
         None => {}
     }
     items.push(Box::new(item(SIGN_OUT, "Sign out", view.signed_in)?));
+    if let Some(line) = update.tray_line() {
+        items.push(Box::new(PredefinedMenuItem::separator(handle)?));
+        items.push(Box::new(item("update", &line, false)?));
+        match update {
+            UpdateView::Available { version, .. } => {
+                items.push(Box::new(item(INSTALL_UPDATE, &format!("Install version {version}"), true)?))
+            }
+            UpdateView::Failed { .. } => items.push(Box::new(item(INSTALL_UPDATE, "Try again", true)?)),
+            UpdateView::Installed { .. } => items.push(Box::new(item(RESTART, "Restart to use it", true)?)),
+            UpdateView::Installing { .. } | UpdateView::None => {}
+        }
+        if matches!(update, UpdateView::Available { .. } | UpdateView::Failed { .. }) {
+            items.push(Box::new(item(LATER, "Later", true)?));
+        }
+    }
     items.push(Box::new(PredefinedMenuItem::separator(handle)?));
     items.push(Box::new(item(QUIT, "Quit", true)?));
     let refs: Vec<&dyn IsMenuItem<R>> = items.iter().map(|i| i.as_ref()).collect();
@@ -214,6 +236,9 @@ fn on_menu<R: Runtime>(handle: &AppHandle<R>, id: &str) {
         GRANT_ALERT_WRITE => grant(handle, ilert_app::actions::WRITE_SCOPE),
         RESUME => pause(handle, None),
         SILENCE => crate::alarm::silence(handle),
+        INSTALL_UPDATE => crate::updates::install(handle),
+        LATER => handle.state::<App>().updates().later(),
+        RESTART => handle.restart(),
         QUIT => handle.exit(0),
         other if other.starts_with(SHOW) || other.starts_with(ACCEPT) || other.starts_with(RESOLVE) => alert_item(handle, other),
         other => {

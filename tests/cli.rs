@@ -12,6 +12,9 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::Command;
 
 mod common;
+/// A loopback update feed, for the update tests (not in `common`: the bench shares that).
+#[path = "common/feed.rs"]
+mod feed;
 
 const CLIENT: &str = "cli-test";
 
@@ -1130,4 +1133,74 @@ async fn closed_to_the_tray_only_the_app_process_stays_and_opening_builds_the_wi
     tray::quit(&owner);
     let status = tokio::time::timeout(Duration::from_secs(20), app.wait()).await.expect("Quit ends the app").unwrap();
     assert!(status.success(), "{status:?}");
+}
+
+/// A newer version, in the tray (from a feed of the test's own on
+/// loopback, `common::feed`): with the setting off the feed is never asked;
+/// on (the default), the offer comes at start with Install and Later and
+/// nothing is downloaded; Later puts it away, a restart offers it again; a
+/// tampered download is refused on Install, and the tray and a notification
+/// say why. Nothing is installed: the only download fails verification.
+#[tokio::test]
+#[ignore = "needs a StatusNotifier host, Xvfb and D-Bus (python3-dbusmock); scripts/test runs it"]
+async fn the_tray_offers_an_update_and_refuses_a_tampered_one() {
+    use crate::feed::{artifact_bytes, Feed};
+    use common::tray;
+    let _one = ONE_TRAY.lock().await;
+    let bus = std::env::var("DBUS_SESSION_BUS_ADDRESS").expect("scripts/session's bus");
+    let server = common::NotificationServer::start(&bus, "body actions");
+    let cli = Cli::new("update").await;
+    let feed = Feed::start().await;
+    feed.publish("0.2.0", &artifact_bytes("0.2.0"), "0.2.0");
+    feed.replace_artifact(&artifact_bytes("tampered"));
+    let launch = || {
+        let mut c = cli.command(&[]);
+        c.envs(feed.env());
+        c
+    };
+    let labels = |owner: &str| tray::menu(owner).into_iter().map(|(_, l, _)| l).collect::<Vec<_>>();
+    let quit = |owner: String, mut app: tokio::process::Child| async move {
+        tray::quit(&owner);
+        let exit = tokio::time::timeout(Duration::from_secs(15), app.wait()).await.expect("Quit ends the app").unwrap();
+        assert!(exit.success(), "{exit:?}");
+    };
+
+    // Checks turned off: the feed is never asked. (With them on, the
+    // check is made at start, before the tray is up: see below.)
+    let mut off = launch();
+    off.env("ILERT_CHECK_UPDATES", "false");
+    let (app, owner) = in_tray(off).await;
+    wait_for("the signed-out tray", || (tray::menu(&owner).get(1)?.1 == "Signed out").then_some(())).await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(feed.requests(), Vec::<String>::new(), "checks are off");
+    quit(owner, app).await;
+
+    // On: offered at start, nothing downloaded; Later puts it away.
+    let (app, owner) = in_tray(launch()).await;
+    wait_for("the offer", || labels(&owner).iter().any(|l| l == "Version 0.2.0 is available").then_some(())).await;
+    let menu = tray::menu(&owner);
+    let tail: Vec<(&str, bool)> = menu[menu.len() - 5..].iter().map(|(_, l, e)| (l.as_str(), *e)).collect();
+    assert_eq!(
+        tail,
+        [("Sign out", false), ("Version 0.2.0 is available", false), ("Install version 0.2.0", true), ("Later", true), ("Quit", true)],
+        "the offer, after Sign out"
+    );
+    assert_eq!(feed.requests(), ["/latest.json"], "checked once, nothing downloaded without Install");
+    tray::click(&owner, "Later");
+    wait_for("the offer put away", || (!labels(&owner).iter().any(|l| l.contains("0.2.0"))).then_some(())).await;
+    quit(owner, app).await;
+
+    // A restart offers it again; Install meets the tampered download.
+    let (app, owner) = in_tray(launch()).await;
+    wait_for("the offer again", || labels(&owner).iter().any(|l| l == "Install version 0.2.0").then_some(())).await;
+    tray::click(&owner, "Install version 0.2.0");
+    let line = wait_for("the refusal", || labels(&owner).into_iter().find(|l| l.starts_with("Version 0.2.0 not installed"))).await;
+    assert_eq!(line, "Version 0.2.0 not installed: bad signature");
+    let after: Vec<String> = labels(&owner).into_iter().skip_while(|l| *l != line).collect();
+    assert_eq!(after, [line.as_str(), "Try again", "Later", "Quit"]);
+    let told = wait_for("the notification", || server.received().into_iter().find(|r| r.summary == "Update not installed")).await;
+    assert!(told.body.contains("signature does not match this app's signing key"), "{told:?}");
+    let downloads = feed.requests().iter().filter(|r| r.starts_with("/download/")).count();
+    assert_eq!(downloads, 1, "one download, on Install: {:?}", feed.requests());
+    quit(owner, app).await;
 }

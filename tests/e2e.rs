@@ -13,6 +13,9 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use ilert_sandbox::{browser, Config, Fault, Sandbox};
 
 mod common;
+/// A loopback update feed, for the update tests (not in `common`: the bench shares that).
+#[path = "common/feed.rs"]
+mod feed;
 use common::free_port;
 
 /// One app at a time: two WebKit instances on two cores make timing noisy.
@@ -754,5 +757,76 @@ async fn alert_links_open_the_alert_in_the_running_app() {
     .await;
     assert!(said.as_str().unwrap().starts_with("That is not a link to an alert"), "{said}");
     screenshot(&client, "alert-link-opened.png").await;
+    client.close().await.unwrap();
+}
+
+/// A newer version, in the window (from a feed of the test's own on
+/// loopback, `common::feed`): the bar says "Version 0.2.0 is available"
+/// with what is new, in every view, and nothing is downloaded until
+/// Install; a tampered download is refused with a sentence that says why,
+/// offering Try again and Later; Later puts it away. The settings' "Look for
+/// a new version" is on by default and saves only when turned off.
+#[tokio::test]
+#[ignore = "needs Xvfb, tauri-driver and WebKitWebDriver; scripts/test runs it"]
+async fn an_update_is_offered_in_the_window_and_a_tampered_one_refused() {
+    use crate::feed::{artifact_bytes, Feed};
+    let _one = ONE_AT_A_TIME.lock().await;
+    let feed = Feed::start().await;
+    feed.publish("0.2.0", &artifact_bytes("0.2.0"), "0.2.0");
+    feed.replace_artifact(&artifact_bytes("tampered"));
+    let driver = start_driver("update", &feed.env());
+    let client = open_app(&driver).await;
+    view(&client, "signed-out").await;
+    let bar = "(() => { const b = document.getElementById('update'); \
+               const shown = (id) => !document.getElementById(id).hidden; \
+               return b.hidden ? null : [document.getElementById('update-text').textContent, shown('update-install') && document.getElementById('update-install').textContent, shown('update-later'), shown('update-restart')]; })()";
+    let offer = until(&client, bar, "the update bar").await;
+    assert_eq!(offer, serde_json::json!(["Version 0.2.0 is available.", "Install", true, false]));
+    let notes = client.execute("return document.querySelector('#update-notes p').textContent", vec![]).await.unwrap();
+    assert_eq!(notes, "What is new in 0.2.0.");
+    assert_eq!(feed.requests(), ["/latest.json"], "nothing downloaded without Install");
+    assert_contrast(&client, "the update bar").await;
+    screenshot(&client, "update-available.png").await;
+
+    // Still there in the demo's dashboard.
+    click(&client, "#try-demo").await;
+    approve_from_waiting_screen(&client).await;
+    view(&client, "dashboard").await;
+    assert_eq!(client.execute(&format!("return {bar}"), vec![]).await.unwrap(), offer, "the bar stays across views");
+
+    click(&client, "#update-install").await;
+    let refused = until(&client, &format!("document.getElementById('update').dataset.state === 'failed' && {bar}"), "the refusal").await;
+    let text = refused[0].as_str().unwrap();
+    assert!(text.starts_with("Version 0.2.0 was not installed: its signature does not match"), "{text}");
+    assert_eq!(refused.as_array().unwrap()[1..], [serde_json::json!("Try again"), true.into(), false.into()]);
+    assert_eq!(feed.requests().iter().filter(|r| r.starts_with("/download/")).count(), 1);
+    screenshot(&client, "update-refused.png").await;
+    click(&client, "#update-later").await;
+    until(&client, "document.getElementById('update').hidden", "the bar put away").await;
+
+    // The setting: on by default; off is saved, on again saves no choice (null, the default).
+    click(&client, "#sign-out").await;
+    view(&client, "signed-out").await;
+    client
+        .execute("document.getElementById('settings').open = true; document.querySelector('#settings details').open = true", vec![])
+        .await
+        .unwrap();
+    let checkbox = "document.querySelector('#settings-form input[name=checkUpdates]')";
+    assert_eq!(client.execute(&format!("return {checkbox}.checked"), vec![]).await.unwrap(), true, "on by default");
+    let file = until(&client, "document.getElementById('settings-file').textContent", "the settings file").await;
+    let saved = |file: serde_json::Value| {
+        let text = std::fs::read_to_string(file.as_str().unwrap()).unwrap_or_default();
+        serde_json::from_str::<serde_json::Value>(&text).ok().and_then(|v| v.get("checkUpdates").cloned()).filter(|v| !v.is_null())
+    };
+    let save = |checked: bool| {
+        format!("{checkbox}.checked = {checked}; document.getElementById('settings-result').textContent = ''; document.getElementById('settings-form').requestSubmit()")
+    };
+    for (checked, expected) in [(false, Some(serde_json::json!(false))), (true, None)] {
+        client.execute(&save(checked), vec![]).await.unwrap();
+        until(&client, "document.getElementById('settings-result').textContent === 'Saved.'", "saved").await;
+        assert_eq!(saved(file.clone()), expected, "checkUpdates saved as {expected:?} when the box is {checked}");
+        let now = client.execute(&format!("return {checkbox}.checked"), vec![]).await.unwrap();
+        assert_eq!(now, checked, "the form shows what was saved");
+    }
     client.close().await.unwrap();
 }

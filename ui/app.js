@@ -82,7 +82,8 @@ async function loadSettings() {
   const form = $("settings-form");
   for (const input of settingInputs(form)) {
     const name = input.name;
-    if (input.type === "checkbox") input.checked = s.file[name] === true;
+    // A checkbox left at its default saves nothing (`data-default`: default on).
+    if (input.type === "checkbox") input.checked = s.file[name] ?? input.dataset.default === "true";
     else input.value = s.file[name] ?? "";
     input.placeholder =
       name === "redirectUri" ? s.defaultRedirectUri
@@ -101,7 +102,7 @@ async function saveSettings(ev) {
   ev.preventDefault();
   const form = $("settings-form");
   const value = (/** @type {HTMLInputElement} */ i) =>
-    i.type === "checkbox" ? (i.checked ? true : null) : i.value === "" ? null : i.type === "number" ? Number(i.value) : i.value;
+    i.type === "checkbox" ? (i.checked === (i.dataset.default === "true") ? null : i.checked) : i.value === "" ? null : i.type === "number" ? Number(i.value) : i.value;
   const data = /** @type {ipc.Settings} */ (Object.fromEntries(settingInputs(form).map((i) => [i.name, value(i)])));
   const result = $("settings-result");
   try {
@@ -342,6 +343,29 @@ async function signOut() {
   }
 }
 
+// ---- updates ----------------------------------------------------------------
+
+/** The update bar, in every view: what is known of a newer version. @param {ipc.UpdateView} u */
+function renderUpdate(u) {
+  const bar = $("update");
+  bar.hidden = u.state === "none";
+  bar.dataset.state = u.state;
+  if (u.state === "none") return;
+  $("update-text").textContent =
+    u.state === "available" ? `Version ${u.version} is available.`
+    : u.state === "installing" ? `Installing version ${u.version}…`
+    : u.state === "installed" ? `Version ${u.version} is installed: it runs from the next start.`
+    : u.message;
+  const notes = $("update-notes");
+  notes.hidden = !(u.state === "available" && u.notes);
+  notes.querySelector("p").textContent = u.state === "available" ? u.notes ?? "" : "";
+  const offered = u.state === "available" || u.state === "failed";
+  $("update-install").hidden = !offered;
+  $("update-install").textContent = u.state === "failed" ? "Try again" : "Install";
+  $("update-later").hidden = !offered;
+  $("update-restart").hidden = u.state !== "installed";
+}
+
 // ---- start ------------------------------------------------------------------
 
 async function start() {
@@ -374,6 +398,11 @@ async function start() {
   ipc.ringing().then(alarm, () => {});
   $("alerts-all").addEventListener("change", () => shown && renderAlerts(shown));
   $("grant-alert-write").addEventListener("click", () => grant("alert:w"));
+  $("update-install").addEventListener("click", () => ipc.installUpdate());
+  $("update-later").addEventListener("click", () => ipc.dismissUpdate());
+  $("update-restart").addEventListener("click", () => ipc.restartApp());
+  await ipc.onUpdate(renderUpdate);
+  ipc.updateState().then(renderUpdate, () => {});
   try {
     info = await ipc.appInfo();
     badge();

@@ -81,3 +81,19 @@ export function onOpenAlert(handler) {
   if (!tauri?.event) return Promise.resolve(() => {});
   return tauri.event.listen("open-alert", (e) => handler(e.payload));
 }
+
+/** @typedef {import("./bindings/UpdateView").UpdateView} UpdateView */
+/** What is known of a newer version. @returns {Promise<UpdateView>} */
+export const updateState = () => invoke("update_state");
+/** Install the version offered (download, verify, install); the outcome comes as `update` events. @returns {Promise<null>} */
+export const installUpdate = () => invoke("install_update");
+/** Later: out of sight until the next check. @returns {Promise<null>} */
+export const dismissUpdate = () => invoke("dismiss_update");
+/** The installed version starts in place of this one. @returns {Promise<null>} */
+export const restartApp = () => invoke("restart_app");
+
+/** Calls `handler(view)` whenever the update state changes. @param {(u: UpdateView) => void} handler */
+export function onUpdate(handler) {
+  if (!tauri?.event) return Promise.resolve(() => {});
+  return tauri.event.listen("update", (e) => handler(e.payload));
+}

@@ -67,4 +67,8 @@ quietHoldsPages: boolean | null,
 /**
  * Start ilert Desktop, hidden in the tray, when I log in (default false).
  */
-startAtLogin: boolean | null, };
+startAtLogin: boolean | null, 
+/**
+ * Look for a new version at start and then daily (default true); nothing installs without my Install.
+ */
+checkUpdates: boolean | null, };

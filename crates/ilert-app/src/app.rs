@@ -20,6 +20,7 @@ use crate::notify::seen::SeenStore;
 use crate::notify::{Notice, Notifier, PauseFor, Quiet};
 use crate::settings::{keyring_service, SettingsStore};
 use crate::sign_in::{self, Pending, Plan, Progress};
+use crate::updates::Updates;
 use crate::view::{AlertDetail, AppInfo, SessionInfo, Snapshot};
 
 pub struct App {
@@ -35,6 +36,7 @@ pub struct App {
     notifier: std::sync::Mutex<Notifier>,
     /// Told when a snooze starts or ends, so nobody has to poll for it.
     pause_changed: tokio::sync::Notify,
+    updates: Updates,
     /// Show the link instead of opening a browser (`ILERT_NO_BROWSER=1`).
     pub no_browser: bool,
 }
@@ -55,6 +57,7 @@ impl App {
             pending: Pending::default(),
             restoring: Default::default(),
             engine: EngineConfig::default(),
+            updates: Updates::default(),
             no_browser: false,
         }
     }
@@ -75,6 +78,16 @@ impl App {
 
     pub fn demo(&self) -> &Demo {
         &self.demo
+    }
+
+    /// What is known of a newer version (the glue checks and installs).
+    pub fn updates(&self) -> &Updates {
+        &self.updates
+    }
+
+    /// The `checkUpdates` setting, on unless turned off.
+    pub fn checks_updates(&self) -> bool {
+        self.settings.current().check_updates.unwrap_or(true)
     }
 
     pub fn app_info(&self) -> Result<AppInfo, AppError> {

@@ -17,6 +17,7 @@
 //! - [`app`]: the parts put together for the window.
 //! - [`error`]: the one error type, and its `{kind, message}` form across IPC.
 //! - [`links`]: which alert an `ilert-desktop://` link or a pasted ilert URL names.
+//! - [`updates`]: when to look for a new version, and what is said about it.
 //! - [`logging`]: tracing to stderr and to a capped, rotated log file.
 
 pub mod accounts;
@@ -30,6 +31,7 @@ pub mod logging;
 pub mod notify;
 pub mod settings;
 pub mod sign_in;
+pub mod updates;
 pub mod view;
 
 pub use app::App;

@@ -129,6 +129,9 @@ pub struct Settings {
     /// Start ilert Desktop, hidden in the tray, when I log in (default false).
     #[arg(long, env = "ILERT_START_AT_LOGIN", global = true)]
     pub start_at_login: Option<bool>,
+    /// Look for a new version at start and then daily (default true); nothing installs without my Install.
+    #[arg(long, env = "ILERT_CHECK_UPDATES", global = true)]
+    pub check_updates: Option<bool>,
     /// Set after a sign-in: whose refresh token the keyring holds. Never a flag.
     #[arg(skip)]
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -1,0 +1,206 @@
+//! Updates through tauri-plugin-updater. The app checks at start and then
+//! daily (the `checkUpdates` setting), offers what it finds in the window and
+//! the tray, and installs only on Install. Before anything is installed the
+//! plugin checks the download's signature, and the version the signature
+//! names, against the key the release was built with. When to check and what
+//! to say is `ilert_app::updates`.
+//!
+//! Where it looks: the feed and key of `ILERT_UPDATE_FEED` and
+//! `ILERT_UPDATE_PUBKEY` when set (a feed of one's own, the tests' loopback
+//! feed). Otherwise it uses tauri.conf.json's `plugins.updater`, whose key the
+//! release workflow fills in. A build without a key does not check, and
+//! neither does a development build without a feed of its own.
+
+use std::sync::Mutex;
+use std::time::{Duration, SystemTime};
+
+use ilert_app::notify::{Notice, NoticeKind};
+use ilert_app::updates::{Feed, Refusal, UpdateView, WAKE_EVERY};
+use ilert_app::App;
+use tauri::plugin::TauriPlugin;
+use tauri::{AppHandle, Emitter, Manager, Runtime};
+use tauri_plugin_updater::{Error, Update, Updater, UpdaterExt};
+use tracing::Instrument;
+
+/// Carries [`UpdateView`].
+pub const UPDATE_EVENT: &str = "update";
+/// A feed that does not answer within this is tried again the next day.
+const CHECK_TIMEOUT: Duration = Duration::from_secs(30);
+/// A whole download (tens of megabytes on a slow line).
+const DOWNLOAD_TIMEOUT: Duration = Duration::from_secs(15 * 60);
+
+/// The plugin, with the configuration of tauri.conf.json (`plugins.updater`).
+pub fn plugin<R: Runtime>() -> TauriPlugin<R, tauri_plugin_updater::Config> {
+    tauri_plugin_updater::Builder::new().build()
+}
+
+/// Where the checks go.
+#[derive(Debug, Clone)]
+pub enum Source {
+    /// `ILERT_UPDATE_FEED` with its key.
+    Own(Feed),
+    /// The release's: tauri.conf.json's endpoints and key.
+    Release,
+}
+
+impl Source {
+    /// Where this build looks for updates, if anywhere; why not, in the log.
+    pub fn of<R: Runtime>(handle: &AppHandle<R>) -> Option<Source> {
+        match Feed::from_env() {
+            Err(e) => {
+                tracing::warn!("{e}; updates are not checked");
+                None
+            }
+            Ok(Some(feed)) => Some(Source::Own(feed)),
+            Ok(None) if cfg!(debug_assertions) => {
+                tracing::debug!("a development build checks for updates only with ILERT_UPDATE_FEED");
+                None
+            }
+            Ok(None) if release_pubkey(handle).is_empty() => {
+                tracing::info!("this build carries no update key (plugins.updater.pubkey); updates are not checked");
+                None
+            }
+            Ok(None) => Some(Source::Release),
+        }
+    }
+
+    /// The plugin's updater for this source.
+    pub fn updater<R: Runtime>(&self, handle: &AppHandle<R>) -> Result<Updater, Error> {
+        let builder = handle.updater_builder().timeout(CHECK_TIMEOUT);
+        match self {
+            Source::Own(feed) => builder.endpoints(vec![feed.endpoint.clone()])?.pubkey(&feed.pubkey).build(),
+            Source::Release => builder.build(),
+        }
+    }
+}
+
+fn release_pubkey<R: Runtime>(handle: &AppHandle<R>) -> String {
+    let config = handle.config().plugins.0.get("updater");
+    config.and_then(|c| c.get("pubkey")).and_then(|k| k.as_str()).unwrap_or_default().trim().to_string()
+}
+
+/// The update the last check found, kept for Install.
+#[derive(Default)]
+struct Found(Mutex<Option<Update>>);
+
+/// Wakes the checker before its hour is up (the setting was turned on).
+#[derive(Default)]
+struct Wake(tokio::sync::Notify);
+
+/// Started with the app: forwards the update state to the window and the
+/// tray, and runs the checks where this build has somewhere to look.
+pub fn start<R: Runtime>(handle: &AppHandle<R>) {
+    handle.manage(Found::default());
+    handle.manage(Wake::default());
+    forward(handle);
+    let Some(source) = Source::of(handle) else { return };
+    let handle = handle.clone();
+    tauri::async_runtime::spawn(async move {
+        loop {
+            let app = handle.state::<App>();
+            if app.checks_updates() && app.updates().due(SystemTime::now()) {
+                check(&handle, &source).await;
+            }
+            let wake = handle.state::<Wake>();
+            tokio::select! {
+                _ = tokio::time::sleep(WAKE_EVERY) => {}
+                _ = wake.0.notified() => {}
+            }
+        }
+    });
+}
+
+/// The settings changed: a check turned on is made now (if one is due).
+pub fn follow<R: Runtime>(handle: &AppHandle<R>) {
+    if let Some(wake) = handle.try_state::<Wake>() {
+        wake.0.notify_one();
+    }
+}
+
+/// One check. A feed that cannot be reached or read is a line in the log,
+/// nothing more: the next check is a day away.
+pub async fn check<R: Runtime>(handle: &AppHandle<R>, source: &Source) {
+    let span = tracing::info_span!("update.check", source = ?source);
+    let result = async { source.updater(handle)?.check().await }.instrument(span.clone()).await;
+    let _in = span.entered();
+    let app = handle.state::<App>();
+    app.updates().checked(SystemTime::now());
+    let found = handle.state::<Found>();
+    match result {
+        Ok(Some(update)) => {
+            tracing::info!(version = %update.version, "a newer version is available");
+            app.updates().found(&update.version, update.body.clone().filter(|b| !b.trim().is_empty()));
+            *found.0.lock().unwrap_or_else(|e| e.into_inner()) = Some(update);
+        }
+        Ok(None) => {
+            tracing::info!(version = %handle.package_info().version, "up to date");
+            app.updates().nothing_new();
+            *found.0.lock().unwrap_or_else(|e| e.into_inner()) = None;
+        }
+        Err(e) => tracing::info!(error = %e, "no update check: the feed could not be reached or read"),
+    }
+}
+
+/// Install, chosen in the window or the tray: download, verify, install.
+/// Refused or failed, the window and the tray say why, and so does a
+/// notification (Install may have been clicked in the tray).
+pub fn install<R: Runtime>(handle: &AppHandle<R>) {
+    let handle = handle.clone();
+    tauri::async_runtime::spawn(async move {
+        let app = handle.state::<App>();
+        let Some(version) = app.updates().start_install() else { return };
+        let update = handle.state::<Found>().0.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        let result = match update.filter(|u| u.version == version) {
+            Some(update) => download_and_install(update).instrument(tracing::info_span!("update.install", %version)).await,
+            None => Err(Refusal::Other("the offer is gone; the next check looks again".into())),
+        };
+        match result {
+            Ok(()) => {
+                tracing::info!(%version, "installed; it runs from the next start");
+                app.updates().installed(&version);
+            }
+            Err(why) => {
+                app.updates().refused(&version, &why);
+                let notice =
+                    Notice { kind: NoticeKind::Info, title: "Update not installed".into(), body: why.message(&version), page: false };
+                crate::notifications::show_all(&handle, vec![notice]);
+            }
+        }
+    });
+}
+
+async fn download_and_install(mut update: Update) -> Result<(), Refusal> {
+    update.timeout = Some(DOWNLOAD_TIMEOUT);
+    // `download` verifies the signature (and the version it names) before it returns the bytes.
+    let bytes = update.download(|_, _| {}, || {}).await.map_err(|e| refusal(&e))?;
+    tracing::info!(bytes = bytes.len(), "downloaded and verified");
+    // Installing writes the app's files (or runs the package manager): off the runtime's threads.
+    tauri::async_runtime::spawn_blocking(move || update.install(bytes))
+        .await
+        .map_err(|e| Refusal::Other(format!("the installer stopped: {e}")))?
+        .map_err(|e| refusal(&e))
+}
+
+/// The plugin's error, sorted: the signature's verdicts apart from the rest.
+pub fn refusal(e: &Error) -> Refusal {
+    tracing::warn!(error = %e, "the update was not installed");
+    match e {
+        Error::Minisign(_) | Error::Base64(_) | Error::SignatureUtf8(_) => Refusal::BadSignature,
+        Error::SignedVersionMismatch { signed, .. } => Refusal::SignedForAnotherVersion { signed: signed.clone() },
+        Error::MissingSignedVersion => Refusal::UnversionedSignature,
+        other => Refusal::Other(other.to_string()),
+    }
+}
+
+/// Every change of the update state, to the window and the tray.
+fn forward<R: Runtime>(handle: &AppHandle<R>) {
+    let mut rx = handle.state::<App>().updates().subscribe();
+    let h = handle.clone();
+    tauri::async_runtime::spawn(async move {
+        while rx.changed().await.is_ok() {
+            let view: UpdateView = rx.borrow_and_update().clone();
+            crate::tray::show(&h, h.state::<App>().snapshot().as_ref());
+            let _ = h.emit_to("main", UPDATE_EVENT, view);
+        }
+    });
+}

@@ -712,15 +712,18 @@ async fn alert_links_open_the_alert_in_the_running_app() {
     // The desktop opens a link: the running app shows its alert.
     let link = format!("ilert-desktop://alert/{}", ids[0]);
     let profile = format!("e2e-links-{}", std::process::id());
-    let opened = Command::new("gio")
-        .args(["open", &link])
-        .envs(desktop_env.clone())
-        .env("ILERT_PROFILE", &profile)
-        .envs(env.iter().map(|(k, v)| (*k, v.clone())))
-        .stdout(Stdio::null())
-        .status()
-        .unwrap();
-    assert!(opened.success(), "gio open {link}");
+    let gio_open = |link: &str| {
+        let opened = Command::new("gio")
+            .args(["open", link])
+            .envs(desktop_env.clone())
+            .env("ILERT_PROFILE", &profile)
+            .envs(env.iter().map(|(k, v)| (*k, v.clone())))
+            .stdout(Stdio::null())
+            .status()
+            .unwrap();
+        assert!(opened.success(), "gio open {link}");
+    };
+    gio_open(&link);
     until(&client, &detail(&ids[0]), "the linked alert's detail").await;
     // The second launch (gio's child, not the test's) handed the link over and exited.
     let of_profile = || {
@@ -757,6 +760,17 @@ async fn alert_links_open_the_alert_in_the_running_app() {
     .await;
     assert!(said.as_str().unwrap().starts_with("That is not a link to an alert"), "{said}");
     screenshot(&client, "alert-link-opened.png").await;
+
+    // Signed out, a link is kept: the first screen says so, and the alert opens after the sign-in.
+    click(&client, "#sign-out").await;
+    view(&client, "signed-out").await;
+    gio_open(&link);
+    let note = until(&client, "document.getElementById('signed-out-error').textContent.includes('Sign in to see alert') && document.getElementById('signed-out-error').textContent", "the kept link").await;
+    assert_eq!(note, format!("Sign in to see alert {}: it opens once you are signed in.", ids[0]));
+    click(&client, "#sign-in").await;
+    approve_from_waiting_screen(&client).await;
+    view(&client, "dashboard").await;
+    until(&client, &detail(&ids[0]), "the kept alert's detail after the sign-in").await;
     client.close().await.unwrap();
 }
 
@@ -829,4 +843,83 @@ async fn an_update_is_offered_in_the_window_and_a_tampered_one_refused() {
         assert_eq!(now, checked, "the form shows what was saved");
     }
     client.close().await.unwrap();
+}
+
+/// Narrowing the window repaints the alert-source table at its new width.
+/// The screen is read back from the X server's framebuffer (what a person
+/// sees) and held against WebKit's own rendering of the page at that moment
+/// (the WebDriver screenshot): stale pixels of the old width would differ.
+/// The window is resized the way a dragged edge does it, in small steps.
+#[tokio::test]
+#[ignore = "needs Xvfb, tauri-driver and WebKitWebDriver; scripts/test runs it"]
+async fn narrowing_the_window_repaints_the_source_table() {
+    let _one = ONE_AT_A_TIME.lock().await;
+    let driver = start_driver("narrow", &[]);
+    let client = open_app(&driver).await;
+    view(&client, "signed-out").await;
+    click(&client, "#try-demo").await;
+    approve_from_waiting_screen(&client).await;
+    view(&client, "dashboard").await;
+    panel_state(&client, "panel-sources", "ready").await;
+    let tree = common::process_tree(driver.child.id());
+    let pid = tree.iter().find(|(_, name)| name.starts_with("ilert-desk")).expect("the app among tauri-driver's processes").0;
+    const IN_VIEW: &str =
+        "const p = document.getElementById('panel-sources'); p.scrollIntoView(); p.querySelector('.body').scrollTop = 150;";
+    // Two columns, narrower; one column (the table scrolled inside); wider again.
+    let mut width = 1100;
+    for (step, to) in [900u32, 760, 1050].into_iter().enumerate() {
+        while width != to {
+            width = if to < width { (width - 10).max(to) } else { (width + 10).min(to) };
+            common::x11::resize(pid, width, 700);
+            tokio::time::sleep(Duration::from_millis(16)).await;
+        }
+        until(&client, &format!("innerWidth === {to}"), "the page at its new width").await;
+        client.execute(IN_VIEW, vec![]).await.unwrap();
+        let name = format!("narrowed-{step}-{to}");
+        screenshot(&client, &format!("{name}-page.png")).await;
+        let page = decode_png(&std::fs::read(common::artifact(&format!("{name}-page.png"))).unwrap());
+        let screen = common::x11::grab(pid);
+        save_png(&screen, &format!("{name}-screen.png"));
+        assert_eq!((screen.0, screen.1), (page.0, page.1), "{name}: the window is the page, pixel for pixel");
+
+        // The layout: the table fits its panel.
+        let fits = client
+            .execute("const p = document.getElementById('panel-sources').getBoundingClientRect(), t = document.querySelector('table.sources').getBoundingClientRect(); return t.right <= p.right && t.width > 300", vec![])
+            .await
+            .unwrap();
+        assert_eq!(fits, true, "{name}: the table laid out within its panel");
+        // The pixels: the panel on the screen is the panel as the page renders it.
+        let rect = client
+            .execute("const r = document.getElementById('panel-sources').getBoundingClientRect(); return [r.left, r.top, r.right, Math.min(r.bottom, innerHeight)].map(Math.floor)", vec![])
+            .await
+            .unwrap();
+        let [left, top, right, bottom] = [0, 1, 2, 3].map(|i| rect[i].as_u64().unwrap() as u32);
+        assert!((right - left) * (bottom - top) > 100_000, "{name}: the panel is in view: {rect}");
+        let differ = (top..bottom)
+            .flat_map(|y| (left..right).map(move |x| (x, y)))
+            .filter(|&(x, y)| {
+                let (a, b) = (((y * screen.0 + x) * 3) as usize, ((y * page.0 + x) * 3) as usize);
+                (0..3).any(|c| screen.2[a + c].abs_diff(page.2[b + c]) > 40)
+            })
+            .count();
+        let share = differ as f64 / f64::from((right - left) * (bottom - top));
+        assert!(share < 0.002, "{name}: {differ} pixels of the table on the screen are not what the page renders ({share:.4})");
+    }
+    client.close().await.unwrap();
+}
+
+/// A PNG (the WebDriver screenshot) as (width, height, RGB rows).
+fn decode_png(bytes: &[u8]) -> (u32, u32, Vec<u8>) {
+    let mut reader = png::Decoder::new(std::io::Cursor::new(bytes)).read_info().unwrap();
+    let mut buf = vec![0; reader.output_buffer_size().unwrap()];
+    let info = reader.next_frame(&mut buf).unwrap();
+    let rgb = buf[..info.buffer_size()].chunks_exact(info.color_type.samples()).flat_map(|p| [p[0], p[1], p[2]]).collect();
+    (info.width, info.height, rgb)
+}
+
+/// Saves a grab of the screen beside the screenshots.
+fn save_png((width, height, rgb): &(u32, u32, Vec<u8>), name: &str) {
+    let mut encoder = png::Encoder::new(std::fs::File::create(common::artifact(name)).unwrap(), *width, *height);
+    encoder.set_color(png::ColorType::Rgb);
+    encoder.write_header().unwrap().write_image_data(rgb).unwrap();
 }

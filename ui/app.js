@@ -16,6 +16,8 @@ let session = null;
 /** @type {import("./ipc.js").Snapshot|null} */
 let shown = null;
 let signingOut = false;
+/** An alert asked for (a link, a notification) while signed out: opened once signed in. */
+let alertAfterSignIn = null;
 
 function status(text, kind = "info") {
   const s = $("status");
@@ -186,6 +188,11 @@ async function enterDashboard() {
   show("dashboard");
   const latest = await ipc.snapshot();
   if (latest) render(latest);
+  if (alertAfterSignIn !== null) {
+    const id = alertAfterSignIn;
+    alertAfterSignIn = null;
+    openAlert(id);
+  }
 }
 
 /** Renders one snapshot of the engine, whether or not this window is visible. */
@@ -270,8 +277,17 @@ async function showAlert(id) {
   }
 }
 
-/** A notification was clicked: show that alert. @param {number} id */
+/** A notification was clicked or a link opened: show that alert (after the sign-in, when signed out). @param {number} id */
 function openAlert(id) {
+  if (!session) {
+    alertAfterSignIn = id;
+    if (document.body.dataset.view !== "signed-out") return;
+    const note = $("signed-out-error");
+    message(note, `Sign in to see alert ${id}: it opens once you are signed in.`);
+    note.classList.remove("error");
+    note.classList.add("note");
+    return;
+  }
   showAlert(id);
   // Its row, where the list shows it (not when it is only among all alerts).
   const row = document.getElementById(`alert-${id}`);
@@ -413,12 +429,13 @@ async function start() {
     if (!info) return status(`Could not start: ${e.message ?? e}`, "error");
     return showSignedOut(`Could not restore your sign-in: ${e.message ?? e}`, true);
   }
-  if (session) {
-    await enterDashboard();
-    // A window built to show an alert (from a notification or the tray) says which in its URL.
-    const asked = askedAlert(location.hash);
-    if (asked !== null) openAlert(asked);
-  } else await showSignedOut();
+  // A window built to show an alert (a notification, the tray, a link) says which in its URL.
+  alertAfterSignIn = askedAlert(location.hash);
+  if (session) await enterDashboard();
+  else {
+    await showSignedOut();
+    if (alertAfterSignIn !== null) openAlert(alertAfterSignIn);
+  }
 }
 
 start();

@@ -184,6 +184,13 @@ async fn sign_in_from_the_first_screen(client: &Client) {
     view(client, "dashboard").await;
 }
 
+/// From the first screen's "Try the demo" to the dashboard.
+async fn try_the_demo(client: &Client) {
+    click(client, "#try-demo").await;
+    approve_from_waiting_screen(client).await;
+    view(client, "dashboard").await;
+}
+
 async fn source_rows(client: &Client) -> u64 {
     client.execute("return document.querySelectorAll('#panel-sources tbody tr').length", vec![]).await.unwrap().as_u64().unwrap()
 }
@@ -237,9 +244,7 @@ async fn a_built_in_client_id_signs_in_out_of_the_box() {
     view(&client, "signed-out").await;
 
     // The demo is still there, beside it.
-    click(&client, "#try-demo").await;
-    approve_from_waiting_screen(&client).await;
-    view(&client, "dashboard").await;
+    try_the_demo(&client).await;
     client.close().await.unwrap();
 }
 
@@ -511,9 +516,7 @@ async fn first_use_badge_no_flash_header_in_view_and_contrast() {
     let views = client.execute("return window.__views", vec![]).await.unwrap();
     assert!(!views.as_array().unwrap().iter().any(|v| v == "waiting"), "no waiting screen flashed: {views}");
 
-    click(&client, "#try-demo").await;
-    approve_from_waiting_screen(&client).await;
-    view(&client, "dashboard").await;
+    try_the_demo(&client).await;
     panel_state(&client, "panel-sources", "ready").await;
     assert_eq!(badge().await, "Demo");
     assert_contrast(&client, "light dashboard").await;
@@ -551,9 +554,7 @@ async fn alerts_are_granted_listed_and_a_demo_incident_arrives() {
     let driver = start_driver("alerts", &[("ILERT_POLL_SECS", "2".into()), ("ILERT_POLL_ON_CALL_SECS", "2".into())]);
     let client = open_app(&driver).await;
     view(&client, "signed-out").await;
-    click(&client, "#try-demo").await;
-    approve_from_waiting_screen(&client).await;
-    view(&client, "dashboard").await;
+    try_the_demo(&client).await;
     panel_state(&client, "panel-alerts", "notGranted").await;
     until(&client, "!document.getElementById('demo-incident').hidden", "the demo incident button").await;
 
@@ -803,9 +804,7 @@ async fn an_update_is_offered_in_the_window_and_a_tampered_one_refused() {
     screenshot(&client, "update-available.png").await;
 
     // Still there in the demo's dashboard.
-    click(&client, "#try-demo").await;
-    approve_from_waiting_screen(&client).await;
-    view(&client, "dashboard").await;
+    try_the_demo(&client).await;
     assert_eq!(client.execute(&format!("return {bar}"), vec![]).await.unwrap(), offer, "the bar stays across views");
 
     click(&client, "#update-install").await;
@@ -857,9 +856,7 @@ async fn narrowing_the_window_repaints_the_source_table() {
     let driver = start_driver("narrow", &[]);
     let client = open_app(&driver).await;
     view(&client, "signed-out").await;
-    click(&client, "#try-demo").await;
-    approve_from_waiting_screen(&client).await;
-    view(&client, "dashboard").await;
+    try_the_demo(&client).await;
     panel_state(&client, "panel-sources", "ready").await;
     let tree = common::process_tree(driver.child.id());
     let pid = tree.iter().find(|(_, name)| name.starts_with("ilert-desk")).expect("the app among tauri-driver's processes").0;

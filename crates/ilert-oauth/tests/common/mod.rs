@@ -2,6 +2,8 @@
 //! browser, shared by the integration tests of the sign-in core.
 #![allow(dead_code)] // each test binary uses its own part
 
+pub mod callback;
+
 use std::sync::Arc;
 
 use ilert_oauth::config::Endpoints;

@@ -151,11 +151,23 @@ impl Client {
     /// is a 204 (ilert's "nobody" for user-on-call).
     pub async fn get_opt<T: DeserializeOwned>(&self, path: &str, query: Query<'_>) -> Result<Option<T>, ApiError> {
         let span = tracing::info_span!("api.get", path);
-        let secs = self.timeout.as_secs();
-        let deadline = tokio::time::Instant::now() + self.timeout;
+        let started = tokio::time::Instant::now();
+        let deadline = started + self.timeout;
         tokio::time::timeout(self.timeout, self.get_inner(path, query, deadline).instrument(span))
             .await
-            .unwrap_or(Err(ApiError::Timeout { secs }))
+            .unwrap_or_else(|_| Err(self.out_of_time(started)))
+    }
+
+    /// A call that started at `started` ran out of its time. After a 429 in
+    /// that time it was ilert's rate limit that held it up (a retry that
+    /// fitted the budget, then a slow answer), and the person is told that
+    /// rather than "did not answer".
+    fn out_of_time(&self, started: tokio::time::Instant) -> ApiError {
+        if self.rate.hit_since(started) {
+            return ApiError::RateLimited { retry_in_secs: self.rate.closed_for().unwrap_or_default().as_secs_f64().ceil() as u64 };
+        }
+        // Rounded up: a budget under a second is not "0 s".
+        ApiError::Timeout { secs: self.timeout.as_secs_f64().ceil() as u64 }
     }
 
     pub async fn get<T: DeserializeOwned>(&self, path: &str, query: Query<'_>) -> Result<T, ApiError> {
@@ -229,11 +241,13 @@ impl Client {
     /// the real state instead ([`ApiError::is_uncertain`]).
     pub async fn put_empty<T: DeserializeOwned>(&self, path: &str) -> Result<T, ApiError> {
         let span = tracing::info_span!("api.put", path);
-        let secs = self.timeout.as_secs();
-        tokio::time::timeout(self.timeout, self.put_inner(path).instrument(span)).await.unwrap_or(Err(ApiError::Timeout { secs }))
+        let started = tokio::time::Instant::now();
+        tokio::time::timeout(self.timeout, self.put_inner(path, started).instrument(span))
+            .await
+            .unwrap_or_else(|_| Err(self.out_of_time(started)))
     }
 
-    async fn put_inner<T: DeserializeOwned>(&self, path: &str) -> Result<T, ApiError> {
+    async fn put_inner<T: DeserializeOwned>(&self, path: &str, started: tokio::time::Instant) -> Result<T, ApiError> {
         let url = self.base.join(path).map_err(|e| ApiError::UnexpectedResponse(format!("{path}: {e}")))?;
         let resource = path.split('/').next().unwrap_or(path);
         let mut token = self.session.access_token().await?;
@@ -263,7 +277,7 @@ impl Client {
                 Err(e) => {
                     let e = e.without_url();
                     if e.is_timeout() {
-                        return Err(ApiError::Timeout { secs: self.timeout.as_secs() });
+                        return Err(self.out_of_time(started));
                     }
                     return Err(ApiError::Unavailable { message: ilert_oauth::error::describe_transport(&e) });
                 }
@@ -326,7 +340,7 @@ impl Client {
                 Err(e) => {
                     let e = e.without_url();
                     if e.is_timeout() {
-                        return Err(ApiError::Timeout { secs: self.timeout.as_secs() });
+                        return Err(self.out_of_time(deadline - self.timeout));
                     }
                     // A dropped connection: the GET is idempotent, so retry it too.
                     if attempt < self.retry.retries {

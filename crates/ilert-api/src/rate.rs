@@ -57,6 +57,12 @@ impl RateGate {
         wait
     }
 
+    /// Whether a 429 arrived at `t` or later.
+    pub fn hit_since(&self, t: Instant) -> bool {
+        let st = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        st.last.is_some_and(|l| l >= t)
+    }
+
     /// How long until requests may go again (`None`: now).
     pub fn closed_for(&self) -> Option<Duration> {
         let st = self.0.lock().unwrap_or_else(|e| e.into_inner());

@@ -78,6 +78,29 @@ async fn gateway_errors_are_retried_then_given_up() {
     c.current_user().await.unwrap();
 }
 
+/// A call that met a 429, waited its turn and then ran out of time was held
+/// up by ilert's rate limit: that is what it says, not "did not answer". (The
+/// wait fitted the call's budget; the request after it did not.)
+#[tokio::test]
+async fn running_out_of_time_after_a_429_is_rate_limited_not_a_timeout() {
+    let (sb, c) = client(ALL).await;
+    let c = c.with_timeout(std::time::Duration::from_millis(600));
+    sb.knobs().add_fault(Fault::status("/api/users/current", 429).times(1));
+    sb.knobs().add_fault(Fault::new("/api/users/current", FaultKind::Delay { millis: 3_000 }).times(1));
+    let err = c.current_user().await.unwrap_err();
+    assert_eq!(err.kind(), "rateLimited", "{err}");
+    assert_eq!(sb.knobs().requests("/api/users/current"), 2, "the 429, then the retry that met the silence");
+
+    // Silence without a 429 is a timeout, and says how long it waited.
+    sb.knobs().clear_faults();
+    let c = c.with_timeout(std::time::Duration::from_millis(600));
+    tokio::time::sleep(c.rate_gate().closed_for().unwrap_or_default()).await;
+    sb.knobs().add_fault(Fault::new("/api/users/current", FaultKind::Delay { millis: 3_000 }).times(1));
+    let err = c.current_user().await.unwrap_err();
+    assert_eq!(err.kind(), "timeout", "{err}");
+    assert_eq!(err.to_string(), "ilert did not answer within 1 s", "a budget under a second is not 0 s");
+}
+
 /// ilert answers an unknown or revoked key with 403 KEY_ERROR: one refresh,
 /// as for a 401.
 #[tokio::test]

@@ -155,17 +155,22 @@ impl Client {
         let deadline = started + self.timeout;
         tokio::time::timeout(self.timeout, self.get_inner(path, query, deadline).instrument(span))
             .await
-            .unwrap_or_else(|_| Err(self.out_of_time(started)))
+            .unwrap_or_else(|_| Err(self.read_out_of_time(started)))
     }
 
-    /// A call that started at `started` ran out of its time. After a 429 in
+    /// A read that started at `started` ran out of its time. After a 429 in
     /// that time it was ilert's rate limit that held it up (a retry that
     /// fitted the budget, then a slow answer), and the person is told that
-    /// rather than "did not answer".
-    fn out_of_time(&self, started: tokio::time::Instant) -> ApiError {
+    /// rather than "did not answer". Writes never say this: a write that
+    /// timed out may have been done, which only `Timeout` tells the caller.
+    fn read_out_of_time(&self, started: tokio::time::Instant) -> ApiError {
         if self.rate.hit_since(started) {
             return ApiError::RateLimited { retry_in_secs: self.rate.closed_for().unwrap_or_default().as_secs_f64().ceil() as u64 };
         }
+        self.timed_out()
+    }
+
+    fn timed_out(&self) -> ApiError {
         // Rounded up: a budget under a second is not "0 s".
         ApiError::Timeout { secs: self.timeout.as_secs_f64().ceil() as u64 }
     }
@@ -241,13 +246,10 @@ impl Client {
     /// the real state instead ([`ApiError::is_uncertain`]).
     pub async fn put_empty<T: DeserializeOwned>(&self, path: &str) -> Result<T, ApiError> {
         let span = tracing::info_span!("api.put", path);
-        let started = tokio::time::Instant::now();
-        tokio::time::timeout(self.timeout, self.put_inner(path, started).instrument(span))
-            .await
-            .unwrap_or_else(|_| Err(self.out_of_time(started)))
+        tokio::time::timeout(self.timeout, self.put_inner(path).instrument(span)).await.unwrap_or_else(|_| Err(self.timed_out()))
     }
 
-    async fn put_inner<T: DeserializeOwned>(&self, path: &str, started: tokio::time::Instant) -> Result<T, ApiError> {
+    async fn put_inner<T: DeserializeOwned>(&self, path: &str) -> Result<T, ApiError> {
         let url = self.base.join(path).map_err(|e| ApiError::UnexpectedResponse(format!("{path}: {e}")))?;
         let resource = path.split('/').next().unwrap_or(path);
         let mut token = self.session.access_token().await?;
@@ -277,7 +279,7 @@ impl Client {
                 Err(e) => {
                     let e = e.without_url();
                     if e.is_timeout() {
-                        return Err(self.out_of_time(started));
+                        return Err(self.timed_out());
                     }
                     return Err(ApiError::Unavailable { message: ilert_oauth::error::describe_transport(&e) });
                 }
@@ -340,7 +342,7 @@ impl Client {
                 Err(e) => {
                     let e = e.without_url();
                     if e.is_timeout() {
-                        return Err(self.out_of_time(deadline - self.timeout));
+                        return Err(self.read_out_of_time(deadline - self.timeout));
                     }
                     // A dropped connection: the GET is idempotent, so retry it too.
                     if attempt < self.retry.retries {

@@ -83,7 +83,7 @@ async fn gateway_errors_are_retried_then_given_up() {
 /// wait fitted the call's budget; the request after it did not.)
 #[tokio::test]
 async fn running_out_of_time_after_a_429_is_rate_limited_not_a_timeout() {
-    let (sb, c) = client(ALL).await;
+    let (sb, c) = client(&format!("{ALL} alert:w")).await;
     let c = c.with_timeout(std::time::Duration::from_millis(600));
     sb.knobs().add_fault(Fault::status("/api/users/current", 429).times(1));
     sb.knobs().add_fault(Fault::new("/api/users/current", FaultKind::Delay { millis: 3_000 }).times(1));
@@ -99,6 +99,23 @@ async fn running_out_of_time_after_a_429_is_rate_limited_not_a_timeout() {
     let err = c.current_user().await.unwrap_err();
     assert_eq!(err.kind(), "timeout", "{err}");
     assert_eq!(err.to_string(), "ilert did not answer within 1 s", "a budget under a second is not 0 s");
+
+    // A write that runs out of time stays uncertain (it may have been done),
+    // even when a read beside it met a 429 meanwhile.
+    sb.knobs().clear_faults();
+    let c = c.with_timeout(std::time::Duration::from_millis(600));
+    let id = c.alerts(&AlertFilter { states: vec![AlertStatus::Pending], ..AlertFilter::default() }).await.unwrap()[0].id;
+    let mut put = Fault::new("/api/alerts/", FaultKind::Delay { millis: 3_000 }).times(1);
+    put.method = Some("PUT".into());
+    sb.knobs().add_fault(put);
+    sb.knobs().add_fault(Fault::status("/api/users/current", 429));
+    let (write, read) = tokio::join!(c.accept_alert(id), async {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        c.current_user().await
+    });
+    assert_eq!(read.unwrap_err().kind(), "rateLimited");
+    let err = write.unwrap_err();
+    assert!(err.is_uncertain(), "{err}");
 }
 
 /// ilert answers an unknown or revoked key with 403 KEY_ERROR: one refresh,

@@ -165,7 +165,7 @@ impl Client {
     /// timed out may have been done, which only `Timeout` tells the caller.
     fn read_out_of_time(&self, started: tokio::time::Instant) -> ApiError {
         if self.rate.hit_since(started) {
-            return ApiError::RateLimited { retry_in_secs: self.rate.closed_for().unwrap_or_default().as_secs_f64().ceil() as u64 };
+            return ApiError::rate_limited(self.rate.closed_for().unwrap_or_default());
         }
         self.timed_out()
     }
@@ -257,7 +257,7 @@ impl Client {
         let mut attempt = 0;
         loop {
             if let Some(wait) = self.rate.closed_for() {
-                return Err(ApiError::RateLimited { retry_in_secs: wait.as_secs_f64().ceil() as u64 });
+                return Err(ApiError::rate_limited(wait));
             }
             let sent = self
                 .http
@@ -301,7 +301,7 @@ impl Client {
             }
             return match status {
                 200..=299 => serde_json::from_slice(&body).map_err(|e| ApiError::UnexpectedResponse(format!("{path}: {e}"))),
-                429 => Err(ApiError::RateLimited { retry_in_secs: self.rate.closed_for().unwrap_or_default().as_secs_f64().ceil() as u64 }),
+                429 => Err(ApiError::rate_limited(self.rate.closed_for().unwrap_or_default())),
                 500..=599 => Err(ApiError::Unavailable { message: format!("HTTP {status}") }),
                 _ => Err(error().into_error(status, resource)),
             };
@@ -328,7 +328,7 @@ impl Client {
             // would not fit this call's budget is reported instead.
             if let Some(wait) = self.rate.closed_for() {
                 if tokio::time::Instant::now() + wait >= deadline {
-                    return Err(ApiError::RateLimited { retry_in_secs: wait.as_secs_f64().ceil() as u64 });
+                    return Err(ApiError::rate_limited(wait));
                 }
                 tokio::time::sleep(wait).await;
             }
@@ -362,7 +362,7 @@ impl Client {
                     attempt += 1;
                     continue;
                 }
-                return Err(ApiError::RateLimited { retry_in_secs: wait.as_secs_f64().ceil() as u64 });
+                return Err(ApiError::rate_limited(wait));
             }
             // ilert answers an unknown or revoked key with 403 KEY_ERROR.
             let (resp, body) = if status == 403 {

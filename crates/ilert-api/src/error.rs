@@ -42,6 +42,11 @@ pub enum ApiError {
 }
 
 impl ApiError {
+    /// Rate-limited for `wait` more, in whole seconds rounded up (0.3 s is "1 s").
+    pub fn rate_limited(wait: std::time::Duration) -> ApiError {
+        ApiError::RateLimited { retry_in_secs: wait.as_secs_f64().ceil() as u64 }
+    }
+
     /// A stable machine-readable name for the IPC `{kind, message}`.
     pub fn kind(&self) -> &'static str {
         match self {
@@ -79,7 +84,7 @@ impl From<ilert_oauth::Error> for ApiError {
         use ilert_oauth::Error as E;
         match e {
             E::SessionExpired | E::InvalidGrant(_) | E::NotSignedIn => ApiError::SessionExpired,
-            E::RateLimited => ApiError::RateLimited { retry_in_secs: crate::rate::FIRST_WAIT.as_secs() },
+            E::RateLimited => ApiError::rate_limited(crate::rate::FIRST_WAIT),
             E::Unavailable(message) => ApiError::Unavailable { message },
             other => ApiError::Auth(other),
         }

@@ -93,7 +93,6 @@ async fn running_out_of_time_after_a_429_is_rate_limited_not_a_timeout() {
 
     // Silence without a 429 is a timeout, and says how long it waited.
     sb.knobs().clear_faults();
-    let c = c.with_timeout(std::time::Duration::from_millis(600));
     tokio::time::sleep(c.rate_gate().closed_for().unwrap_or_default()).await;
     sb.knobs().add_fault(Fault::new("/api/users/current", FaultKind::Delay { millis: 3_000 }).times(1));
     let err = c.current_user().await.unwrap_err();
@@ -103,7 +102,6 @@ async fn running_out_of_time_after_a_429_is_rate_limited_not_a_timeout() {
     // A write that runs out of time stays uncertain (it may have been done),
     // even when a read beside it met a 429 meanwhile.
     sb.knobs().clear_faults();
-    let c = c.with_timeout(std::time::Duration::from_millis(600));
     let id = c.alerts(&AlertFilter { states: vec![AlertStatus::Pending], ..AlertFilter::default() }).await.unwrap()[0].id;
     let mut put = Fault::new("/api/alerts/", FaultKind::Delay { millis: 3_000 }).times(1);
     put.method = Some("PUT".into());

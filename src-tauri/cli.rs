@@ -71,6 +71,26 @@ impl Options {
     }
 }
 
+/// A launch with a link is the desktop handing over a link (`Exec=ilert-desktop -- %u`),
+/// so it carries nothing else: a flag beside it would let whoever wrote the
+/// link also choose the API host or profile. A word that is neither a
+/// subcommand nor a link (`ilert-desktop stauts`, a subcommand of a newer
+/// version) is a mistake to say, not a link to hand to the running app.
+pub fn check_link_launch(argv: &[std::ffi::OsString], link: &str) -> Result<(), String> {
+    let is_link = ilert_app::links::alert_in(link).is_some()
+        || link
+            .get(..ilert_app::links::SCHEME.len() + 1)
+            .is_some_and(|s| s.eq_ignore_ascii_case(&format!("{}:", ilert_app::links::SCHEME)));
+    if !is_link {
+        return Err(format!("'{link}' is neither a command nor an alert link (ilert-desktop://alert/ID, or an alert's page in ilert)"));
+    }
+    let others: Vec<String> = argv.iter().skip(1).map(|a| a.to_string_lossy().into_owned()).filter(|a| a != "--" && a != link).collect();
+    if !others.is_empty() {
+        return Err(format!("a link is opened on its own; {} cannot go with it", others.join(" ")));
+    }
+    Ok(())
+}
+
 /// Runs a subcommand; returns the exit code.
 pub fn run(command: Command, options: Options) -> i32 {
     ilert_app::logging::init_cli();
@@ -182,8 +202,35 @@ mod tests {
         let cli = Cli::try_parse_from(["ilert-desktop", "status"]).unwrap();
         assert!(matches!(cli.command, Some(Command::Status)) && cli.link.is_none());
 
-        // The desktop entry's `Exec=… %u` with flags before the link.
-        let cli = Cli::try_parse_from(["ilert-desktop", "--hidden", "https://acme.ilert.com/alert/view.jsf?id=7"]).unwrap();
-        assert!(cli.options.hidden && cli.link.as_deref() == Some("https://acme.ilert.com/alert/view.jsf?id=7"));
+        // The desktop entry's `Exec=ilert-desktop -- %u`: after `--`, a word is a link, never a subcommand or a flag.
+        let cli = Cli::try_parse_from(["ilert-desktop", "--", "https://acme.ilert.com/alert/view.jsf?id=7"]).unwrap();
+        assert_eq!(cli.link.as_deref(), Some("https://acme.ilert.com/alert/view.jsf?id=7"));
+        let cli = Cli::try_parse_from(["ilert-desktop", "--", "--api-url=https://evil.example"]).unwrap();
+        assert!(cli.options.settings.api_url.is_none() && cli.link.as_deref() == Some("--api-url=https://evil.example"));
+        let cli = Cli::try_parse_from(["ilert-desktop", "--", "status"]).unwrap();
+        assert!(cli.command.is_none() && cli.link.as_deref() == Some("status"));
+    }
+
+    fn check(argv: &[&str]) -> Result<(), String> {
+        let cli = Cli::try_parse_from(argv).unwrap();
+        let argv: Vec<std::ffi::OsString> = argv.iter().map(Into::into).collect();
+        super::check_link_launch(&argv, cli.link.as_deref().unwrap())
+    }
+
+    #[test]
+    fn a_link_comes_alone_and_a_stray_word_is_refused() {
+        assert_eq!(check(&["ilert-desktop", "ilert-desktop://alert/5"]), Ok(()));
+        assert_eq!(check(&["ilert-desktop", "--", "ilert-desktop://alert/5"]), Ok(()));
+        assert_eq!(check(&["ilert-desktop", "--", "https://acme.ilert.com/alert/view.jsf?id=7"]), Ok(()));
+        // A link of ours the app cannot read yet (a newer version's) is the running app's to say.
+        assert_eq!(check(&["ilert-desktop", "ILERT-DESKTOP://settings"]), Ok(()));
+        let with_flag = check(&["ilert-desktop", "--hidden", "ilert-desktop://alert/5"]).unwrap_err();
+        assert!(with_flag.contains("--hidden"), "{with_flag}");
+        let with_host = check(&["ilert-desktop", "--api-url", "https://evil.example", "ilert-desktop://alert/5"]).unwrap_err();
+        assert!(with_host.contains("--api-url https://evil.example"), "{with_host}");
+        let typo = check(&["ilert-desktop", "stauts"]).unwrap_err();
+        assert!(typo.contains("'stauts' is neither a command nor an alert link"), "{typo}");
+        assert!(check(&["ilert-desktop", "--", "--api-url=https://evil.example"]).is_err());
+        assert!(check(&["ilert-desktop", "https://evil.example/alert/view.jsf?id=7"]).is_err(), "not ilert's host");
     }
 }

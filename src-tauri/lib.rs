@@ -38,6 +38,14 @@ include!("command_list.rs");
 pub fn main(built_in: ilert_app::settings::BuiltIn) -> i32 {
     let mut cli = cli::Cli::parse();
     cli.options.built_in = built_in;
+    if let Some(link) = &cli.link {
+        let argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
+        if let Err(why) = cli::check_link_launch(&argv, link) {
+            use clap::CommandFactory;
+            eprintln!("error: {why}\n\n{}", cli::Cli::command().render_usage());
+            return 2;
+        }
+    }
     match cli.command {
         Some(command) => cli::run(command, cli.options),
         None => {
@@ -71,7 +79,10 @@ pub fn run(options: cli::Options, link: Option<String>) {
     let hidden = options.hidden;
     let asked_alert = links::alert_of(link.as_deref());
     let builder = tauri::Builder::default().plugin(single).plugin(tauri_plugin_deep_link::init());
-    build_app(builder.plugin(autostart::plugin(options.profile.as_deref())), app)
+    #[cfg(target_os = "macos")]
+    let builder = builder.plugin(autostart::plugin(options.profile.as_deref()));
+    let profile = autostart::Profile(options.profile.clone());
+    build_app(builder, app)
         .on_page_load(move |_, payload| {
             if bench && matches!(payload.event(), tauri::webview::PageLoadEvent::Finished) {
                 println!("bench: page loaded");
@@ -96,6 +107,7 @@ pub fn run(options: cli::Options, link: Option<String>) {
                 windows::open(app.handle(), asked_alert);
             }
             links::init(app.handle());
+            app.manage(profile);
             autostart::apply(app.handle());
             alarm::init(app.handle());
             dnd::watch(app.handle());

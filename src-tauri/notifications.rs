@@ -29,23 +29,28 @@ pub fn show_all<R: Runtime>(handle: &AppHandle<R>, notices: Vec<Notice>) {
 }
 
 fn show<R: Runtime>(handle: &AppHandle<R>, notice: Notice) {
+    let capabilities = server_capabilities();
+    let offers = |c: &str| capabilities.as_ref().is_none_or(|all| all.iter().any(|x| x == c));
+    let (title, body) = ilert_app::notify::text::for_server(&notice.title, &notice.body, offers("body-markup"));
     let mut n = notify_rust::Notification::new();
-    n.appname("ilert Desktop").summary(&notice.title).action("default", "Open");
+    n.appname("ilert Desktop").summary(&title).action("default", "Open");
     let actions = match &notice.kind {
         NoticeKind::Alert { actions, .. } => actions.as_slice(),
         _ => &[],
     };
-    if !actions.is_empty() && server_has_actions() {
-        n.body(&notice.body);
+    let mut offered = vec!["default"];
+    if !actions.is_empty() && offers("actions") {
+        n.body(&body);
         for a in actions {
             let (id, label) = action_button(*a);
             n.action(id, label);
+            offered.push(id);
         }
     } else if !actions.is_empty() {
         // No buttons on this desktop: say where the actions are.
-        n.body(&format!("{}\nAccept or resolve it from the tray menu or the window.", notice.body));
+        n.body(&format!("{body}\nAccept or resolve it from the tray menu or the window."));
     } else {
-        n.body(&notice.body);
+        n.body(&body);
     }
     #[cfg(all(unix, not(target_os = "macos")))]
     {
@@ -59,6 +64,15 @@ fn show<R: Runtime>(handle: &AppHandle<R>, notice: Notice) {
     // A page stays until it is answered or closed; the rest as the server likes.
     n.timeout(if notice.page { notify_rust::Timeout::Never } else { notify_rust::Timeout::Default });
     let _span = tracing::info_span!("notify.show", kind = ?notice.kind, page = notice.page).entered();
+    // Listening starts before the notification is shown, so no press is missed.
+    #[cfg(all(unix, not(target_os = "macos")))]
+    let listener = match server::Listener::start() {
+        Ok(l) => Some(l),
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot listen for the notification's buttons");
+            None
+        }
+    };
     let (tx, rx) = std::sync::mpsc::channel();
     let shown = std::thread::spawn(move || {
         let r = n.show();
@@ -73,15 +87,17 @@ fn show<R: Runtime>(handle: &AppHandle<R>, notice: Notice) {
         Ok(Ok(_handle)) => {
             tracing::info!("notified");
             #[cfg(all(unix, not(target_os = "macos")))]
-            _handle.wait_for_action(|action| match (action, &notice.kind) {
-                ("default", kind) => clicked(handle, kind),
-                (button, NoticeKind::Alert { id, .. }) => {
-                    if let Some(a) = [AlertAction::Accept, AlertAction::Resolve].into_iter().find(|a| action_button(*a).0 == button) {
-                        act(handle, *id, a);
+            if let Some(listener) = listener {
+                listener.wait(_handle.id(), &offered, |action| match (action, &notice.kind) {
+                    ("default", kind) => clicked(handle, kind),
+                    (button, NoticeKind::Alert { id, .. }) => {
+                        if let Some(a) = [AlertAction::Accept, AlertAction::Resolve].into_iter().find(|a| action_button(*a).0 == button) {
+                            act(handle, *id, a);
+                        }
                     }
-                }
-                _ => {}
-            });
+                    _ => {}
+                });
+            }
         }
         Ok(Err(e)) => tracing::warn!(error = %e, "the notification could not be shown"),
         Err(_) => tracing::warn!("showing a notification panicked"),
@@ -95,12 +111,63 @@ fn action_button(a: AlertAction) -> (&'static str, &'static str) {
     }
 }
 
-/// Whether the notification server shows action buttons (its `actions` capability).
-fn server_has_actions() -> bool {
+/// What the notification server supports (`actions`, `body-markup`, …);
+/// `None` where the platform has no such question (every capability assumed).
+fn server_capabilities() -> Option<Vec<String>> {
     #[cfg(all(unix, not(target_os = "macos")))]
-    return notify_rust::get_capabilities().is_ok_and(|c| c.iter().any(|c| c == "actions"));
+    return Some(notify_rust::get_capabilities().unwrap_or_default());
     #[cfg(not(all(unix, not(target_os = "macos"))))]
-    true
+    None
+}
+
+/// The buttons' signals, heard from the notification server alone.
+///
+/// `ActionInvoked` is a broadcast signal: any process on the session bus can
+/// emit one with any id and action, and notify-rust's `wait_for_action`
+/// matches the signal's name, not who sent it. Here the match rule names the
+/// server's unique bus name (its owner when the notification is shown), and
+/// only an action offered on that notification's id is taken.
+#[cfg(all(unix, not(target_os = "macos")))]
+mod server {
+    use zbus::blocking::{fdo::DBusProxy, Connection, MessageIterator};
+    use zbus::message::Type;
+    use zbus::MatchRule;
+
+    const NAME: &str = "org.freedesktop.Notifications";
+    const PATH: &str = "/org/freedesktop/Notifications";
+
+    pub struct Listener {
+        messages: MessageIterator,
+    }
+
+    impl Listener {
+        pub fn start() -> zbus::Result<Listener> {
+            let conn = Connection::session()?;
+            let owner = DBusProxy::new(&conn)?.get_name_owner(NAME.try_into()?)?;
+            let rule = MatchRule::builder().msg_type(Type::Signal).sender(owner.into_inner())?.interface(NAME)?.path(PATH)?.build();
+            Ok(Listener { messages: MessageIterator::for_match_rule(rule, &conn, Some(64))? })
+        }
+
+        /// Until notification `id` is closed or one of `offered` pressed on it.
+        pub fn wait(self, id: u32, offered: &[&str], mut pressed: impl FnMut(&str)) {
+            for msg in self.messages {
+                let Ok(msg) = msg else { return };
+                let header = msg.header();
+                match header.member().map(|m| m.as_str()) {
+                    Some("ActionInvoked") => match msg.body().deserialize::<(u32, String)>() {
+                        Ok((on, action)) if on == id && offered.contains(&action.as_str()) => {
+                            pressed(&action);
+                            return;
+                        }
+                        Ok((on, action)) if on == id => tracing::warn!(%action, "an action never offered on this notification; ignored"),
+                        _ => {}
+                    },
+                    Some("NotificationClosed") if msg.body().deserialize::<(u32, u32)>().is_ok_and(|(on, _)| on == id) => return,
+                    _ => {}
+                }
+            }
+        }
+    }
 }
 
 /// A button on a notification: the action, and a notification if it failed.

@@ -5,17 +5,18 @@
 //! names, against the key the release was built with. When to check and what
 //! to say is `ilert_app::updates`.
 //!
-//! Where it looks: the feed and key of `ILERT_UPDATE_FEED` and
-//! `ILERT_UPDATE_PUBKEY` when set (a feed of one's own, the tests' loopback
-//! feed). Otherwise it uses tauri.conf.json's `plugins.updater`, whose key the
-//! release workflow fills in. A build without a key does not check, and
-//! neither does a development build without a feed of its own.
+//! Where it looks and whom it trusts is `ilert_app::updates::Channel`: a
+//! release build trusts only the key it was built with (tauri.conf.json's
+//! `plugins.updater.pubkey`, filled in by the release workflow), and
+//! `ILERT_UPDATE_FEED` may only point it at a mirror; a development build
+//! takes a feed and key of its own (the tests' loopback feed). A build
+//! without a key does not check, and its settings say so.
 
 use std::sync::Mutex;
 use std::time::{Duration, SystemTime};
 
 use ilert_app::notify::{Notice, NoticeKind};
-use ilert_app::updates::{Feed, Refusal, UpdateView, WAKE_EVERY};
+use ilert_app::updates::{Channel, ChannelInputs, Refusal, UpdateView, WAKE_EVERY};
 use ilert_app::App;
 use tauri::plugin::TauriPlugin;
 use tauri::{AppHandle, Emitter, Manager, Runtime};
@@ -34,43 +35,30 @@ pub fn plugin<R: Runtime>() -> TauriPlugin<R, tauri_plugin_updater::Config> {
     tauri_plugin_updater::Builder::new().build()
 }
 
-/// Where the checks go.
-#[derive(Debug, Clone)]
-pub enum Source {
-    /// `ILERT_UPDATE_FEED` with its key.
-    Own(Feed),
-    /// The release's: tauri.conf.json's endpoints and key.
-    Release,
+/// Where this build looks, if anywhere; the window's settings are told why
+/// not, and the log of what the environment asked for and did not get.
+pub fn channel<R: Runtime>(handle: &AppHandle<R>) -> Channel {
+    let inputs = ChannelInputs::from_env(&release_pubkey(handle), cfg!(debug_assertions));
+    let (channel, warning) = Channel::choose(inputs);
+    if let Some(w) = warning {
+        tracing::warn!("{w}");
+    }
+    match &channel {
+        Channel::Off { why } => tracing::info!("updates are not checked: {why}"),
+        other => tracing::info!(channel = ?other, "updates are checked"),
+    }
+    handle.state::<App>().updates().set_channel(&channel);
+    channel
 }
 
-impl Source {
-    /// Where this build looks for updates, if anywhere; why not, in the log.
-    pub fn of<R: Runtime>(handle: &AppHandle<R>) -> Option<Source> {
-        match Feed::from_env() {
-            Err(e) => {
-                tracing::warn!("{e}; updates are not checked");
-                None
-            }
-            Ok(Some(feed)) => Some(Source::Own(feed)),
-            Ok(None) if cfg!(debug_assertions) => {
-                tracing::debug!("a development build checks for updates only with ILERT_UPDATE_FEED");
-                None
-            }
-            Ok(None) if release_pubkey(handle).is_empty() => {
-                tracing::info!("this build carries no update key (plugins.updater.pubkey); updates are not checked");
-                None
-            }
-            Ok(None) => Some(Source::Release),
-        }
-    }
-
-    /// The plugin's updater for this source.
-    pub fn updater<R: Runtime>(&self, handle: &AppHandle<R>) -> Result<Updater, Error> {
-        let builder = handle.updater_builder().timeout(CHECK_TIMEOUT);
-        match self {
-            Source::Own(feed) => builder.endpoints(vec![feed.endpoint.clone()])?.pubkey(&feed.pubkey).build(),
-            Source::Release => builder.build(),
-        }
+/// The plugin's updater for this channel.
+pub fn updater<R: Runtime>(handle: &AppHandle<R>, channel: &Channel) -> Result<Updater, Error> {
+    let builder = handle.updater_builder().timeout(CHECK_TIMEOUT);
+    match channel {
+        Channel::Own(feed) => builder.endpoints(vec![feed.endpoint.clone()])?.pubkey(&feed.pubkey).build(),
+        // Another address; the key stays the one compiled in.
+        Channel::Mirror(url) => builder.endpoints(vec![url.clone()])?.build(),
+        Channel::Release | Channel::Off { .. } => builder.build(),
     }
 }
 
@@ -93,13 +81,16 @@ pub fn start<R: Runtime>(handle: &AppHandle<R>) {
     handle.manage(Found::default());
     handle.manage(Wake::default());
     forward(handle);
-    let Some(source) = Source::of(handle) else { return };
+    let channel = channel(handle);
+    if !channel.checks() {
+        return;
+    }
     let handle = handle.clone();
     tauri::async_runtime::spawn(async move {
         loop {
             let app = handle.state::<App>();
             if app.checks_updates() && app.updates().due(SystemTime::now()) {
-                check(&handle, &source).await;
+                check(&handle, &channel).await;
             }
             let wake = handle.state::<Wake>();
             tokio::select! {
@@ -119,9 +110,9 @@ pub fn follow<R: Runtime>(handle: &AppHandle<R>) {
 
 /// One check. A feed that cannot be reached or read is a line in the log,
 /// nothing more: the next check is a day away.
-pub async fn check<R: Runtime>(handle: &AppHandle<R>, source: &Source) {
-    let span = tracing::info_span!("update.check", source = ?source);
-    let result = async { source.updater(handle)?.check().await }.instrument(span.clone()).await;
+pub async fn check<R: Runtime>(handle: &AppHandle<R>, channel: &Channel) {
+    let span = tracing::info_span!("update.check", channel = ?channel);
+    let result = async { updater(handle, channel)?.check().await }.instrument(span.clone()).await;
     let _in = span.entered();
     let app = handle.state::<App>();
     app.updates().checked(SystemTime::now());

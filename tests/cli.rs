@@ -541,6 +541,14 @@ fn the_binary_holds_no_private_key() {
     }
 }
 
+/// A process running the executable at `path`, if any.
+fn running_from(path: &Path) -> Option<u32> {
+    std::fs::read_dir("/proc").ok()?.flatten().find_map(|e| {
+        let pid: u32 = e.file_name().to_str()?.parse().ok()?;
+        (std::fs::read_link(e.path().join("exe")).ok()? == path).then_some(pid)
+    })
+}
+
 /// Polls `probe` until it yields, at most 30 s.
 async fn wait_for<T>(what: &str, mut probe: impl FnMut() -> Option<T>) -> T {
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
@@ -768,12 +776,43 @@ async fn notifications_come_once_and_soon() {
     let notification_id = after.iter().position(|s| s == "Opened while asleep").unwrap() + 1;
     let accepts = || cli.sandbox.knobs().requests_by_path().iter().filter(|(p, _)| p.ends_with("/accept")).map(|(_, n)| n).sum::<u64>();
     assert_eq!(accepts(), 0);
+    // The same signal from another client of the bus (any process of the session): not the server's, ignored.
+    server.forge_action(&keyring.address, notification_id as u32, "accept");
+    let asked = cli.sandbox.knobs().requests("/api/alerts");
+    wait_for("two refreshes after the forged press", || (cli.sandbox.knobs().requests("/api/alerts") >= asked + 2).then_some(())).await;
+    assert_eq!(accepts(), 0, "a forged ActionInvoked sends nothing to ilert");
     server.invoke_action(&keyring.address, notification_id as u32, "accept");
     wait_for("the alert accepted at ilert", || {
         (cli.sandbox.knobs().alert_status("Opened while asleep").as_deref() == Some("ACCEPTED")).then_some(())
     })
     .await;
     assert_eq!(accepts(), 1, "exactly one PUT …/accept");
+    app.kill().await.unwrap();
+}
+
+/// ilert's text is text: alert summaries come from whoever holds an
+/// integration key, so a server that renders body markup gets `<a href=…>`
+/// escaped, and a right-to-left override never reaches the screen.
+#[tokio::test]
+#[ignore = "needs Xvfb and D-Bus (python3-dbusmock); scripts/test runs it"]
+async fn hostile_alert_text_reaches_the_notification_server_as_plain_text() {
+    let keyring = common::PrivateKeyring::start(None);
+    let server = common::NotificationServer::start(&keyring.address, "body body-markup actions");
+    let mut cli = Cli::new("markup").await;
+    cli.bus = Some(keyring.address.clone());
+    cli.login_with_scopes("profile schedule policy source alert alert:w offline_access").await;
+    // Open at sign-in, the newest: named in the summary notification's body.
+    raise(&cli, "ALERT", "Disk <a href=https://evil.example>full</a> & <b>hot</b>", "hostile/1").await;
+    let mut c = cli.command(&[]);
+    c.env("ILERT_POLL_SECS", "2").env("ILERT_POLL_ON_CALL_SECS", "2").env("ILERT_NOTIFY_ALERTS", "all");
+    let mut app = c.stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+    let first = wait_for("the summary at sign-in", || server.received().into_iter().next()).await;
+    assert!(first.body.contains("Disk &lt;a href=https://evil.example&gt;full&lt;/a&gt; &amp; &lt;b&gt;hot&lt;/b&gt;"), "{first:?}");
+    assert!(!first.body.contains("<a"), "{first:?}");
+    // A new one with an override in its summary: shown without it (U+202E would make `gnp.exe` read `exe.png`).
+    raise(&cli, "ALERT", "Invoice \u{202E}gnp.exe ready", "hostile/2").await;
+    let got = wait_for("the alert with an override", || server.received().into_iter().find(|r| r.summary.starts_with("Invoice"))).await;
+    assert_eq!(got.summary, "Invoice gnp.exe ready", "{got:?}");
     app.kill().await.unwrap();
 }
 
@@ -820,6 +859,38 @@ async fn start_at_login_writes_the_entry_and_follows_an_appimage() {
     as_appimage.env("ILERT_START_AT_LOGIN", "true").env("APPIMAGE", appimage).kill_on_drop(true);
     run_until(as_appimage, home.path(), || exec(&entry).is_some_and(|x| x.starts_with(appimage))).await;
     assert_eq!(exec(&entry).unwrap(), format!("{appimage} --hidden --profile {}", cli.profile));
+
+    // An AppImage whose path holds spaces and a quote (the documented name is
+    // `ilert Desktop_VERSION_amd64.AppImage`): the entry quotes it, and the
+    // command it names, run as a desktop runs it (GLib's `gio launch`), starts the app.
+    let odd = tempfile::Builder::new().prefix("it's \"odd\" ").tempdir().unwrap();
+    let image = odd.path().join("ilert Desktop_0.1.0_amd64.AppImage");
+    if std::fs::hard_link(&binary, &image).is_err() {
+        std::fs::copy(&binary, &image).unwrap();
+    }
+    let image_str = image.to_str().unwrap().to_string();
+    let mut from_odd = Command::new(&inside);
+    for (k, v) in cli.command(&[]).as_std().get_envs() {
+        match v {
+            Some(v) => from_odd.env(k, v),
+            None => from_odd.env_remove(k),
+        };
+    }
+    from_odd.env("ILERT_START_AT_LOGIN", "true").env("APPIMAGE", &image).kill_on_drop(true);
+    run_until(from_odd, home.path(), || exec(&entry).is_some_and(|x| x.contains("AppImage"))).await;
+    let quoted = image_str.replace('"', "\\\\\"");
+    assert_eq!(exec(&entry).unwrap(), format!("\"{quoted}\" --hidden --profile {}", cli.profile));
+    let mut launch = std::process::Command::new("gio");
+    launch.arg("launch").arg(&entry).env("HOME", home.path());
+    for (k, v) in cli.command(&[]).as_std().get_envs() {
+        if let Some(v) = v {
+            launch.env(k, v);
+        }
+    }
+    let launched = launch.status().expect("gio (libglib2.0-bin)");
+    assert!(launched.success(), "gio launch {}", entry.display());
+    let started = wait_for("the app started from the quoted entry", || running_from(&image)).await;
+    let _ = std::process::Command::new("kill").arg(started.to_string()).status();
 
     let mut off = cli.command(&[]);
     off.env("ILERT_START_AT_LOGIN", "false");

@@ -8,8 +8,8 @@
 use std::time::{Duration, SystemTime};
 
 use ilert_app::settings::SettingsStore;
-use ilert_app::updates::{Feed as FeedConfig, Refusal, UpdateView};
-use ilert_desktop_lib::updates::{self, Source};
+use ilert_app::updates::{Channel, Feed as FeedConfig, Refusal, UpdateView};
+use ilert_desktop_lib::updates;
 use tauri::test::{mock_builder, MockRuntime};
 use tauri::{AppHandle, Manager};
 
@@ -25,9 +25,9 @@ fn app(dir: &tempfile::TempDir) -> tauri::App<MockRuntime> {
     app
 }
 
-fn source(feed: &Feed) -> Source {
+fn source(feed: &Feed) -> Channel {
     let endpoint = feed.url.parse().unwrap();
-    Source::Own(FeedConfig { endpoint, pubkey: feed.pubkey() })
+    Channel::Own(FeedConfig { endpoint, pubkey: feed.pubkey() })
 }
 
 fn view(handle: &AppHandle<MockRuntime>) -> UpdateView {
@@ -63,7 +63,7 @@ async fn a_newer_version_is_offered_verified_and_a_tampered_one_refused() {
     assert!(!handle.state::<ilert_app::App>().updates().due(SystemTime::now()), "the next check is a day away");
 
     // The genuine artifact passes the plugin's verification (downloaded, not installed).
-    let update = source(&feed).updater(handle).unwrap().check().await.unwrap().expect("offered");
+    let update = updates::updater(handle, &source(&feed)).unwrap().check().await.unwrap().expect("offered");
     assert_eq!(update.download(|_, _| {}, || {}).await.unwrap(), good);
 
     // The artifact replaced on the server: refused, with the reason.
@@ -134,7 +134,7 @@ async fn the_same_or_an_older_version_is_not_offered_and_a_broken_feed_is_a_log_
     // Offline: nothing listens there. The check ends (within its time limit), quietly.
     let port = common::free_port();
     let offline =
-        Source::Own(FeedConfig { endpoint: format!("http://127.0.0.1:{port}/latest.json").parse().unwrap(), pubkey: feed.pubkey() });
+        Channel::Own(FeedConfig { endpoint: format!("http://127.0.0.1:{port}/latest.json").parse().unwrap(), pubkey: feed.pubkey() });
     let started = std::time::Instant::now();
     updates::check(handle, &offline).await;
     assert_eq!(view(handle), UpdateView::None);
@@ -178,9 +178,9 @@ async fn what_the_tauri_cli_signs_the_app_verifies() {
     let app = app(&dir);
     let handle = app.handle();
     let feed = Feed::start().await;
-    let source = Source::Own(FeedConfig { endpoint: feed.url.parse().unwrap(), pubkey });
+    let source = Channel::Own(FeedConfig { endpoint: feed.url.parse().unwrap(), pubkey });
     feed.publish_signed("0.2.0", &good, &signature);
-    let update = source.updater(handle).unwrap().check().await.unwrap().expect("offered");
+    let update = updates::updater(handle, &source).unwrap().check().await.unwrap().expect("offered");
     assert_eq!(update.download(|_, _| {}, || {}).await.unwrap(), good, "verified");
     feed.publish_signed("0.3.0", &good, &signature);
     updates::check(handle, &source).await;

@@ -97,6 +97,8 @@ async function loadSettings() {
     else if (input.disabled) input.value = s.effective[name] ?? "";
   }
   $("settings-file").textContent = s.settingsFile;
+  // A build that does not update itself says so beside the setting that would have no effect.
+  message($("self-update"), info?.selfUpdate.whyNot ?? null);
   message($("settings-env"), s.fromEnvironment.length ? `Set by environment variables, which win over this form: ${s.fromEnvironment.join(", ")}.` : null);
 }
 

@@ -239,6 +239,18 @@ impl NotificationServer {
         let ok = std::process::Command::new("/usr/bin/python3").args(["-c", &script]).status().expect("python3-dbus").success();
         assert!(ok, "ActionInvoked emitted");
     }
+
+    /// The same signal, with the same path and interface, sent by another
+    /// client of the bus: what any process of the session can do.
+    pub fn forge_action(&self, bus: &str, id: u32, action: &str) {
+        let script = format!(
+            "import dbus, dbus.lowlevel; b = dbus.bus.BusConnection('{bus}'); \
+             m = dbus.lowlevel.SignalMessage('/org/freedesktop/Notifications', 'org.freedesktop.Notifications', 'ActionInvoked'); \
+             m.append(dbus.UInt32({id}), '{action}', signature='us'); b.send_message(m); b.flush()"
+        );
+        let ok = std::process::Command::new("/usr/bin/python3").args(["-c", &script]).status().expect("python3-dbus").success();
+        assert!(ok, "forged ActionInvoked sent");
+    }
 }
 
 impl Drop for NotificationServer {

@@ -91,7 +91,13 @@ impl App {
     }
 
     pub fn app_info(&self) -> Result<AppInfo, AppError> {
-        AppInfo::of(&self.settings.current(), self.settings.path(), env!("CARGO_PKG_VERSION"), self.settings.uses_built_in_client())
+        AppInfo::of(
+            &self.settings.current(),
+            self.settings.path(),
+            env!("CARGO_PKG_VERSION"),
+            self.settings.uses_built_in_client(),
+            self.updates.self_update(),
+        )
     }
 
     /// The demo keeps its tokens apart from real ones (its sandbox is gone after a restart).
@@ -335,6 +341,11 @@ impl App {
         let _ = self.current().await;
         let Some(current) = self.accounts.remove_current() else { return Ok(SignedOut::not_signed_in()) };
         let forget = || if current.demo { Ok(()) } else { self.settings.change(|f| f.account = None) };
-        accounts::sign_out(current.session(), forget).await
+        let out = accounts::sign_out(current.session(), forget).await;
+        // Revoked first (at the demo's own server), then the server goes.
+        if current.demo {
+            self.demo.stop().await;
+        }
+        out
     }
 }

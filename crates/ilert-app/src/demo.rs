@@ -45,6 +45,16 @@ impl Demo {
         }
     }
 
+    /// The demo ended (signed out): its server stops, so nothing listens on
+    /// loopback for a demo nobody uses. The next demo starts a new one.
+    pub async fn stop(&self) {
+        let running = self.sandbox.lock().await.take();
+        if let Some(sandbox) = running {
+            sandbox.stop().await;
+            tracing::info!("demo sandbox stopped");
+        }
+    }
+
     /// The sandbox's URL, once started.
     pub async fn url(&self) -> Option<String> {
         self.sandbox.lock().await.as_ref().map(Sandbox::url)

@@ -19,10 +19,12 @@
 //! - [`links`]: which alert an `ilert-desktop://` link or a pasted ilert URL names.
 //! - [`updates`]: when to look for a new version, and what is said about it.
 //! - [`logging`]: tracing to stderr and to a capped, rotated log file.
+//! - [`autostart`]: the start-at-login command, quoted as each desktop reads it.
 
 pub mod accounts;
 pub mod actions;
 pub mod app;
+pub mod autostart;
 pub mod demo;
 pub mod engine;
 pub mod error;

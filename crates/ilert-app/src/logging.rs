@@ -2,7 +2,10 @@
 //! Log lines carry no secrets: the core never formats a token (see `ilert_oauth::secret`).
 //!
 //! The file is capped: past [`MAX_FILE_BYTES`] it is rotated to `.1` (and
-//! `.1` to `.2`), so a flood of log lines can never fill the disk. It holds
+//! `.1` to `.2`), so a flood of log lines can never fill the disk. It is
+//! private as the settings are (0600 in a 0700 directory): it names the
+//! user, the tenant and alert summaries, which other local users have no
+//! business reading. It holds
 //! plain text: its layer formats span fields with a formatter of its own,
 //! because tracing-subscriber caches a span's formatted fields per formatter
 //! type, and with the shared default the file got stderr's colour codes.
@@ -75,9 +78,9 @@ pub struct CappedFile {
 impl CappedFile {
     pub fn open(path: PathBuf, cap: u64) -> std::io::Result<CappedFile> {
         if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir)?;
+            ilert_oauth::account_lock::create_private_dir(dir)?;
         }
-        let file = OpenOptions::new().create(true).append(true).open(&path)?;
+        let file = open_private(&path)?;
         let len = file.metadata()?.len();
         Ok(CappedFile { path, file, len, cap })
     }
@@ -93,10 +96,27 @@ impl CappedFile {
             let _ = std::fs::rename(self.rotated(n), self.rotated(n + 1));
         }
         std::fs::rename(&self.path, self.rotated(1))?;
-        self.file = OpenOptions::new().create(true).append(true).open(&self.path)?;
+        self.file = open_private(&self.path)?;
         self.len = 0;
         Ok(())
     }
+}
+
+/// Opens a log file for appending, 0600; one an older version left readable
+/// to others is made private too.
+fn open_private(path: &Path) -> std::io::Result<File> {
+    let mut options = OpenOptions::new();
+    options.create(true).append(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        options.mode(0o600);
+        let file = options.open(path)?;
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+        Ok(file)
+    }
+    #[cfg(not(unix))]
+    options.open(path)
 }
 
 impl Write for CappedFile {
@@ -171,5 +191,27 @@ mod tests {
         // Reopened (the next start), it continues from the size on disk.
         let f = CappedFile::open(path, 1000).unwrap();
         assert_eq!(f.len, 500);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_file_and_its_rotations_are_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        let base = tempfile::tempdir().unwrap();
+        let dir = base.path().join("logs");
+        let path = dir.join(FILE_NAME);
+        // A file an older version left world-readable is made private.
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(&path, b"old\n").unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let mut f = CappedFile::open(path.clone(), 100).unwrap();
+        assert_eq!(mode(&dir), 0o700);
+        assert_eq!(mode(&path), 0o600);
+        f.write_all(&[b'x'; 150]).unwrap();
+        f.write_all(&[b'y'; 10]).unwrap();
+        assert_eq!(mode(&dir.join(format!("{FILE_NAME}.1"))), 0o600, "rotated");
+        assert_eq!(mode(&path), 0o600, "the new file after a rotation");
     }
 }

@@ -102,57 +102,183 @@ impl Refusal {
     }
 }
 
-/// Where to look for updates and whose signature to trust, when not where
-/// the release says (tauri.conf.json): a feed of one's own, or the tests'.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Where this build looks for updates and whose signature it trusts.
+///
+/// The key decides what may be installed as root (`pkexec dpkg -i`), so a
+/// release build trusts only the key it was built with: whoever can set the
+/// user's environment (an `environment.d` file, a login script) must not be
+/// able to make it offer and install a package of their own. The environment
+/// may change where a release looks (a mirror), never whom it trusts; a key
+/// from the environment is taken by development builds alone (the tests'
+/// loopback feed).
+#[derive(Clone, PartialEq, Eq)]
+pub enum Channel {
+    /// No checks; `why` is said in the window's settings, not only the log.
+    Off { why: String },
+    /// The release's feed (tauri.conf.json) and built-in key.
+    Release,
+    /// `ILERT_UPDATE_FEED` in a release build: another address, the built-in key.
+    Mirror(url::Url),
+    /// A feed and key of one's own: development builds only.
+    Own(Feed),
+}
+
+/// Where to look and whose signature to trust, in a development build.
+#[derive(Clone, PartialEq, Eq)]
 pub struct Feed {
     pub endpoint: url::Url,
     /// The minisign public key, as in tauri.conf.json (base64 of the key file).
     pub pubkey: String,
 }
 
-impl Feed {
-    /// `ILERT_UPDATE_FEED` and `ILERT_UPDATE_PUBKEY`, both or neither: a
-    /// feed without its own key would be checked against the release's key
-    /// (and fail), a key alone would change whom the release's feed must be
-    /// signed by.
-    pub fn from_env() -> Result<Option<Feed>, String> {
-        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
-        Feed::from_values(var("ILERT_UPDATE_FEED"), var("ILERT_UPDATE_PUBKEY"))
-    }
+/// A feed's address as the log may show it: no user info, query or fragment
+/// (a mirror's URL may carry a token).
+pub fn shown(url: &url::Url) -> String {
+    let mut u = url.clone();
+    let _ = u.set_username("");
+    let _ = u.set_password(None);
+    u.set_query(None);
+    u.set_fragment(None);
+    u.to_string()
+}
 
-    fn from_values(endpoint: Option<String>, pubkey: Option<String>) -> Result<Option<Feed>, String> {
-        match (endpoint, pubkey) {
-            (None, None) => Ok(None),
-            (Some(e), Some(pubkey)) => {
-                let endpoint = url::Url::parse(e.trim()).map_err(|err| format!("ILERT_UPDATE_FEED is not a URL ({err}): {e}"))?;
-                // Plain http only on this machine, as for every other URL here
-                // (and the plugin takes it only in a development build).
-                let local_http = endpoint.scheme() == "http" && ilert_oauth::config::is_loopback_host(&endpoint);
-                if endpoint.scheme() != "https" && !local_http {
-                    return Err(format!("ILERT_UPDATE_FEED must be an https URL (http only to a loopback host): {e}"));
-                }
-                Ok(Some(Feed { endpoint, pubkey: pubkey.trim().to_string() }))
-            }
-            (Some(_), None) => Err("ILERT_UPDATE_FEED is set without ILERT_UPDATE_PUBKEY, the key its updates are signed with".into()),
-            (None, Some(_)) => Err("ILERT_UPDATE_PUBKEY is set without ILERT_UPDATE_FEED".into()),
+impl std::fmt::Debug for Feed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Feed").field("endpoint", &shown(&self.endpoint)).finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for Channel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Channel::Off { why } => f.debug_struct("Off").field("why", why).finish(),
+            Channel::Release => f.write_str("Release"),
+            Channel::Mirror(url) => f.debug_tuple("Mirror").field(&shown(url)).finish(),
+            Channel::Own(feed) => f.debug_tuple("Own").field(feed).finish(),
         }
     }
+}
+
+/// What the build carries and the environment says.
+#[derive(Debug, Clone, Default)]
+pub struct ChannelInputs {
+    /// `ILERT_UPDATE_FEED`.
+    pub feed: Option<String>,
+    /// `ILERT_UPDATE_PUBKEY`.
+    pub pubkey: Option<String>,
+    /// tauri.conf.json's `plugins.updater.pubkey`, filled in by the release workflow.
+    pub built_in_key: String,
+    /// `cfg(debug_assertions)`: `cargo tauri dev` and the tests.
+    pub development: bool,
+}
+
+impl ChannelInputs {
+    /// The environment's part, read now; the caller adds the rest.
+    pub fn from_env(built_in_key: &str, development: bool) -> ChannelInputs {
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        ChannelInputs {
+            feed: var("ILERT_UPDATE_FEED"),
+            pubkey: var("ILERT_UPDATE_PUBKEY"),
+            built_in_key: built_in_key.trim().to_string(),
+            development,
+        }
+    }
+}
+
+impl Channel {
+    /// The channel, and a warning for the log when the environment asked
+    /// for something this build does not do.
+    pub fn choose(inputs: ChannelInputs) -> (Channel, Option<String>) {
+        let ChannelInputs { feed, pubkey, built_in_key, development } = inputs;
+        let endpoint = match feed.as_deref().map(parse_endpoint).transpose() {
+            Ok(e) => e,
+            Err(why) => return (Channel::Off { why: why.clone() }, Some(why)),
+        };
+        if development {
+            return match (endpoint, pubkey) {
+                (Some(endpoint), Some(pubkey)) => (Channel::Own(Feed { endpoint, pubkey: pubkey.trim().to_string() }), None),
+                (None, None) => (
+                    Channel::Off {
+                        why: "A development build looks for updates only with ILERT_UPDATE_FEED and ILERT_UPDATE_PUBKEY.".into(),
+                    },
+                    None,
+                ),
+                (Some(_), None) => {
+                    let why = "ILERT_UPDATE_FEED is set without ILERT_UPDATE_PUBKEY, the key its updates are signed with".to_string();
+                    (Channel::Off { why: why.clone() }, Some(why))
+                }
+                (None, Some(_)) => {
+                    let why = "ILERT_UPDATE_PUBKEY is set without ILERT_UPDATE_FEED".to_string();
+                    (Channel::Off { why: why.clone() }, Some(why))
+                }
+            };
+        }
+        let warning = pubkey.map(|_| "ILERT_UPDATE_PUBKEY is ignored: a release build trusts only the key it was built with".to_string());
+        if built_in_key.is_empty() {
+            let why = "This build does not update itself: it carries no update signing key. Updates come from where you installed it.";
+            return (Channel::Off { why: why.into() }, warning);
+        }
+        match endpoint {
+            Some(url) => (Channel::Mirror(url), warning),
+            None => (Channel::Release, warning),
+        }
+    }
+
+    /// Whether checks happen at all.
+    pub fn checks(&self) -> bool {
+        !matches!(self, Channel::Off { .. })
+    }
+}
+
+/// `ILERT_UPDATE_FEED`: https, or http to this machine only, as for every
+/// other URL here (and the plugin takes plain http only in a development build).
+fn parse_endpoint(e: &str) -> Result<url::Url, String> {
+    let endpoint = url::Url::parse(e.trim()).map_err(|err| format!("ILERT_UPDATE_FEED is not a URL ({err})"))?;
+    let local_http = endpoint.scheme() == "http" && ilert_oauth::config::is_loopback_host(&endpoint);
+    if endpoint.scheme() != "https" && !local_http {
+        return Err(format!("ILERT_UPDATE_FEED must be an https URL (http only to a loopback host): {}", shown(&endpoint)));
+    }
+    Ok(endpoint)
+}
+
+/// Whether this build updates itself, for the window's settings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS), ts(export))]
+#[serde(rename_all = "camelCase")]
+pub struct SelfUpdate {
+    pub checks: bool,
+    /// Why not, in a sentence; `None` when it checks.
+    pub why_not: Option<String>,
 }
 
 /// The update state every surface follows, and when the last check was.
 pub struct Updates {
     view: watch::Sender<UpdateView>,
     last_check: Mutex<Option<SystemTime>>,
+    self_update: Mutex<SelfUpdate>,
 }
 
 impl Default for Updates {
     fn default() -> Updates {
-        Updates { view: watch::Sender::new(UpdateView::None), last_check: Mutex::new(None) }
+        let unknown = SelfUpdate { checks: false, why_not: Some("Updates have not been set up yet.".into()) };
+        Updates { view: watch::Sender::new(UpdateView::None), last_check: Mutex::new(None), self_update: Mutex::new(unknown) }
     }
 }
 
 impl Updates {
+    /// The glue chose the channel at start: what the settings say of it.
+    pub fn set_channel(&self, channel: &Channel) {
+        let why_not = match channel {
+            Channel::Off { why } => Some(why.clone()),
+            _ => None,
+        };
+        *self.self_update.lock().unwrap_or_else(|e| e.into_inner()) = SelfUpdate { checks: channel.checks(), why_not };
+    }
+
+    pub fn self_update(&self) -> SelfUpdate {
+        self.self_update.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
     pub fn view(&self) -> UpdateView {
         self.view.borrow().clone()
     }
@@ -300,18 +426,55 @@ mod tests {
         }
     }
 
+    fn inputs(feed: Option<&str>, pubkey: Option<&str>, built_in_key: &str, development: bool) -> ChannelInputs {
+        ChannelInputs { feed: feed.map(str::to_string), pubkey: pubkey.map(str::to_string), built_in_key: built_in_key.into(), development }
+    }
+
     #[test]
-    fn a_feed_of_ones_own_needs_its_key() {
-        let s = |v: &str| Some(v.to_string());
-        assert_eq!(Feed::from_values(None, None), Ok(None));
-        let feed = Feed::from_values(s(" http://127.0.0.1:9/latest.json "), s("a2V5")).unwrap().unwrap();
-        assert_eq!(feed.endpoint.as_str(), "http://127.0.0.1:9/latest.json");
-        assert_eq!(feed.pubkey, "a2V5");
-        assert!(Feed::from_values(s("http://x/latest.json"), None).unwrap_err().contains("ILERT_UPDATE_PUBKEY"));
-        assert!(Feed::from_values(None, s("a2V5")).unwrap_err().contains("ILERT_UPDATE_FEED"));
-        assert!(Feed::from_values(s("not a url"), s("k")).unwrap_err().contains("not a URL"));
-        assert!(Feed::from_values(s("file:///etc/passwd"), s("k")).unwrap_err().contains("https"));
-        assert!(Feed::from_values(s("http://updates.example.com/latest.json"), s("k")).unwrap_err().contains("loopback"));
-        assert!(Feed::from_values(s("https://updates.example.com/latest.json"), s("k")).unwrap().is_some());
+    fn a_release_build_trusts_only_its_built_in_key() {
+        let mirror = "https://evil.example.com/latest.json";
+        let local = Some(mirror);
+        // The environment names a feed and a key of its own: the key is ignored, said in the log.
+        let (c, warning) = Channel::choose(inputs(local, Some("ZXZpbA=="), "cmVsZWFzZQ==", false));
+        assert_eq!(c, Channel::Mirror(url::Url::parse(mirror).unwrap()), "a mirror, checked against the built-in key");
+        assert!(warning.unwrap().contains("ignored"));
+        // A key alone changes nothing.
+        assert_eq!(Channel::choose(inputs(None, Some("ZXZpbA=="), "cmVsZWFzZQ==", false)).0, Channel::Release);
+        // No built-in key: no checks, whatever the environment says, and the window says so.
+        let (c, _) = Channel::choose(inputs(local, Some("ZXZpbA=="), "", false));
+        let Channel::Off { why } = &c else { panic!("{c:?}") };
+        assert!(why.contains("does not update itself"), "{why}");
+        let u = Updates::default();
+        u.set_channel(&c);
+        assert_eq!(u.self_update(), SelfUpdate { checks: false, why_not: Some(why.clone()) });
+        assert_eq!(Channel::choose(inputs(None, None, "cmVsZWFzZQ==", false)).0, Channel::Release);
+    }
+
+    #[test]
+    fn a_development_build_takes_a_feed_of_its_own_with_its_key() {
+        let (c, warning) = Channel::choose(inputs(Some(" http://127.0.0.1:9/latest.json "), Some("a2V5"), "", true));
+        let Channel::Own(feed) = c else { panic!("{c:?}") };
+        assert_eq!((feed.endpoint.as_str(), feed.pubkey.as_str(), warning), ("http://127.0.0.1:9/latest.json", "a2V5", None));
+        let off = |feed: Option<&str>, key: Option<&str>| match Channel::choose(inputs(feed, key, "cmVsZWFzZQ==", true)) {
+            (Channel::Off { why }, _) => why,
+            (other, _) => panic!("{other:?}"),
+        };
+        assert!(off(None, None).contains("development build"));
+        assert!(off(Some("http://127.0.0.1:9/x"), None).contains("ILERT_UPDATE_PUBKEY"));
+        assert!(off(None, Some("a2V5")).contains("ILERT_UPDATE_FEED"));
+        assert!(off(Some("not a url"), Some("k")).contains("not a URL"));
+        assert!(off(Some("file:///etc/passwd"), Some("k")).contains("https"));
+        assert!(off(Some("http://updates.example.com/latest.json"), Some("k")).contains("loopback"));
+        assert!(Channel::choose(inputs(Some("https://updates.example.com/latest.json"), Some("k"), "", true)).0.checks());
+    }
+
+    #[test]
+    fn a_feed_is_logged_without_its_credentials() {
+        let url = url::Url::parse("https://me:s3cret@mirror.example.com/u/latest.json?token=abc#x").unwrap();
+        let logged = format!("{:?} {:?}", Channel::Mirror(url.clone()), Feed { endpoint: url, pubkey: "a2V5".into() });
+        assert!(logged.contains("https://mirror.example.com/u/latest.json"), "{logged}");
+        for secret in ["me", "s3cret", "token", "abc", "a2V5"] {
+            assert!(!logged.contains(secret), "{secret} in {logged}");
+        }
     }
 }

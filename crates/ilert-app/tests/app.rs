@@ -82,9 +82,14 @@ async fn the_demo_signs_in_fills_the_dashboard_and_signs_out() {
 
     // The demo never touches the settings file (its sandbox is gone after a restart).
     assert!(!dir.path().join("settings.json").exists());
+    let url = c.demo().url().await.unwrap();
     let out = c.sign_out().await.unwrap();
     assert!(out.revoked, "{}", out.message);
     assert_eq!(c.session_info().await.unwrap(), None);
+    // The demo over, its server is gone: nothing listens on loopback for it.
+    assert_eq!(c.demo().url().await, None);
+    let addr = url.trim_start_matches("http://");
+    assert!(tokio::net::TcpStream::connect(addr).await.is_err(), "{addr} still answers after the demo ended");
     assert!(matches!(c.refresh().await, Err(AppError::NotSignedIn)));
     assert!(c.snapshot().is_none(), "signed out: nothing to show");
 }
@@ -203,12 +208,14 @@ async fn nothing_the_ui_receives_holds_a_token() {
     sent.push(serde_json::to_string(&c.session_info().await.unwrap()).unwrap());
     sent.push(serde_json::to_string(&c.refresh().await.unwrap()).unwrap());
     sent.push(serde_json::to_string(&c.settings().state().unwrap()).unwrap());
+    // Read before the sign-out, which ends the demo and its server.
+    let knobs = c.demo().knobs().await.expect("the demo ran");
     sent.push(serde_json::to_string(&c.sign_out().await.unwrap()).unwrap());
     for p in seen.lock().unwrap().iter() {
         sent.push(serde_json::to_string(p).unwrap());
     }
     let text = sent.join("\n");
-    let issued = c.demo().knobs().await.expect("the demo ran").issued_secrets();
+    let issued = knobs.issued_secrets();
     assert!(issued.len() >= 3, "an access token, a refresh token and a code were issued");
     for s in &issued {
         assert!(!text.contains(s.as_str()), "a secret reached the UI");

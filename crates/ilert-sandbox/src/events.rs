@@ -39,7 +39,17 @@ struct Event {
     priority: Option<String>,
 }
 
-async fn post_event(State(k): State<Arc<Knobs>>, body: Bytes) -> Result<StatusCode, ApiError> {
+async fn post_event(State(k): State<Arc<Knobs>>, headers: axum::http::HeaderMap, body: Bytes) -> Result<StatusCode, ApiError> {
+    // JSON, said so: a web page can send a form or text/plain to any port
+    // without asking (a CORS "simple request"), but not application/json.
+    let json = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"));
+    if !json {
+        return Err(ApiError::unsupported_media_type("Events are JSON: send Content-Type: application/json"));
+    }
     let e: Event = serde_json::from_slice(&body).map_err(|e| ApiError::bad_request(format!("Invalid event: {e}")))?;
     let priority = match e.priority.as_deref() {
         None => None,

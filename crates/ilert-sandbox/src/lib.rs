@@ -21,14 +21,17 @@
 //!   does not use (feature `admin`).
 //!
 //! # Features
-//! - `admin` (default): the test controls. The app's demo mode depends on
-//!   this crate without it, so a shipped build has no `/__sandbox/` routes.
+//! - `admin`: the test controls. Off by default, and only tests and the
+//!   bench (a workspace of its own) turn it on, so no build of the app has
+//!   `/__sandbox/` routes (`scripts/check-supply-chain` checks).
 //! - `browser`: a scripted person in the browser, for tests.
 //! - `tls`: serving over HTTPS with a test certificate.
 //!
-//! # No key in the binary
+//! # No key in the binary, no secret in the seed
 //! The RS256 key that signs access tokens is generated when the first
-//! sandbox of a process starts; sandbox tokens protect nothing.
+//! sandbox of a process starts; sandbox tokens protect nothing. The alert
+//! sources' integration keys are drawn anew at each start (the rest of the
+//! tenant is seeded), so a key seen once does not drive another run's demo.
 
 #[cfg(feature = "admin")]
 mod admin;
@@ -49,6 +52,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::response::IntoResponse;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
@@ -202,7 +206,7 @@ impl Sandbox {
         let knobs = Knobs::new(config);
         let acceptor = tls::acceptor(cert_chain_pem, key_pem)?;
         let (tx, rx) = oneshot::channel::<()>();
-        let task = tokio::spawn(tls::serve(listener, acceptor, router(knobs.clone()), async {
+        let task = tokio::spawn(tls::serve(listener, acceptor, router(knobs.clone(), addr.port()), async {
             let _ = rx.await;
         }));
         Ok(Sandbox { addr, knobs, shutdown: Some(tx), task: Some(task), tls: true })
@@ -248,13 +252,14 @@ impl Drop for Sandbox {
 
 /// Serves the sandbox on `listener` until `shutdown` completes.
 pub async fn serve(listener: TcpListener, knobs: Knobs, shutdown: impl std::future::Future<Output = ()> + Send + 'static) {
-    let app = router(knobs);
+    let port = listener.local_addr().map(|a| a.port()).unwrap_or_default();
+    let app = router(knobs, port);
     if let Err(e) = axum::serve(listener, app).with_graceful_shutdown(shutdown).await {
         tracing::error!(error = %e, "sandbox server stopped");
     }
 }
 
-fn router(knobs: Knobs) -> axum::Router {
+fn router(knobs: Knobs, port: u16) -> axum::Router {
     let state = Arc::new(knobs);
     let app = axum::Router::new()
         .merge(oauth::routes())
@@ -265,5 +270,23 @@ fn router(knobs: Knobs) -> axum::Router {
         .layer(axum::middleware::from_fn_with_state(state.clone(), knobs::faults_and_latency));
     #[cfg(feature = "admin")]
     let app = app.merge(admin::routes());
-    app.with_state(state)
+    app.layer(axum::middleware::from_fn_with_state(Arc::new(port), host_guard)).with_state(state)
+}
+
+/// Only requests addressed to this sandbox by name: `Host` must be
+/// `127.0.0.1:PORT` or `localhost:PORT`. A web page in the user's browser
+/// that points a name of its own at 127.0.0.1 (DNS rebinding) reaches the
+/// port, but its requests carry its own name and get 421, so it can neither
+/// read the consent page nor drive the demo's Events API.
+async fn host_guard(
+    axum::extract::State(port): axum::extract::State<Arc<u16>>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let host = request.headers().get(axum::http::header::HOST).and_then(|h| h.to_str().ok()).unwrap_or_default();
+    let ours = [format!("127.0.0.1:{port}"), format!("localhost:{port}")];
+    if ours.iter().any(|o| o.eq_ignore_ascii_case(host)) {
+        return next.run(request).await;
+    }
+    (axum::http::StatusCode::MISDIRECTED_REQUEST, "This server answers only requests addressed to it by its own address.\n").into_response()
 }

@@ -482,7 +482,7 @@ fn users() -> Vec<User> {
     ]
 }
 
-fn uuid_like(v: u128) -> String {
+pub(crate) fn uuid_like(v: u128) -> String {
     let h = format!("{v:032x}");
     format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32])
 }

@@ -128,7 +128,11 @@ pub struct TokenResponse {
 
 impl Knobs {
     pub(crate) fn new(config: Config) -> Knobs {
-        let world = World::seeded(config.seed, Utc::now());
+        let mut world = World::seeded(config.seed, Utc::now());
+        // The seed decides the tenant, never a secret in it: keys anew each start.
+        for source in &mut world.sources {
+            source.integration_key = crate::seed::uuid_like(rand::rng().random());
+        }
         let refresh_secret: [u8; 32] = rand::rng().random();
         let keys = Keys {
             access: {

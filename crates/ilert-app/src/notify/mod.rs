@@ -22,6 +22,7 @@
 pub mod alarm;
 pub mod quiet;
 pub mod seen;
+pub mod text;
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 

@@ -4,6 +4,7 @@ use serde::Serialize;
 
 use crate::error::AppError;
 use crate::settings::Settings;
+use crate::updates::SelfUpdate;
 
 /// Which ilert a sign-in goes to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -31,6 +32,9 @@ pub struct AppInfo {
     /// The client ID is the one this release carries: the first screen
     /// offers the sign-in (and the demo), with nothing to fill in first.
     pub built_in_client: bool,
+    /// Whether this build looks for updates, and why not: a release without
+    /// an update key must say so where people look, not only in the log.
+    pub self_update: SelfUpdate,
 }
 
 impl AppInfo {
@@ -39,6 +43,7 @@ impl AppInfo {
         settings_file: &std::path::Path,
         version: &'static str,
         built_in_client: bool,
+        self_update: SelfUpdate,
     ) -> Result<AppInfo, AppError> {
         let endpoints = settings.endpoints()?;
         Ok(AppInfo {
@@ -52,6 +57,7 @@ impl AppInfo {
             scopes: settings.scopes().to_string(),
             settings_file: settings_file.display().to_string(),
             built_in_client,
+            self_update,
         })
     }
 }

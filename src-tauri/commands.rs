@@ -10,7 +10,7 @@ use ilert_app::actions::{ActionOutcome, AlertAction};
 use ilert_app::settings::{Settings, SettingsState};
 use ilert_app::sign_in::Progress;
 use ilert_app::updates::UpdateView;
-use ilert_app::view::{AlertDetail, AppInfo, SessionInfo, Snapshot};
+use ilert_app::view::{AlertDetail, AppInfo, Question, SessionInfo, Snapshot};
 use ilert_app::{App, IpcError};
 use tauri::{AppHandle, Emitter, Runtime, State};
 
@@ -158,6 +158,12 @@ pub fn dismiss_update(app: State<'_, App>) {
 }
 
 /// After an install: the new version starts in place of this one.
+/// The question a step chosen in the tray left for the window, once.
+#[tauri::command]
+pub fn asked(app: State<'_, App>) -> Option<Question> {
+    app.take_question()
+}
+
 #[tauri::command]
 pub fn restart_app<R: Runtime>(handle: AppHandle<R>) {
     handle.restart();

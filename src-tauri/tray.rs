@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 
 use ilert_app::notify::PauseFor;
 use ilert_app::updates::UpdateView;
-use ilert_app::view::{Quietness, Snapshot, TrayView};
+use ilert_app::view::{Ask, Quietness, Snapshot, TrayView};
 use ilert_app::App;
 use tauri::image::Image;
 use tauri::menu::{IsMenuItem, Menu, MenuItem, PredefinedMenuItem, Submenu};
@@ -20,7 +20,9 @@ fn tray_id() -> String {
     format!("ilert-desktop-{}", std::process::id())
 }
 
-/// The menu's actions, by id.
+/// The menu's actions, by id. Any process of the session can press an item
+/// (the menu is a D-Bus protocol), so the items that cannot be undone —
+/// Resolve, Sign out, Install — only ask in the window.
 const OPEN: &str = "open";
 const REFRESH: &str = "refresh";
 const SIGN_OUT: &str = "sign-out";
@@ -123,7 +125,7 @@ fn menu<R: Runtime>(handle: &AppHandle<R>, view: &TrayView, update: &UpdateView)
                 actions.push(item(&format!("{ACCEPT}{}", a.id), "Accept", true)?);
             }
             if view.can_act {
-                actions.push(item(&format!("{RESOLVE}{}", a.id), "Resolve", true)?);
+                actions.push(item(&format!("{RESOLVE}{}", a.id), "Resolve…", true)?);
             }
             let refs: Vec<&dyn IsMenuItem<R>> = actions.iter().map(|i| i as &dyn IsMenuItem<R>).collect();
             let mark = if a.pending { "● " } else { "✓ " };
@@ -157,15 +159,15 @@ fn menu<R: Runtime>(handle: &AppHandle<R>, view: &TrayView, update: &UpdateView)
         }
         None => {}
     }
-    items.push(Box::new(item(SIGN_OUT, "Sign out", view.signed_in)?));
+    items.push(Box::new(item(SIGN_OUT, "Sign out…", view.signed_in)?));
     if let Some(line) = update.tray_line() {
         items.push(Box::new(PredefinedMenuItem::separator(handle)?));
         items.push(Box::new(item("update", &line, false)?));
         match update {
             UpdateView::Available { version, .. } => {
-                items.push(Box::new(item(INSTALL_UPDATE, &format!("Install version {version}"), true)?))
+                items.push(Box::new(item(INSTALL_UPDATE, &format!("Install version {version}…"), true)?))
             }
-            UpdateView::Failed { .. } => items.push(Box::new(item(INSTALL_UPDATE, "Try again", true)?)),
+            UpdateView::Failed { .. } => items.push(Box::new(item(INSTALL_UPDATE, "Try again…", true)?)),
             UpdateView::Installed { .. } => items.push(Box::new(item(RESTART, "Restart to use it", true)?)),
             UpdateView::Installing { .. } | UpdateView::None => {}
         }
@@ -198,7 +200,8 @@ fn alert_item<R: Runtime>(handle: &AppHandle<R>, id: &str) {
     } else if let Some(n) = parse(ACCEPT) {
         crate::notifications::act(handle, n, ilert_app::actions::AlertAction::Accept);
     } else if let Some(n) = parse(RESOLVE) {
-        crate::notifications::act(handle, n, ilert_app::actions::AlertAction::Resolve);
+        let summary = handle.state::<App>().snapshot().and_then(|s| s.alerts.data().and_then(|a| a.get(n)).map(|r| r.summary.clone()));
+        crate::windows::ask(handle, Ask::Resolve { id: n, summary: summary.unwrap_or_else(|| format!("alert {n}")) });
     }
 }
 
@@ -223,20 +226,17 @@ fn on_menu<R: Runtime>(handle: &AppHandle<R>, id: &str) {
                 }
             });
         }
-        SIGN_OUT => {
-            let handle = handle.clone();
-            tauri::async_runtime::spawn(async move {
-                match handle.state::<App>().sign_out().await {
-                    Ok(out) => tracing::info!(revoked = out.revoked, "signed out from the tray"),
-                    Err(e) => tracing::warn!(error = %e, "sign-out from the tray failed"),
-                }
-            });
-        }
+        // Irreversible: asked in the window (`ilert_app::view::ask` says why).
+        SIGN_OUT => crate::windows::ask(handle, Ask::SignOut),
         GRANT_ALERTS => grant(handle, "alert"),
         GRANT_ALERT_WRITE => grant(handle, ilert_app::actions::WRITE_SCOPE),
         RESUME => pause(handle, None),
         SILENCE => crate::alarm::silence(handle),
-        INSTALL_UPDATE => crate::updates::install(handle),
+        INSTALL_UPDATE => {
+            if let Some(version) = handle.state::<App>().updates().view().version() {
+                crate::windows::ask(handle, Ask::InstallUpdate { version: version.to_string() });
+            }
+        }
         LATER => handle.state::<App>().updates().later(),
         RESTART => handle.restart(),
         QUIT => handle.exit(0),

@@ -43,6 +43,18 @@ pub fn open<R: Runtime>(handle: &AppHandle<R>, alert: Option<i64>) {
     }
 }
 
+/// Carries nothing: a question waits (`asked`), the window takes it.
+pub const ASK_EVENT: &str = "ask";
+
+/// A step chosen in the tray that cannot be undone: the window opens and
+/// asks; nothing happens until the person says yes there.
+pub fn ask<R: Runtime>(handle: &AppHandle<R>, ask: ilert_app::view::Ask) {
+    tracing::info!(?ask, "asking in the window");
+    handle.state::<App>().ask(ask);
+    open(handle, None);
+    let _ = handle.emit_to(MAIN, ASK_EVENT, ());
+}
+
 /// The person was in the browser (or launched the app again): bring the window back to the front.
 pub fn bring_back<R: Runtime>(handle: &AppHandle<R>) {
     open(handle, None);

@@ -844,6 +844,110 @@ async fn an_update_is_offered_in_the_window_and_a_tampered_one_refused() {
     client.close().await.unwrap();
 }
 
+/// Resolve, Sign out and Install from the tray cannot be undone, and any
+/// process of the session can press a tray item (the menu is D-Bus): the
+/// press only asks in the window, in the core's words, and nothing reaches
+/// ilert or the installer until the person says yes there. Cancel leaves
+/// everything as it was.
+#[tokio::test]
+#[ignore = "needs Xvfb, tauri-driver, WebKitWebDriver and a StatusNotifier host; scripts/test runs it"]
+async fn irreversible_tray_items_ask_in_the_window() {
+    use crate::feed::{artifact_bytes, Feed};
+    use common::tray;
+    let _one = ONE_AT_A_TIME.lock().await;
+    let sb = Sandbox::start(Config::default()).await.unwrap();
+    let feed = Feed::start().await;
+    feed.publish("0.2.0", &artifact_bytes("0.2.0"), "0.2.0");
+    feed.replace_artifact(&artifact_bytes("tampered"));
+    let mut env = real_mode(&sb, Some("profile schedule policy source alert alert:w offline_access"));
+    env.extend(feed.env());
+    env.push(("ILERT_NOTIFY_ALERTS", "all".into()));
+    let before = tray::items();
+    let driver = start_driver("ask", &env);
+    let client = open_app(&driver).await;
+    sign_in_from_the_first_screen(&client).await;
+    panel_state(&client, "panel-alerts", "ready").await;
+    let owner = {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Some(o) = tray::items().into_iter().find(|i| !before.contains(i)) {
+                break o;
+            }
+            assert!(Instant::now() < deadline, "no tray item");
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    };
+    let labels = || tray::menu(&owner).into_iter().map(|(_, l, _)| l).collect::<Vec<_>>();
+    let has = |l: &str| labels().iter().any(|x| x == l);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !(has("Resolve…") && has("Install version 0.2.0…")) {
+        assert!(Instant::now() < deadline, "the tray's alerts and the offer: {:?}", labels());
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let question = "(() => document.getElementById('ask').hidden ? null : \
+                    [document.getElementById('ask-text').textContent, document.getElementById('ask-yes').textContent])()";
+    let resolves = || sb.knobs().requests_by_path().iter().filter(|(p, _)| p.ends_with("/resolve")).map(|(_, n)| *n).sum::<u64>();
+
+    // Resolve… asks; Cancel leaves the alert open at ilert.
+    tray::click(&owner, "Resolve…");
+    let asked = until(&client, question, "the question").await;
+    let text = asked[0].as_str().unwrap().to_string();
+    assert!(text.starts_with("Resolve \u{201c}") && text.ends_with("? This closes the alert in ilert for everyone on it."), "{text}");
+    assert_eq!(asked[1], "Resolve");
+    let id: i64 =
+        until(&client, "document.getElementById('ask').dataset.alert", "the alert asked about").await.as_str().unwrap().parse().unwrap();
+    screenshot(&client, "tray-asks-in-the-window.png").await;
+    click(&client, "#ask-no").await;
+    until(&client, "document.getElementById('ask').hidden", "the question put away").await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(resolves(), 0, "nothing sent on Cancel");
+    assert_ne!(sb.knobs().alert_status_of(id).as_deref(), Some("RESOLVED"));
+    // Asked again, and answered: resolved at ilert.
+    tray::click(&owner, "Resolve…");
+    until(&client, question, "the question again").await;
+    click(&client, "#ask-yes").await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while sb.knobs().alert_status_of(id).as_deref() != Some("RESOLVED") {
+        assert!(Instant::now() < deadline, "alert {id} resolved at ilert");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(resolves(), 1);
+
+    // Install version 0.2.0… asks; nothing is downloaded until Install.
+    tray::click(&owner, "Install version 0.2.0…");
+    let asked = until(&client, question, "the install question").await;
+    assert_eq!(asked, serde_json::json!(["Install version 0.2.0? It is used from the next start.", "Install"]));
+    assert_eq!(feed.requests().iter().filter(|r| r.starts_with("/download/")).count(), 0, "nothing downloaded by the press");
+    click(&client, "#ask-yes").await;
+    until(&client, "document.getElementById('update').dataset.state === 'failed'", "the tampered download refused").await;
+    assert_eq!(feed.requests().iter().filter(|r| r.starts_with("/download/")).count(), 1);
+
+    // Sign out… asks; Sign out there signs out everywhere, the tray too.
+    let live = || sb.knobs().live_refresh_tokens("ada");
+    assert_eq!(live(), 1);
+    tray::click(&owner, "Sign out…");
+    let asked = until(&client, question, "the sign-out question").await;
+    assert_eq!(asked[1], "Sign out");
+    assert_eq!(live(), 1, "not signed out by the press");
+    click(&client, "#ask-yes").await;
+    view(&client, "signed-out").await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while tray::menu(&owner).get(1).map(|(_, l, _)| l.as_str() != "Signed out").unwrap_or(true) {
+        assert!(Instant::now() < deadline, "the signed-out tray: {:?}", labels());
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    tray::save_icon(&owner, "tray-signed-out.png");
+    let menu = tray::menu(&owner);
+    let enabled = |l: &str| menu.iter().find(|(_, x, _)| x == l).map(|(_, _, e)| *e);
+    assert_eq!(
+        (enabled("Open ilert Desktop"), enabled("Refresh now"), enabled("Sign out…"), enabled("Quit")),
+        (Some(true), Some(false), Some(false), Some(true)),
+        "nothing to refresh or sign out of: {menu:?}"
+    );
+    assert_eq!(live(), 0, "revoked at ilert");
+    client.close().await.unwrap();
+}
+
 /// Narrowing the window repaints the alert-source table at its new width.
 /// The screen is read back from the X server's framebuffer (what a person
 /// sees) and held against WebKit's own rendering of the page at that moment

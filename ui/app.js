@@ -244,10 +244,9 @@ function renderAlerts(snap) {
   $("alert-count").textContent = rows ? `(${rows.filter((a) => a.status === "PENDING").length} pending, ${rows.filter((a) => a.status === "ACCEPTED").length} accepted)` : "";
 }
 
-/** Whether the sign-in may change alerts (`alert:w`; no scope known: ilert decides). @param {ipc.Snapshot} snap */
+/** Whether the sign-in may change alerts: the core decides (ilert's scope levels), the window follows. @param {ipc.Snapshot} snap */
 function canAct(snap) {
-  const scopes = snap.session.scopes;
-  return scopes.length === 0 || scopes.some((s) => s === "alert:w" || s === "alert:d" || s === "wildcard");
+  return snap.session.canAct;
 }
 
 /** Accept or resolve: every surface changes at once; the answer says how it went. @param {number} id @param {ipc.AlertAction} action */
@@ -384,6 +383,39 @@ function renderUpdate(u) {
   $("update-restart").hidden = u.state !== "installed";
 }
 
+// ---- asked in the window ----------------------------------------------------
+
+/** @type {ipc.Question|null} */
+let question = null;
+
+/** Takes the question the tray left, if any, and shows it; the words are the core's. */
+async function takeQuestion() {
+  const q = await ipc.asked().catch(() => null);
+  if (!q) return;
+  question = q;
+  $("ask-text").textContent = q.text;
+  $("ask-yes").textContent = q.yes;
+  $("ask").dataset.alert = q.ask.what === "resolve" ? String(q.ask.id) : "";
+  $("ask").hidden = false;
+  $("ask-no").focus();
+}
+
+function closeQuestion() {
+  question = null;
+  $("ask").hidden = true;
+}
+
+/** Yes: the step the tray chose, done from here. */
+async function answerYes() {
+  const q = question;
+  closeQuestion();
+  if (!q) return;
+  const a = q.ask;
+  if (a.what === "resolve") await act(a.id, "resolve");
+  else if (a.what === "signOut") await signOut();
+  else if (a.what === "installUpdate") await ipc.installUpdate().catch(() => {});
+}
+
 // ---- start ------------------------------------------------------------------
 
 async function start() {
@@ -421,6 +453,10 @@ async function start() {
   $("update-restart").addEventListener("click", () => ipc.restartApp());
   await ipc.onUpdate(renderUpdate);
   ipc.updateState().then(renderUpdate, () => {});
+  $("ask-yes").addEventListener("click", answerYes);
+  $("ask-no").addEventListener("click", closeQuestion);
+  await ipc.onAsk(takeQuestion);
+  takeQuestion();
   try {
     info = await ipc.appInfo();
     badge();

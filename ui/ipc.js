@@ -92,6 +92,15 @@ export const dismissUpdate = () => invoke("dismiss_update");
 /** The installed version starts in place of this one. @returns {Promise<null>} */
 export const restartApp = () => invoke("restart_app");
 
+/** @typedef {import("./bindings/Question").Question} Question */
+/** The question a step chosen in the tray left for the window (taken: asked once). @returns {Promise<Question|null>} */
+export const asked = () => invoke("asked");
+/** Calls `handler()` when the tray leaves a question for the window. @param {() => void} handler */
+export function onAsk(handler) {
+  if (!tauri?.event) return Promise.resolve(() => {});
+  return tauri.event.listen("ask", () => handler());
+}
+
 /** Calls `handler(view)` whenever the update state changes. @param {(u: UpdateView) => void} handler */
 export function onUpdate(handler) {
   if (!tauri?.event) return Promise.resolve(() => {});

@@ -602,15 +602,20 @@ pub fn process_tree(root: u32) -> Vec<(u32, String)> {
 pub mod x11 {
     const SCRIPT: &str = r#"
 import sys
-from Xlib import X, display, protocol
+from Xlib import X, display, error, protocol
 d = display.Display()
 root = d.screen().root
 pid_atom, protocols, delete = (d.intern_atom(n) for n in ("_NET_WM_PID", "WM_PROTOCOLS", "WM_DELETE_WINDOW"))
 found = []
 for w in root.query_tree().children:
-    pid = w.get_full_property(pid_atom, X.AnyPropertyType)
-    if pid and pid.value[0] == int(sys.argv[2]) and w.get_attributes().map_state == X.IsViewable:
-        found.append(w)
+    # A window may be destroyed between the listing and the reading (a
+    # closing webview's): it is not shown, whatever it was.
+    try:
+        pid = w.get_full_property(pid_atom, X.AnyPropertyType)
+        if pid and pid.value[0] == int(sys.argv[2]) and w.get_attributes().map_state == X.IsViewable:
+            found.append(w)
+    except error.BadWindow:
+        pass
 what = sys.argv[1]
 if what == "close":
     for w in found:

@@ -4,4 +4,10 @@ export type SessionInfo = { username: string, tenant: string, issuer: string, sc
 /**
  * Whether the refresh token is in the OS keyring (else: this run only).
  */
-persistent: boolean, demo: boolean, };
+persistent: boolean, demo: boolean, 
+/**
+ * Whether the granted scopes allow accepting and resolving alerts
+ * (`ilert_api::scope` decides, for every surface; no scope known: yes,
+ * and ilert's 403 tells otherwise).
+ */
+canAct: boolean, };

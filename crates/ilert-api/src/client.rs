@@ -83,6 +83,10 @@ pub struct Client {
     /// The signed-in user's id once known: "my shifts" then need not wait for `/users/current`.
     me: Arc<std::sync::OnceLock<i64>>,
     etags: Arc<Etags>,
+    /// Page sizes a list sent with `include=` was found to take, by path
+    /// (ilert's notes: `include` may lower a list's maximum, and an
+    /// overshoot is a 400).
+    page_caps: Arc<std::sync::Mutex<std::collections::HashMap<String, usize>>>,
 }
 
 impl Client {
@@ -100,6 +104,7 @@ impl Client {
             rate: RateGate::default(),
             me: Default::default(),
             etags: Default::default(),
+            page_caps: Default::default(),
         }
     }
 
@@ -197,7 +202,37 @@ impl Client {
         self.get_pages(path, query, page_size, self.concurrent_pages).await
     }
 
+    /// Every page, at `page_size` or the smaller size this path was found
+    /// to take: a 400 for a list sent with `include=` is tried again with
+    /// pages of 50, then 25, and what worked is remembered, unsaid.
     async fn get_pages<T: DeserializeOwned + Send>(
+        &self,
+        path: &str,
+        query: Query<'_>,
+        page_size: usize,
+        at_once: usize,
+    ) -> Result<Listed<T>, ApiError> {
+        let with_include = query.iter().any(|(k, _)| *k == "include");
+        let caps = || self.page_caps.lock().unwrap_or_else(|e| e.into_inner());
+        let mut size = caps().get(path).copied().unwrap_or(page_size).min(page_size);
+        loop {
+            match self.get_pages_of(path, query, size, at_once).await {
+                Err(ApiError::Http { status: 400, .. }) if with_include && size > 25 => {
+                    size = if size > 50 { 50 } else { 25 };
+                    tracing::info!(path, size, "a 400 for a list with include=: asking with smaller pages");
+                }
+                Ok(all) => {
+                    if size < page_size {
+                        caps().insert(path.to_string(), size);
+                    }
+                    return Ok(all);
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    async fn get_pages_of<T: DeserializeOwned + Send>(
         &self,
         path: &str,
         query: Query<'_>,

@@ -70,6 +70,13 @@ impl ApiError {
         matches!(self, ApiError::Timeout { .. } | ApiError::Unavailable { .. })
     }
 
+    /// A write ilert refused with a 4xx that is not about scope, session or
+    /// rate (400, 404, 409, …): the request was read and declined, so the
+    /// thing written may have changed meanwhile; reading it says how.
+    pub fn is_refused_write(&self) -> bool {
+        matches!(self, ApiError::Http { status: 400..=499, .. })
+    }
+
     /// The scope a [`ApiError::ScopeNotGranted`] names.
     pub fn missing_scope(&self) -> Option<&str> {
         match self {

@@ -5,6 +5,9 @@
 //! - an explicit `null` for a list reads as an empty list ([`fn@vec`]);
 //! - a field typed `number` may come as `1.0`; integral floats read as
 //!   integers ([`int`], [`opt_int`]);
+//! - a nested object that names another (a user, a source, a policy) but
+//!   has no `id` (`assignedTo: {}`, `alertSource: {"id": null}`) names
+//!   nobody: it reads as `None` ([`rel`]) instead of costing the whole item;
 //! - an item of a list that still cannot be read is skipped and counted by
 //!   the client ([`crate::client::Listed`]), never failing the whole list.
 
@@ -40,6 +43,18 @@ pub fn vec<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Vec<T
     Ok(Option::<Vec<T>>::deserialize(d)?.unwrap_or_default())
 }
 
+/// An optional reference to another object: absent, `null`, or an object
+/// whose `id` is missing or `null` all read as `None`; one with an id reads
+/// as `T` (and fails as `T` does).
+pub fn rel<'de, D: Deserializer<'de>, T: serde::de::DeserializeOwned>(d: D) -> Result<Option<T>, D::Error> {
+    use serde_json::Value;
+    match Option::<Value>::deserialize(d)? {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Object(m)) if m.get("id").is_none_or(Value::is_null) => Ok(None),
+        Some(v) => T::deserialize(v).map(Some).map_err(serde::de::Error::custom),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[derive(serde::Deserialize, Debug)]
@@ -59,5 +74,26 @@ mod tests {
         let t: T = serde_json::from_str(r#"{"id": 7, "level": null}"#).unwrap();
         assert_eq!((t.id, t.level), (7, None));
         assert!(serde_json::from_str::<T>(r#"{"id": 1.5}"#).is_err());
+    }
+
+    #[derive(serde::Deserialize, Debug)]
+    struct Named {
+        #[serde(deserialize_with = "super::int")]
+        id: i64,
+    }
+
+    #[derive(serde::Deserialize, Debug)]
+    struct Holder {
+        #[serde(default, deserialize_with = "super::rel")]
+        who: Option<Named>,
+    }
+
+    #[test]
+    fn a_reference_without_an_id_names_nobody() {
+        for json in [r#"{}"#, r#"{"who": null}"#, r#"{"who": {}}"#, r#"{"who": {"id": null, "name": "x"}}"#] {
+            assert!(serde_json::from_str::<Holder>(json).unwrap().who.is_none(), "{json}");
+        }
+        assert_eq!(serde_json::from_str::<Holder>(r#"{"who": {"id": 4.0}}"#).unwrap().who.unwrap().id, 4);
+        assert!(serde_json::from_str::<Holder>(r#"{"who": {"id": "x"}}"#).is_err(), "a bad id is still an error");
     }
 }

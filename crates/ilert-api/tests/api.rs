@@ -225,3 +225,22 @@ async fn accept_and_resolve_need_alert_w_and_a_failed_write_is_never_repeated() 
     assert_eq!(resolved.status, Some(AlertStatus::Resolved));
     assert_eq!(writer.accept_alert(id).await.unwrap().status, Some(AlertStatus::Resolved), "accepting a resolved alert changes nothing");
 }
+
+/// ilert's notes: `include=` may lower a list's maximum, and an overshoot is
+/// a hard 400. The alert list (sent with `include=nextEscalationUser`) is
+/// then asked again with pages of 50, then 25; the size that worked is
+/// remembered, so the next refresh costs no 400.
+#[tokio::test]
+async fn a_page_cap_lowered_by_include_is_found_and_remembered() {
+    let (sb, c) = client(ALL).await;
+    let all = c.alerts(&AlertFilter::default()).await.unwrap().len();
+    assert!(all > 25, "more than a page of 25: {all}");
+    let before = sb.knobs().requests("/api/alerts");
+    sb.knobs().set_include_cap(Some(25));
+    assert_eq!(c.alerts(&AlertFilter::default()).await.unwrap().len(), all, "every alert, in pages of 25");
+    let first = sb.knobs().requests("/api/alerts") - before;
+    assert_eq!(first, 2 + all.div_ceil(25) + usize::from(all % 25 == 0), "a 400 at 100, one at 50, then the pages of 25");
+    let before = sb.knobs().requests("/api/alerts");
+    assert_eq!(c.alerts(&AlertFilter::default()).await.unwrap().len(), all);
+    assert_eq!(sb.knobs().requests("/api/alerts") - before, all.div_ceil(25) + usize::from(all % 25 == 0), "remembered: no 400 again");
+}

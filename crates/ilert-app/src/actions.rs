@@ -98,8 +98,20 @@ pub async fn act(client: &Client, engine: &Engine, id: i64, action: AlertAction,
         AlertAction::Accept => client.accept_alert(id).await,
         AlertAction::Resolve => client.resolve_alert(id).await,
     };
+    // A 4xx to a write on an alert that changed meanwhile (accepting one
+    // somebody resolved) is undocumented: 200, 400 and 409 are all allowed
+    // readings. Whatever it was, the alert as ilert has it now is the answer.
+    let mut already = false;
     let result = match sent {
         Ok(alert) => Ok(alert),
+        Err(e) if e.is_refused_write() => match client.alert(id).await {
+            Ok(alert) if status_of(&alert) == action.target() || status_of(&alert) == "RESOLVED" => {
+                tracing::info!(error = %e, status = status_of(&alert), "the write was refused; the alert had changed already");
+                already = true;
+                Ok(alert)
+            }
+            _ => Err(e),
+        },
         Err(e) if e.is_uncertain() => {
             tracing::warn!(error = %e, "the write may or may not have reached ilert; reading the alert");
             match client.alert(id).await {
@@ -119,10 +131,13 @@ pub async fn act(client: &Client, engine: &Engine, id: i64, action: AlertAction,
         Ok(alert) => {
             let status = status_of(&alert).to_string();
             amend(engine, id, &status, Some(&accepted_by(&alert)));
-            let message = match (action, status.as_str()) {
-                (AlertAction::Accept, "RESOLVED") => "Already resolved".to_string(),
-                (AlertAction::Accept, _) => "Accepted".to_string(),
-                (AlertAction::Resolve, _) => "Resolved".to_string(),
+            let others: Vec<String> = accepted_by(&alert).into_iter().filter(|n| Some(n.as_str()) != me).collect();
+            let message = match (action, status.as_str(), already) {
+                (_, "RESOLVED", true) | (AlertAction::Accept, "RESOLVED", _) => "Already resolved".to_string(),
+                (AlertAction::Accept, _, true) if !others.is_empty() => format!("Already accepted by {}", others.join(", ")),
+                (AlertAction::Accept, _, true) => "Already accepted".to_string(),
+                (AlertAction::Accept, _, false) => "Accepted".to_string(),
+                (AlertAction::Resolve, _, _) => "Resolved".to_string(),
             };
             tracing::info!(status, "done");
             Ok(ActionOutcome { id, status, message })

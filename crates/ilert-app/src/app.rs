@@ -21,7 +21,7 @@ use crate::notify::{Notice, Notifier, PauseFor, Quiet};
 use crate::settings::{keyring_service, SettingsStore};
 use crate::sign_in::{self, Pending, Plan, Progress};
 use crate::updates::Updates;
-use crate::view::{AlertDetail, AppInfo, SessionInfo, Snapshot};
+use crate::view::{AlertDetail, AppInfo, Ask, Question, SessionInfo, Snapshot};
 
 pub struct App {
     settings: SettingsStore,
@@ -37,6 +37,8 @@ pub struct App {
     /// Told when a snooze starts or ends, so nobody has to poll for it.
     pause_changed: tokio::sync::Notify,
     updates: Updates,
+    /// A step chosen in the tray that the window must ask about first.
+    asked: std::sync::Mutex<Option<Ask>>,
     /// Show the link instead of opening a browser (`ILERT_NO_BROWSER=1`).
     pub no_browser: bool,
 }
@@ -58,6 +60,7 @@ impl App {
             restoring: Default::default(),
             engine: EngineConfig::default(),
             updates: Updates::default(),
+            asked: Default::default(),
             no_browser: false,
         }
     }
@@ -83,6 +86,18 @@ impl App {
     /// What is known of a newer version (the glue checks and installs).
     pub fn updates(&self) -> &Updates {
         &self.updates
+    }
+
+    /// The tray chose a step that cannot be undone: the window asks (the
+    /// latest choice wins; nothing happens until the person says yes there).
+    pub fn ask(&self, ask: Ask) {
+        *self.asked.lock().unwrap_or_else(|e| e.into_inner()) = Some(ask);
+    }
+
+    /// The question waiting for the window, once: a window that opens, or
+    /// one told by an event, takes it.
+    pub fn take_question(&self) -> Option<Question> {
+        self.asked.lock().unwrap_or_else(|e| e.into_inner()).take().map(Ask::question)
     }
 
     /// The `checkUpdates` setting, on unless turned off.
@@ -119,11 +134,14 @@ impl App {
         progress: impl Fn(Progress),
         open: impl FnOnce(&str) -> Result<(), String>,
     ) -> Result<SessionInfo, AppError> {
-        if let Some(scope) = add_scope.filter(|s| !self.settings.current().scopes().split_whitespace().any(|x| x == *s)) {
-            if !scope.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == ':') {
+        if let Some(scope) = add_scope {
+            if scope.is_empty() || !scope.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == ':') {
                 return Err(AppError::Settings(format!("'{scope}' is not a scope")));
             }
-            let scopes = format!("{} {scope}", self.settings.current().scopes());
+        }
+        let configured = self.settings.current().scopes().to_string();
+        let widened = add_scope.map(|s| ilert_api::scope::with_added(&configured, s)).filter(|s| *s != configured);
+        if let Some(scopes) = widened {
             let add = |s: &mut crate::settings::Settings| s.scopes = Some(scopes.clone());
             if demo {
                 self.settings.change_for_this_run(add);

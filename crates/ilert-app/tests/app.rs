@@ -316,6 +316,95 @@ async fn the_engine_refreshes_by_itself_and_keeps_stale_data() {
     assert!(rx.borrow().is_none(), "signed out: subscribers are told");
 }
 
+/// ilert reads a scope's suffix as its level, `wildcard` included: bare
+/// `wildcard` only reads, `wildcard:d` may accept. Granting `alert:w` over
+/// `alert` replaces it, so a sandbox that refuses a resource named twice
+/// (`strict_scopes`, one reading of what ilert leaves unsaid) signs in.
+#[tokio::test]
+async fn scope_levels_are_read_as_ilert_reads_them() {
+    use ilert_app::actions::AlertAction;
+    let sb = Sandbox::start(Config { strict_scopes: true, ..Config::default() }).await.unwrap();
+    let redirect = free_redirect();
+    sb.knobs().register_client("app-test", &redirect);
+    let accepts = || sb.knobs().requests_by_path().iter().filter(|(p, _)| p.ends_with("/accept")).map(|(_, n)| *n).sum::<u64>();
+    let dirs: Vec<tempfile::TempDir> = (0..3).map(|_| tempfile::tempdir().unwrap()).collect();
+    let signed_in = |i: usize, scopes: &str| {
+        let path = dirs[i].path().join("settings.json");
+        settings::save(&path, &Settings { scopes: Some(scopes.into()), ..Default::default() }).unwrap();
+        app_at(path, Some(format!("levels-{}-{i}", std::process::id())), at_sandbox(&sb, redirect.clone()))
+    };
+    async fn pending(c: &App) -> i64 {
+        let mut rx = c.snapshots();
+        let s = rx.wait_for(|s| s.as_ref().is_some_and(|s| s.alerts.data().is_some())).await.unwrap().clone().unwrap();
+        s.alerts.data().and_then(|a| a.alerts.iter().find(|r| r.status == "PENDING").map(|r| r.id)).expect("a pending alert")
+    }
+
+    // Bare `alert` reads: Accept is refused here, nothing is sent.
+    let c = signed_in(0, "profile alert offline_access");
+    assert!(!c.sign_in(false, None, |_| {}, approving_browser).await.unwrap().can_act);
+    let id = pending(&c).await;
+    assert_eq!(c.act(id, AlertAction::Accept).await.unwrap_err().kind(), ErrorKind::ScopeNotGranted);
+    assert_eq!(accepts(), 0);
+    // Granting `alert:w` replaces `alert`: ilert is asked for one scope per resource.
+    let info = c.sign_in(false, Some("alert:w"), |_| {}, approving_browser).await.unwrap();
+    assert!(info.can_act && info.scopes.contains(&"alert:w".to_string()) && !info.scopes.contains(&"alert".to_string()), "{info:?}");
+    let file = settings::load(&dirs[0].path().join("settings.json")).unwrap();
+    assert_eq!(file.scopes.as_deref(), Some("profile offline_access alert:w"));
+    let id = pending(&c).await;
+    assert_eq!(c.act(id, AlertAction::Accept).await.unwrap().status, "ACCEPTED");
+    assert_eq!(accepts(), 1);
+    c.sign_out().await.unwrap();
+
+    // `wildcard:d` (what ilert's CLI asks for) writes alerts.
+    let c = signed_in(1, "profile wildcard:d offline_access");
+    assert!(c.sign_in(false, None, |_| {}, approving_browser).await.unwrap().can_act);
+    let id = pending(&c).await;
+    assert_eq!(c.act(id, AlertAction::Accept).await.unwrap().status, "ACCEPTED");
+    assert_eq!(accepts(), 2);
+    c.sign_out().await.unwrap();
+
+    // Bare `wildcard` reads everything and changes nothing: no button ilert would answer 403.
+    let c = signed_in(2, "profile wildcard offline_access");
+    assert!(!c.sign_in(false, None, |_| {}, approving_browser).await.unwrap().can_act);
+    let id = pending(&c).await;
+    assert_eq!(c.act(id, AlertAction::Accept).await.unwrap_err().kind(), ErrorKind::ScopeNotGranted);
+    assert_eq!(accepts(), 2, "nothing sent");
+    c.sign_out().await.unwrap();
+}
+
+/// A write to an alert that changed meanwhile: whatever ilert answers
+/// (200, 400 or 409; its description says nothing), the alert is read back
+/// and what it is now is said ("Already resolved"), not an HTTP error.
+#[tokio::test]
+async fn acting_on_an_alert_that_changed_says_what_it_is_now() {
+    use ilert_app::actions::AlertAction;
+    use ilert_sandbox::ChangedAlertWrite;
+    let dir = tempfile::tempdir().unwrap();
+    let c = app(&dir, any_port());
+    c.sign_in(true, Some("alert:w"), |_| {}, approving_browser).await.unwrap();
+    let knobs = c.demo().knobs().await.unwrap();
+    let mut rx = c.snapshots();
+    let first = rx.wait_for(|s| s.as_ref().is_some_and(|s| s.alerts.data().is_some())).await.unwrap().clone().unwrap();
+    let pending: Vec<i64> = first.alerts.data().unwrap().alerts.iter().filter(|r| r.status == "PENDING").map(|r| r.id).collect();
+    assert!(pending.len() >= 3, "three pending alerts in the demo: {pending:?}");
+    for (answer, id) in [ChangedAlertWrite::Ok, ChangedAlertWrite::BadRequest, ChangedAlertWrite::Conflict].into_iter().zip(pending) {
+        knobs.set_changed_alert_writes(answer);
+        assert_eq!(c.act(id, AlertAction::Resolve).await.unwrap().status, "RESOLVED");
+        // Resolved (here, or by anybody): accepting or resolving it again.
+        for action in [AlertAction::Accept, AlertAction::Resolve] {
+            let out = c.act(id, action).await.unwrap_or_else(|e| panic!("{answer:?} {action:?}: {e}"));
+            assert_eq!(
+                (out.status.as_str(), out.message.as_str()),
+                (
+                    "RESOLVED",
+                    if action == AlertAction::Accept || answer != ChangedAlertWrite::Ok { "Already resolved" } else { "Resolved" }
+                ),
+                "{answer:?} {action:?}"
+            );
+        }
+    }
+}
+
 /// Accept and resolve: without `alert:w` the app says which scope it needs;
 /// with it the snapshot shows the change before ilert has answered, ilert's
 /// answer confirms it; when ilert fails inside (503), the write is not sent

@@ -126,7 +126,63 @@ async fn explicit_nulls_and_float_numbers_read() {
     let policies = c.escalation_policies().await.unwrap();
     assert!(policies.iter().all(|p| !p.escalation_rules.is_empty()));
     let alerts = c.alerts(&ilert_api::api::alerts::AlertFilter::default()).await.unwrap();
-    assert!(!alerts.is_empty() && alerts.unreadable == 0);
+    assert!(!alerts.is_empty() && alerts.unreadable == 0, "`assignedTo: {{}}` costs no alert: {} unreadable", alerts.unreadable);
+    assert!(alerts.iter().any(|a| a.assigned_to.is_none() && a.merged_into_id.is_none()));
+    let merged: Vec<_> = alerts.iter().filter(|a| a.is_merged()).collect();
+    assert_eq!(merged.len(), 1, "the merged copy is read");
+    let open = ilert_app::view::OpenAlerts::of(&alerts, None, None, ilert_app::view::AlertScope::All);
+    assert!(open.get(merged[0].id).is_none(), "and shown only as its parent");
+}
+
+/// ilert documents no order for `/api/alerts`: whichever order the
+/// sandbox answers in (`alert_order`), the app's list is the same, newest first.
+#[tokio::test]
+async fn the_open_alerts_do_not_depend_on_the_order_ilert_sends() {
+    use ilert_app::view::{AlertScope, OpenAlerts};
+    use ilert_sandbox::AlertOrder;
+    let (sb, c) = client(ALL).await;
+    let mut lists = Vec::new();
+    for order in [AlertOrder::Newest, AlertOrder::Oldest, AlertOrder::Id] {
+        sb.knobs().set_alert_order(order);
+        let listed = c.alerts(&ilert_api::api::alerts::AlertFilter::open()).await.unwrap();
+        let open = OpenAlerts::of(&listed, None, None, AlertScope::All);
+        lists.push(open.alerts.iter().map(|r| r.id).collect::<Vec<_>>());
+    }
+    assert!(lists[0].len() > 3);
+    assert_eq!(lists[0], lists[1], "oldest first from ilert");
+    assert_eq!(lists[0], lists[2], "by id from ilert");
+}
+
+/// What ilert's description allows and today's code did not read: nested
+/// references without an id (`assignedTo: {}`, `alertSource: {"id": null}`,
+/// a responder `{}`), a merged alert beside its parent, the same alert on
+/// two pages, and no order at all. Every alert reads; the open list is
+/// newest first, each id once, without the merged one.
+#[tokio::test]
+async fn alerts_read_in_any_order_with_references_without_ids_and_merges() {
+    use ilert_api::api::alerts::AlertFilter;
+    use ilert_app::view::{AlertScope, OpenAlerts};
+    let (sb, c) = client(ALL).await;
+    let at = |h: u32| format!("2026-12-07T{h:02}:00:00Z");
+    let alert = |id: i64, h: u32| serde_json::json!({"id": id, "summary": format!("a{id}"), "status": "PENDING", "priority": "HIGH", "reportTime": at(h), "alertSource": {"id": 1201, "name": "Checkout"}});
+    let mut odd = vec![alert(1, 9), alert(2, 11), alert(3, 10), alert(4, 11), alert(2, 11)];
+    odd[0]["assignedTo"] = serde_json::json!({});
+    odd[1]["alertSource"] = serde_json::json!({"id": null, "name": "gone"});
+    odd[2]["responders"] =
+        serde_json::json!([{"user": {}, "status": "PENDING"}, {"user": {"id": 7, "username": "grace"}, "status": "ACCEPTED"}]);
+    odd[3]["nextEscalationUser"] = serde_json::json!({"id": null});
+    let mut merged = alert(5, 12);
+    merged["mergedIntoId"] = serde_json::json!(3);
+    merged["mergeState"] = serde_json::json!("MERGED");
+    odd.push(merged);
+    sb.knobs().add_fault(Fault::new("/api/alerts", FaultKind::Json { status: 200, body: serde_json::Value::Array(odd) }));
+    let listed = c.alerts(&AlertFilter::open()).await.unwrap();
+    assert_eq!(listed.unreadable, 0, "every alert reads");
+    let open = OpenAlerts::of(&listed, None, None, AlertScope::All);
+    let ids: Vec<i64> = open.alerts.iter().map(|r| r.id).collect();
+    assert_eq!(ids, [4, 2, 3, 1], "newest first, then id; each once; the merged one is its parent's");
+    assert_eq!(open.get(2).unwrap().source, "", "a source without an id names none");
+    assert_eq!(open.get(3).unwrap().accepted_by, ["grace"]);
 }
 
 /// An entry that still cannot be read is skipped and counted; the panel

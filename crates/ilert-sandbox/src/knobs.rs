@@ -124,6 +124,18 @@ impl Knobs {
     pub fn set_etags(&self, on: bool) {
         self.lock().config.etags = on;
     }
+    pub fn set_strict_scopes(&self, on: bool) {
+        self.lock().config.strict_scopes = on;
+    }
+    pub fn set_alert_order(&self, order: crate::AlertOrder) {
+        self.lock().config.alert_order = order;
+    }
+    pub fn set_include_cap(&self, cap: Option<usize>) {
+        self.lock().config.include_cap = cap;
+    }
+    pub fn set_changed_alert_writes(&self, answer: crate::ChangedAlertWrite) {
+        self.lock().config.changed_alert_writes = answer;
+    }
     pub fn add_fault(&self, fault: Fault) {
         self.lock().faults.push(fault);
     }
@@ -154,8 +166,10 @@ impl Knobs {
     pub fn requests_by_path(&self) -> std::collections::BTreeMap<String, u64> {
         self.lock().per_path.clone()
     }
-    /// The most requests the sandbox was handling at the same time since
-    /// the last call (which resets it): how concurrent a client really is.
+    /// The status of alert `id`, if it exists.
+    pub fn alert_status_of(&self, id: i64) -> Option<String> {
+        self.lock().world.alerts.iter().find(|a| a.id == id).map(|a| a.status.to_string())
+    }
     /// The status of the newest alert with this summary (what an action changed).
     pub fn alert_status(&self, summary: &str) -> Option<String> {
         let inner = self.lock();
@@ -201,6 +215,8 @@ impl Knobs {
     pub fn not_modified(&self) -> u64 {
         self.lock().not_modified
     }
+    /// The most requests the sandbox was handling at the same time since
+    /// the last call (which resets it): how concurrent a client really is.
     pub fn take_peak_concurrency(&self) -> usize {
         let mut inner = self.lock();
         let now = inner.in_flight;

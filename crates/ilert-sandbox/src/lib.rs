@@ -113,6 +113,45 @@ pub struct Config {
     /// `If-None-Match` with 304 (ilert's Chrome extension relies on both;
     /// whether every ilert endpoint does is undocumented, so it can be off).
     pub etags: bool,
+    /// Refuse at authorize a scope list that names one resource twice
+    /// (`alert alert:w`): ilert documents one scope per resource and its
+    /// own clients send them so; whether it tolerates the pair is not said.
+    pub strict_scopes: bool,
+    /// The order of `GET /api/alerts`, which ilert does not document.
+    pub alert_order: AlertOrder,
+    /// How a write to an alert that is resolved already is answered
+    /// (accept or resolve again): ilert does not say.
+    pub changed_alert_writes: ChangedAlertWrite,
+    /// The largest page `GET /api/alerts` serves when `include` is asked
+    /// for; beyond it a 400 (ilert's notes: `include` may lower a list's
+    /// maximum). `None`: the usual 100.
+    pub include_cap: Option<usize>,
+}
+
+/// The answers ilert's description allows to a write on an alert that
+/// changed already (accepting a resolved one, resolving it again).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "camelCase")]
+pub enum ChangedAlertWrite {
+    /// 200 with the alert as it is (the sandbox's choice).
+    #[default]
+    Ok,
+    /// 400 `{status, message, code}`.
+    BadRequest,
+    /// 409 `{status, message, code}`.
+    Conflict,
+}
+
+/// The orders `GET /api/alerts` may come in (ilert promises none).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "camelCase")]
+pub enum AlertOrder {
+    /// Newest report first (the sandbox's choice).
+    #[default]
+    Newest,
+    Oldest,
+    /// By id, ascending.
+    Id,
 }
 
 /// The readings of token_info and revoke that ilert's documentation allows.
@@ -147,6 +186,10 @@ impl Default for Config {
             nulls: false,
             expired_as_key_error: false,
             etags: true,
+            strict_scopes: false,
+            alert_order: AlertOrder::Newest,
+            changed_alert_writes: ChangedAlertWrite::Ok,
+            include_cap: None,
         }
     }
 }

@@ -5,7 +5,10 @@
 //! - every optional field the sandbox would leave out is sent as `null`
 //!   (see [`OPTIONAL`]), and every empty list as `null`;
 //! - integers typed `number` in the description are sent as `1.0`;
-//! - `/api/on-calls` adds an entry without a user (a gap in a schedule).
+//! - `/api/on-calls` adds an entry without a user (a gap in a schedule);
+//! - `/api/alerts` names nobody in its first alert's `assignedTo: {}` (a
+//!   reference without an id), and adds a copy of it merged into it
+//!   (`mergedIntoId`, `mergeState`, from ilert's newer description).
 
 use serde_json::Value;
 
@@ -34,8 +37,24 @@ pub(crate) fn rewrite(path: &str, mut v: Value) -> Value {
             }
         }
     }
+    if path == "/api/alerts" {
+        if let Value::Array(items) = &mut v {
+            if let Some(first) = items.first_mut() {
+                first["assignedTo"] = serde_json::json!({});
+                let mut merged = first.clone();
+                let parent = first["id"].as_f64().unwrap_or_default() as i64;
+                merged["id"] = Value::from(parent + MERGED_OFFSET);
+                merged["mergedIntoId"] = Value::from(parent);
+                merged["mergeState"] = Value::from("MERGED");
+                items.push(merged);
+            }
+        }
+    }
     v
 }
+
+/// The id of the merged copy of alert N in the nulls lane: N + this.
+const MERGED_OFFSET: i64 = 900_000;
 
 fn nullify(v: &mut Value) {
     match v {

@@ -146,6 +146,11 @@ fn authorize_inner(k: &Knobs, raw: &[u8]) -> Response {
         Ok(_) => return fail("invalid_scope", "At least one scope is required"),
         Err(bad) => return fail("invalid_scope", &format!("Unknown scope: {bad}")),
     };
+    if k.lock().config.strict_scopes {
+        if let Some(twice) = scope::named_twice(&scopes) {
+            return fail("invalid_scope", &format!("Scope {twice} is requested at more than one level"));
+        }
+    }
 
     let consent_id = format!("{:032x}", rand::rng().random::<u128>());
     let username = k.lock().config.consent_username.clone();

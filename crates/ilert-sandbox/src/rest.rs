@@ -62,6 +62,9 @@ impl ApiError {
     pub(crate) fn bad_request(message: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, "BAD_REQUEST", message)
     }
+    pub(crate) fn conflict(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::CONFLICT, "CONFLICT", message)
+    }
     pub(crate) fn unsupported_media_type(message: impl Into<String>) -> Self {
         Self::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "UNSUPPORTED_MEDIA_TYPE", message)
     }
@@ -535,7 +538,7 @@ async fn put_alert_source(State(k): State<Arc<Knobs>>, m: Method, h: HeaderMap, 
 /// first: ilert's filters (`states`, `sources`, `policies`, `responders` as
 /// ids or usernames, `from`/`until` on `reportTime`) and the older names
 /// some of ilert's own clients send (`state`, `alert-source`).
-fn selected_alerts<'w>(w: &'w World, q: &Query) -> Result<Vec<&'w seed::Alert>, ApiError> {
+fn selected_alerts<'w>(w: &'w World, q: &Query, order: crate::AlertOrder) -> Result<Vec<&'w seed::Alert>, ApiError> {
     let states: Vec<&str> = q.all("states").into_iter().chain(q.all("state")).collect();
     let sources = q.ids(&["sources", "alert-source"])?;
     let policies = q.ids(&["policies"])?;
@@ -556,7 +559,11 @@ fn selected_alerts<'w>(w: &'w World, q: &Query) -> Result<Vec<&'w seed::Alert>, 
         .filter(|a| responders.is_empty() || is_responder(a))
         .filter(|a| from.is_none_or(|f| a.report_time >= f) && until.is_none_or(|u| a.report_time <= u))
         .collect();
-    out.sort_by(|a, b| b.report_time.cmp(&a.report_time).then(b.id.cmp(&a.id)));
+    match order {
+        crate::AlertOrder::Newest => out.sort_by(|a, b| b.report_time.cmp(&a.report_time).then(b.id.cmp(&a.id))),
+        crate::AlertOrder::Oldest => out.sort_by(|a, b| a.report_time.cmp(&b.report_time).then(a.id.cmp(&b.id))),
+        crate::AlertOrder::Id => out.sort_by_key(|a| a.id),
+    }
     Ok(out)
 }
 
@@ -567,8 +574,12 @@ async fn alerts(State(k): State<Arc<Knobs>>, m: Method, h: HeaderMap, RawQuery(r
     let q = Query::parse(raw);
     let (start, count) = q.page(50, 100)?;
     let mut inner = k.lock();
+    if let Some(cap) = inner.config.include_cap.filter(|cap| q.get("include").is_some() && count > *cap) {
+        return Err(ApiError::bad_request(format!("max-results must not exceed {cap} when include is used")));
+    }
     let w = &inner.world;
-    let page: Vec<Value> = selected_alerts(w, &q)?.into_iter().skip(start).take(count).map(|a| alert_json_with(w, a, &q)).collect();
+    let page: Vec<Value> =
+        selected_alerts(w, &q, inner.config.alert_order)?.into_iter().skip(start).take(count).map(|a| alert_json_with(w, a, &q)).collect();
     let body = Value::Array(page).to_string();
     if !inner.config.etags {
         return Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response());
@@ -650,7 +661,7 @@ async fn alert_count(State(k): State<Arc<Knobs>>, m: Method, h: HeaderMap, RawQu
     authorize(&k, &h, &m, &["alert"])?;
     let q = Query::parse(raw);
     let inner = k.lock();
-    Ok(Json(json!({ "count": selected_alerts(&inner.world, &q)?.len() })).into_response())
+    Ok(Json(json!({ "count": selected_alerts(&inner.world, &q, inner.config.alert_order)?.len() })).into_response())
 }
 
 /// Accept or resolve as ilert does: a resolved alert stays resolved (accept
@@ -661,9 +672,14 @@ async fn set_alert_status(k: &Knobs, id: &str, status: &'static str, acting: &st
     let id = id_of(id)?;
     let now = Utc::now();
     let user = inner.world.user_by_name(acting).map(|u| u.id);
+    let changed = inner.config.changed_alert_writes;
     let a = inner.world.alerts.iter_mut().find(|a| a.id == id).ok_or_else(ApiError::not_found)?;
     match (status, a.status) {
-        (_, "RESOLVED") => {}
+        (_, "RESOLVED") => match changed {
+            crate::ChangedAlertWrite::Ok => {}
+            crate::ChangedAlertWrite::BadRequest => return Err(ApiError::bad_request("Alert is already resolved")),
+            crate::ChangedAlertWrite::Conflict => return Err(ApiError::conflict("Alert is already resolved")),
+        },
         ("ACCEPTED", _) => {
             a.status = "ACCEPTED";
             if let Some(user) = user {

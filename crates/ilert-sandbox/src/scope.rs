@@ -74,6 +74,15 @@ pub fn parse(scope: &str) -> Result<Vec<String>, String> {
     Ok(out)
 }
 
+/// The first resource named at two levels (`alert alert:w`), if any.
+pub fn named_twice(scopes: &[String]) -> Option<&str> {
+    let name = |s: &str| s.split_once(':').map_or(s, |(n, _)| n).len();
+    scopes.iter().enumerate().find_map(|(i, s)| {
+        let n = &s[..name(s)];
+        scopes[..i].iter().any(|o| &o[..name(o)] == n).then_some(n)
+    })
+}
+
 /// Whether `granted` (a space-separated scope string) allows `level` on `resource`.
 pub fn allows(granted: &str, resource: &str, level: Level) -> bool {
     granted.split_whitespace().any(|s| {
@@ -134,6 +143,13 @@ mod tests {
         assert!(allows("source:d", "source", Level::Delete));
         assert!(allows("profile wildcard:d", "alert", Level::Delete));
         assert!(!allows("profile schedule", "source", Level::Read));
+    }
+
+    #[test]
+    fn a_resource_named_twice_is_found() {
+        let v = |s: &str| s.split_whitespace().map(str::to_string).collect::<Vec<_>>();
+        assert_eq!(named_twice(&v("profile alert alert:w")), Some("alert"));
+        assert_eq!(named_twice(&v("profile alert:w source offline_access")), None);
     }
 
     #[test]

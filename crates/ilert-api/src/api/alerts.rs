@@ -26,7 +26,7 @@ pub struct SourceRel {
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct AlertResponder {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::lenient::rel")]
     pub user: Option<UserRel>,
     #[serde(default)]
     pub status: Option<String>,
@@ -50,20 +50,30 @@ pub struct Alert {
     pub priority: Option<String>,
     #[serde(default)]
     pub report_time: Option<DateTime<Utc>>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::lenient::rel")]
     pub alert_source: Option<SourceRel>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::lenient::rel")]
     pub escalation_policy: Option<PolicyRel>,
     #[serde(default, deserialize_with = "crate::lenient::vec")]
     pub responders: Vec<AlertResponder>,
     /// Deprecated by ilert in favour of `responders`, still sent by some tenants.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::lenient::rel")]
     pub assigned_to: Option<UserRel>,
     #[serde(default)]
     pub next_escalation: Option<DateTime<Utc>>,
     /// Sent with `include=nextEscalationUser`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::lenient::rel")]
     pub next_escalation_user: Option<UserRel>,
+    /// Which rule of the policy notifies next. ilert types it `number` and
+    /// says nothing of its base (0 or 1), so nothing here reads a rule by it.
+    #[serde(default, deserialize_with = "crate::lenient::opt_int")]
+    pub next_escalation_rule_index: Option<i64>,
+    /// Set on an alert folded into another (ilert's newer description):
+    /// it is the parent's, and is neither shown nor rung apart from it.
+    #[serde(default, deserialize_with = "crate::lenient::opt_int")]
+    pub merged_into_id: Option<i64>,
+    #[serde(default)]
+    pub merge_state: Option<String>,
 }
 
 /// `GET /api/alerts/{id}/log-entries`: what happened to an alert.
@@ -81,6 +91,11 @@ pub struct LogEntry {
 }
 
 impl Alert {
+    /// Folded into another alert: the parent stands for it.
+    pub fn is_merged(&self) -> bool {
+        self.merged_into_id.is_some() || self.merge_state.as_deref().is_some_and(|s| s.eq_ignore_ascii_case("MERGED"))
+    }
+
     /// Whether `user` is among the people this alert notifies.
     pub fn has_responder(&self, user: i64) -> bool {
         self.responders.iter().any(|r| r.user.as_ref().is_some_and(|u| u.id == user))

@@ -29,7 +29,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::actions::{can_act, AlertAction};
+use crate::actions::AlertAction;
 use crate::view::dashboard::MyShift;
 use crate::view::{AlertRow, Panel, Snapshot};
 use alarm::AlarmRamp;
@@ -344,7 +344,7 @@ impl Notifier {
         }
         if !new_rows.is_empty() {
             let told = self.sort_new(new_rows, now);
-            out.extend(alert_notices(&told, can_act(&s.session.scopes.join(" ")), now));
+            out.extend(alert_notices(&told, s.session.can_act, now));
         }
         out
     }

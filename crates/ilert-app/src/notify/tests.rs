@@ -30,6 +30,7 @@ fn snapshot(account: &str, alerts: Panel<OpenAlerts>, shifts: Vec<MyShift>) -> S
         access_expires_at: None,
         persistent: true,
         demo: false,
+        can_act: false,
     };
     let mut s = Snapshot::loading(account.into(), session);
     s.alerts = alerts;
@@ -77,7 +78,8 @@ fn with_alert_w_a_pending_alert_offers_accept_and_resolve() {
     let dir = tempfile::tempdir().unwrap();
     let mut n = notifier(&dir);
     let mut s = snapshot("a", ready(vec![row(1, "PENDING", "HIGH"), row(2, "ACCEPTED", "LOW")]), vec![]);
-    s.session.scopes = vec!["alert".into(), "alert:w".into()];
+    s.session.scopes = vec!["alert:w".into()];
+    s.session.can_act = true;
     let told = n.observe(&s, Utc::now());
     assert_eq!(told[0].kind, NoticeKind::Alert { id: 1, actions: vec![AlertAction::Accept, AlertAction::Resolve] });
     assert_eq!(told[1].kind, NoticeKind::Alert { id: 2, actions: vec![AlertAction::Resolve] }, "accepted already");

@@ -106,9 +106,20 @@ impl OpenAlerts {
         let my_policies: Vec<i64> = on_call
             .map(|o| o.policies.iter().filter(|p| p.levels.iter().any(|l| l.people.iter().any(|x| x.mine))).map(|p| p.id).collect())
             .unwrap_or_default();
-        let rows: Vec<AlertRow> = alerts
+        // ilert promises no order for /api/alerts, and a list that changes
+        // between its pages may repeat a row: newest first (report time,
+        // then id) and each id once, decided here for every surface; an
+        // alert merged into another is its parent's.
+        let mut seen = std::collections::HashSet::new();
+        let mut open: Vec<&Alert> = alerts
             .iter()
             .filter(|a| matches!(a.status, Some(AlertStatus::Pending) | Some(AlertStatus::Accepted)))
+            .filter(|a| !a.is_merged())
+            .filter(|a| seen.insert(a.id))
+            .collect();
+        open.sort_by(|a, b| b.report_time.cmp(&a.report_time).then(b.id.cmp(&a.id)));
+        let rows: Vec<AlertRow> = open
+            .into_iter()
             .map(|a| {
                 let responder = me.is_some_and(|me| a.has_responder(me));
                 let on_my_policy = a.escalation_policy.as_ref().is_some_and(|p| my_policies.contains(&p.id));
@@ -193,15 +204,16 @@ mod tests {
         let ids = |o: &OpenAlerts| o.mine().map(|r| r.id).collect::<Vec<_>>();
         let on_call = OpenAlerts::of(&alerts, Some(1), Some(&oc), AlertScope::OnCall);
         assert_eq!(on_call.alerts.len(), 3, "resolved is not open");
-        assert_eq!(ids(&on_call), [1, 2], "my policy's, and where I am a responder");
+        // No report times: newest first falls back on the id, highest first.
+        assert_eq!(ids(&on_call), [2, 1], "my policy's, and where I am a responder");
         assert_eq!((on_call.pending, on_call.accepted), (1, 1));
         assert_eq!(
             on_call.alerts.iter().filter(|r| r.responder).map(|r| r.id).collect::<Vec<_>>(),
             [2],
             "the panel's default: mine as a responder"
         );
-        assert_eq!(ids(&OpenAlerts::of(&alerts, Some(1), Some(&oc), AlertScope::Mine)), [1, 2], "1 is a page: HIGH on my policy");
-        assert_eq!(ids(&OpenAlerts::of(&alerts, Some(1), Some(&oc), AlertScope::All)), [1, 2, 3]);
+        assert_eq!(ids(&OpenAlerts::of(&alerts, Some(1), Some(&oc), AlertScope::Mine)), [2, 1], "1 is a page: HIGH on my policy");
+        assert_eq!(ids(&OpenAlerts::of(&alerts, Some(1), Some(&oc), AlertScope::All)), [3, 2, 1]);
         assert_eq!(ids(&OpenAlerts::of(&alerts, None, None, AlertScope::OnCall)), Vec::<i64>::new(), "unknown me: nothing is mine");
         let pages = |o: &OpenAlerts| o.alerts.iter().filter(|r| r.rings()).map(|r| r.id).collect::<Vec<_>>();
         assert_eq!(pages(&on_call), [1], "2 is accepted, 3 neither on my policy nor mine");

@@ -6,6 +6,7 @@
 pub mod alert_detail;
 pub mod alerts;
 pub mod app_info;
+pub mod ask;
 pub mod board;
 pub mod dashboard;
 pub mod session;
@@ -15,6 +16,7 @@ pub mod tray;
 pub use alert_detail::AlertDetail;
 pub use alerts::{AlertRow, AlertScope, OpenAlerts};
 pub use app_info::{AppInfo, Mode};
+pub use ask::{Ask, Question};
 pub use board::OnCallBoard;
 pub use dashboard::{Dashboard, Panel, Stale};
 pub use session::SessionInfo;

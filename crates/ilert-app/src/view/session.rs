@@ -16,6 +16,10 @@ pub struct SessionInfo {
     /// Whether the refresh token is in the OS keyring (else: this run only).
     pub persistent: bool,
     pub demo: bool,
+    /// Whether the granted scopes allow accepting and resolving alerts
+    /// (`ilert_api::scope` decides, for every surface; no scope known: yes,
+    /// and ilert's 403 tells otherwise).
+    pub can_act: bool,
 }
 
 impl SessionInfo {
@@ -28,6 +32,7 @@ impl SessionInfo {
             scope = asked.to_string();
         }
         let account = session.account();
+        let can_act = scope.trim().is_empty() || ilert_api::scope::can_write(&scope, "alert");
         SessionInfo {
             username: account.username.clone(),
             tenant: account.tenant.clone(),
@@ -36,6 +41,7 @@ impl SessionInfo {
             access_expires_at: session.access_expires_in().await.and_then(|d| chrono::Duration::from_std(d).ok()).map(|d| Utc::now() + d),
             persistent: session.is_persistent(),
             demo,
+            can_act,
         }
     }
 }

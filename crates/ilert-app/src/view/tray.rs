@@ -152,7 +152,7 @@ impl TrayView {
                     .collect()
             })
             .unwrap_or_default();
-        let can_act = crate::actions::can_act(&s.session.scopes.join(" "));
+        let can_act = s.session.can_act;
         let view = |state, label: String, line: String| {
             let tooltip = match &alerts_line {
                 Some(a) => format!("ilert Desktop · {} · {line} · {a}", s.session.username),
@@ -274,6 +274,7 @@ mod tests {
             access_expires_at: None,
             persistent: true,
             demo: false,
+            can_act: true,
         };
         let mut s = Snapshot::loading("k".into(), session);
         s.seq = 1;

@@ -880,7 +880,7 @@ async fn start_at_login_writes_the_entry_and_follows_an_appimage() {
         };
     }
     from_odd.env("ILERT_START_AT_LOGIN", "true").env("APPIMAGE", &image).kill_on_drop(true);
-    run_until(from_odd, home.path(), || exec(&entry).is_some_and(|x| x.contains("AppImage"))).await;
+    run_until(from_odd, home.path(), || exec(&entry).is_some_and(|x| x.contains("odd"))).await;
     let quoted = image_str.replace('"', "\\\\\"");
     assert_eq!(exec(&entry).unwrap(), format!("\"{quoted}\" --hidden --profile {}", cli.profile));
     let mut launch = std::process::Command::new("gio");
@@ -1180,7 +1180,7 @@ async fn closed_to_the_tray_only_the_app_process_stays_and_opening_builds_the_wi
     cli.login_with_scopes("profile schedule policy source alert offline_access").await;
     let (mut app, owner) = in_tray(cli.command(&["--hidden"])).await;
     let pid = app.id().unwrap();
-    wait_for("the session in the tray", || tray::menu(&owner).iter().any(|(_, l, _)| l == "Sign out").then_some(())).await;
+    wait_for("the session in the tray", || tray::menu(&owner).iter().any(|(_, l, _)| l == "Sign out…").then_some(())).await;
     assert_eq!(x11::shown(pid), 0, "started hidden: no window");
     assert_eq!(webkit(&app), Vec::<String>::new(), "started hidden: no webview");
 

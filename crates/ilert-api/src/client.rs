@@ -290,9 +290,21 @@ impl Client {
         let mut token = self.session.access_token().await?;
         let mut refreshed = false;
         let mut attempt = 0;
+        let mut rate_limited = 0;
+        // The whole write, waits included, fits in `self.timeout` (put_empty's own limit).
+        let deadline = tokio::time::Instant::now() + self.timeout;
+        // Held until the write is answered: the background reads wait behind it.
+        let _turn = self.rate.write_turn();
         loop {
+            // A 429 means ilert did not process the request: wait for the
+            // gate if that fits this write's budget (with a second to send),
+            // and let the background reads wait behind it meanwhile.
             if let Some(wait) = self.rate.closed_for() {
-                return Err(ApiError::rate_limited(wait));
+                if tokio::time::Instant::now() + wait + Duration::from_secs(1) >= deadline {
+                    return Err(ApiError::rate_limited(wait));
+                }
+                tracing::info!(path, wait_ms = wait.as_millis() as u64, "the write waits for ilert's rate limit");
+                tokio::time::sleep(wait).await;
             }
             let sent = self
                 .http
@@ -322,6 +334,10 @@ impl Client {
             let status = resp.status().as_u16();
             if status == 429 {
                 self.rate.hit(rate::retry_after(resp.headers()));
+                if rate_limited < 2 {
+                    rate_limited += 1;
+                    continue;
+                }
             }
             let body = resp.bytes().await.unwrap_or_default();
             let error = || serde_json::from_slice::<RestError>(&body).unwrap_or_default();
@@ -359,6 +375,10 @@ impl Client {
         let mut refreshed = false;
         let mut attempt = 0;
         loop {
+            // A write waiting for the gate goes first (for at most half of
+            // what is left of this read's budget).
+            let now = tokio::time::Instant::now();
+            self.rate.yield_to_writes(now + deadline.saturating_duration_since(now) / 2).await;
             // After a 429 nobody asks before the gate opens; a wait that
             // would not fit this call's budget is reported instead.
             if let Some(wait) = self.rate.closed_for() {

@@ -6,7 +6,13 @@
 //! one, otherwise at least 5 s with jitter, doubling with each further 429
 //! within a minute. The gate is shared by every clone of a [`crate::Client`],
 //! so concurrent panels do not each hit the limit again.
+//!
+//! A write (Accept, Resolve) waits for the gate within its own budget rather
+//! than failing at once (a 429 means ilert did not process the request), and
+//! while one waits the reads of the background refresh wait behind it, so
+//! the person's Accept is the first request when the gate opens.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -29,7 +35,24 @@ struct State {
 
 /// When this client may ask ilert again.
 #[derive(Clone)]
-pub struct RateGate(Arc<Mutex<State>>);
+pub struct RateGate(Arc<Mutex<State>>, Arc<Writes>);
+
+/// The writes waiting for the gate, and a bell for the reads behind them.
+#[derive(Default)]
+struct Writes {
+    waiting: AtomicUsize,
+    done: tokio::sync::Notify,
+}
+
+/// Held by a write while it waits for the gate and is sent.
+pub struct WriteTurn(Arc<Writes>);
+
+impl Drop for WriteTurn {
+    fn drop(&mut self) {
+        self.0.waiting.fetch_sub(1, Ordering::SeqCst);
+        self.0.done.notify_waiters();
+    }
+}
 
 impl Default for RateGate {
     fn default() -> RateGate {
@@ -40,7 +63,24 @@ impl Default for RateGate {
 impl RateGate {
     /// A gate whose first wait is `first` (tests shorten it).
     pub fn with_first_wait(first: Duration) -> RateGate {
-        RateGate(Arc::new(Mutex::new(State { until: None, strikes: 0, last: None, first_wait: first })))
+        RateGate(Arc::new(Mutex::new(State { until: None, strikes: 0, last: None, first_wait: first })), Arc::default())
+    }
+
+    /// A write is about to wait for the gate: reads yield until it is sent.
+    pub fn write_turn(&self) -> WriteTurn {
+        self.1.waiting.fetch_add(1, Ordering::SeqCst);
+        WriteTurn(self.1.clone())
+    }
+
+    /// Waits while a write waits, but not past `deadline` (the read then
+    /// goes anyway and the gate decides).
+    pub async fn yield_to_writes(&self, deadline: Instant) {
+        while self.1.waiting.load(Ordering::SeqCst) > 0 {
+            let done = self.1.done.notified();
+            if self.1.waiting.load(Ordering::SeqCst) == 0 || tokio::time::timeout_at(deadline, done).await.is_err() {
+                return;
+            }
+        }
     }
 
     /// Records a 429 and returns how long to wait before the next request.
@@ -110,5 +150,25 @@ mod tests {
         assert!(g.cooling());
         assert_eq!(g.next_refresh(Duration::from_secs(60)), Duration::from_secs(120), "slowed while cooling");
         assert_eq!(RateGate::default().next_refresh(Duration::from_secs(60)), Duration::from_secs(60));
+    }
+
+    #[tokio::test]
+    async fn reads_wait_behind_a_waiting_write() {
+        let g = RateGate::default();
+        let turn = g.write_turn();
+        let waiting = tokio::spawn({
+            let g = g.clone();
+            async move { g.yield_to_writes(Instant::now() + Duration::from_secs(5)).await }
+        });
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert!(!waiting.is_finished(), "the read waits while the write does");
+        drop(turn);
+        tokio::time::timeout(Duration::from_secs(1), waiting).await.expect("released when the write goes").unwrap();
+        // No write: nothing to wait for; a deadline ends a wait.
+        tokio::time::timeout(Duration::from_millis(50), g.yield_to_writes(Instant::now() + Duration::from_secs(5))).await.unwrap();
+        let _turn = g.write_turn();
+        let t = Instant::now();
+        g.yield_to_writes(t + Duration::from_millis(100)).await;
+        assert!(t.elapsed() >= Duration::from_millis(100));
     }
 }

@@ -244,3 +244,33 @@ async fn a_page_cap_lowered_by_include_is_found_and_remembered() {
     assert_eq!(c.alerts(&AlertFilter::default()).await.unwrap().len(), all);
     assert_eq!(sb.knobs().requests("/api/alerts") - before, all.div_ceil(25) + usize::from(all % 25 == 0), "remembered: no 400 again");
 }
+
+/// An Accept must not lose to polling: a 429 on the alert list closes the
+/// gate, and an Accept made then waits for it (within its own budget)
+/// instead of failing, is sent once, and goes before the background read
+/// that was waiting too (a 429 means ilert processed nothing).
+#[tokio::test]
+async fn an_accept_waits_for_the_rate_limit_and_goes_first() {
+    use std::time::{Duration, Instant};
+    let (sb, c) = client(&format!("{ALL} alert:w")).await;
+    let c = c.with_rate_limit_wait(Duration::from_secs(2)).with_retry(ilert_api::RetryPolicy { retries: 0, ..Default::default() });
+    let pending = AlertFilter { states: vec![AlertStatus::Pending], ..AlertFilter::default() };
+    let id = c.alerts(&pending).await.unwrap()[0].id;
+    sb.knobs().add_fault(Fault::status("/api/alerts", 429).times(1));
+    assert_eq!(c.alerts(&pending).await.unwrap_err().kind(), "rateLimited", "the polling met the limit");
+    let accept = format!("/api/alerts/{id}/accept");
+    let started = Instant::now();
+    let (write, read) = tokio::join!(c.accept_alert(id), async {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        c.alerts(&pending).await
+    });
+    assert_eq!(write.unwrap().status, Some(AlertStatus::Accepted), "accepted, not refused for the limit");
+    assert!(started.elapsed() >= Duration::from_millis(1500), "after the gate opened: {:?}", started.elapsed());
+    read.unwrap();
+    let log = sb.knobs().request_log();
+    assert_eq!(log.iter().filter(|p| **p == accept).count(), 1, "one PUT");
+    let put_at = log.iter().position(|p| *p == accept).unwrap();
+    let lists_before = log[..put_at].iter().filter(|p| *p == "/api/alerts").count();
+    assert_eq!(lists_before, 2, "the first list and the one that met the 429, nothing more before the write: {log:?}");
+    assert!(log[put_at + 1..].iter().any(|p| p == "/api/alerts"), "the waiting read went after the write: {log:?}");
+}

@@ -161,6 +161,10 @@ impl Knobs {
     pub fn requests(&self, prefix: &str) -> usize {
         self.lock().requests.iter().filter(|p| p.starts_with(prefix)).count()
     }
+    /// Every request's path, in the order they came.
+    pub fn request_log(&self) -> Vec<String> {
+        self.lock().requests.clone()
+    }
     /// How many requests each path received since the start (faulted ones
     /// included): the request budget of a client, per endpoint.
     pub fn requests_by_path(&self) -> std::collections::BTreeMap<String, u64> {

@@ -38,13 +38,12 @@ fn show<R: Runtime>(handle: &AppHandle<R>, notice: Notice) {
         NoticeKind::Alert { actions, .. } => actions.as_slice(),
         _ => &[],
     };
-    let mut offered = vec!["default"];
-    if !actions.is_empty() && offers("actions") {
+    let buttons = !actions.is_empty() && offers("actions");
+    if buttons {
         n.body(&body);
         for a in actions {
             let (id, label) = action_button(*a);
             n.action(id, label);
-            offered.push(id);
         }
     } else if !actions.is_empty() {
         // No buttons on this desktop: say where the actions are.
@@ -88,6 +87,8 @@ fn show<R: Runtime>(handle: &AppHandle<R>, notice: Notice) {
             tracing::info!("notified");
             #[cfg(all(unix, not(target_os = "macos")))]
             if let Some(listener) = listener {
+                let offered: Vec<&str> =
+                    std::iter::once("default").chain(actions.iter().filter(|_| buttons).map(|a| action_button(*a).0)).collect();
                 listener.wait(_handle.id(), &offered, |action| match (action, &notice.kind) {
                     ("default", kind) => clicked(handle, kind),
                     (button, NoticeKind::Alert { id, .. }) => {

@@ -274,3 +274,46 @@ async fn an_accept_waits_for_the_rate_limit_and_goes_first() {
     assert_eq!(lists_before, 2, "the first list and the one that met the 429, nothing more before the write: {log:?}");
     assert!(log[put_at + 1..].iter().any(|p| p == "/api/alerts"), "the waiting read went after the write: {log:?}");
 }
+
+/// The Events API as ilert's own clients call it: `apiKey` and
+/// `incidentKey` (ilert-go, ilagent), `/api/v1/events`, no summary on an
+/// ACCEPT; and answered each way ilert's documentation allows.
+#[tokio::test]
+async fn events_are_taken_as_ilerts_own_clients_send_them() {
+    use ilert_sandbox::{EventAnswers, UnknownKey};
+    let (sb, _c) = client(ALL).await;
+    let key = sb.knobs().integration_key(1201).unwrap();
+    let http = reqwest::Client::new();
+    let post = |path: &'static str, body: serde_json::Value| {
+        let req = http.post(format!("{}{path}", sb.url())).json(&body);
+        async move {
+            let r = req.send().await.unwrap();
+            (r.status().as_u16(), r.text().await.unwrap())
+        }
+    };
+    let (status, body) =
+        post("/api/v1/events", serde_json::json!({"apiKey": key, "eventType": "ALERT", "summary": "Old client", "incidentKey": "old/1"}))
+            .await;
+    assert_eq!((status, body.as_str()), (202, ""), "no body by default");
+    assert_eq!(sb.knobs().alert_status("Old client").as_deref(), Some("PENDING"));
+    let (status, _) = post("/api/events", serde_json::json!({"integrationKey": key, "eventType": "ACCEPT", "alertKey": "OLD/1"})).await;
+    assert_eq!(status, 202, "no summary needed to accept; the key compared case-insensitively");
+    assert_eq!(sb.knobs().alert_status("Old client").as_deref(), Some("ACCEPTED"));
+    assert_eq!(
+        post("/api/events", serde_json::json!({"integrationKey": key, "eventType": "ALERT"})).await.0,
+        400,
+        "an ALERT needs its summary"
+    );
+
+    sb.knobs().set_event_answers(EventAnswers { json_answer: true, no_open_alert_error: true, unknown_key: UnknownKey::NotFound });
+    let (status, body) =
+        post("/api/events", serde_json::json!({"integrationKey": key, "eventType": "ALERT", "summary": "New", "alertKey": "new/1"})).await;
+    let body: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!((status, body["alertKey"].as_str(), body["responseCode"].as_str()), (202, Some("new/1"), Some("NEW_ALERT_CREATED")));
+    assert!(body["alertUrl"].as_str().unwrap().contains("/alert/view.jsf?id="));
+    let (status, body) =
+        post("/api/events", serde_json::json!({"integrationKey": key, "eventType": "RESOLVE", "alertKey": "nothing/open"})).await;
+    assert_eq!(status, 400);
+    assert!(body.contains("NO_OPEN_ALERT_WITH_KEY"), "{body}");
+    assert_eq!(post("/api/events", serde_json::json!({"integrationKey": "nope", "eventType": "ALERT", "summary": "x"})).await.0, 404);
+}

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::engine::Engine;
 use crate::error::AppError;
-use crate::view::{OpenAlerts, Panel};
+use crate::view::{AlertRow, OpenAlerts, Panel};
 
 /// The scope accept and resolve need, asked for the first time a person acts.
 pub const WRITE_SCOPE: &str = "alert:w";
@@ -77,6 +77,21 @@ fn amend(engine: &Engine, id: i64, status: &str, by: Option<&[String]>) {
     });
 }
 
+/// The row as it was before the action, with the status ilert has now: a
+/// Resolve shown at once took the row out, and when it did not happen the
+/// row must be back at once, not only after the next refresh.
+fn put_back(engine: &Engine, row: &AlertRow, status: &str, by: Vec<String>) {
+    let mut row = row.clone();
+    row.status = status.to_string();
+    row.accepted_by = by;
+    engine.amend(|s| {
+        if let Panel::Ready { data, .. } = &s.alerts {
+            let changed: OpenAlerts = data.with_row(row.clone());
+            s.alerts = Panel::Ready { data: changed, unreadable: 0 };
+        }
+    });
+}
+
 /// Accepts or resolves alert `id` as `me` (`None`: not known).
 #[tracing::instrument(name = "app.act", skip(client, engine))]
 pub async fn act(client: &Client, engine: &Engine, id: i64, action: AlertAction, me: Option<&str>) -> Result<ActionOutcome, AppError> {
@@ -117,7 +132,10 @@ pub async fn act(client: &Client, engine: &Engine, id: i64, action: AlertAction,
             match client.alert(id).await {
                 Ok(alert) if status_of(&alert) == action.target() => Ok(alert),
                 Ok(alert) => {
-                    amend(engine, id, status_of(&alert), Some(&accepted_by(&alert)));
+                    match &before {
+                        Some(row) if status_of(&alert) != "RESOLVED" => put_back(engine, row, status_of(&alert), accepted_by(&alert)),
+                        _ => amend(engine, id, status_of(&alert), Some(&accepted_by(&alert))),
+                    }
                     engine.refresh_now();
                     return Err(AppError::Api(e));
                 }
@@ -144,8 +162,8 @@ pub async fn act(client: &Client, engine: &Engine, id: i64, action: AlertAction,
         }
         Err(e) => {
             // Refused or unreachable: show it as it was.
-            if let Some(row) = before {
-                amend(engine, id, &row.status, Some(&row.accepted_by));
+            if let Some(row) = &before {
+                put_back(engine, row, &row.status, row.accepted_by.clone());
             }
             Err(e.into())
         }

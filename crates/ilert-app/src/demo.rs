@@ -89,9 +89,10 @@ impl Demo {
             .send()
             .await
             .map_err(|e| AppError::Demo(format!("the demo incident could not be raised: {}", e.without_url())))?;
-        match r.status().as_u16() {
-            202 => Ok(()),
-            s => Err(AppError::Demo(format!("the demo's Events API answered {s}"))),
+        // 202 with no body or with `{alertKey, alertUrl, responseCode}`: ilert documents both.
+        match r.status() {
+            s if s.is_success() => Ok(()),
+            s => Err(AppError::Demo(format!("the demo's Events API answered {}", s.as_u16()))),
         }
     }
 }

@@ -56,6 +56,7 @@ use axum::response::IntoResponse;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
+pub use events::{EventAnswers, UnknownKey};
 pub use knobs::{Fault, FaultKind, OAuthEvent};
 pub use state::Knobs;
 
@@ -126,6 +127,8 @@ pub struct Config {
     /// for; beyond it a 400 (ilert's notes: `include` may lower a list's
     /// maximum). `None`: the usual 100.
     pub include_cap: Option<usize>,
+    /// How the Events API answers (its body, unknown keys, no open alert).
+    pub events: EventAnswers,
 }
 
 /// The answers ilert's description allows to a write on an alert that
@@ -190,6 +193,7 @@ impl Default for Config {
             alert_order: AlertOrder::Newest,
             changed_alert_writes: ChangedAlertWrite::Ok,
             include_cap: None,
+            events: EventAnswers::default(),
         }
     }
 }

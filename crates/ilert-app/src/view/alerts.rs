@@ -165,6 +165,15 @@ impl OpenAlerts {
         OpenAlerts::counted(rows)
     }
 
+    /// This list with `row` in it (in place of the row of its id, if any),
+    /// in the list's order, the counts with it.
+    pub fn with_row(&self, row: AlertRow) -> OpenAlerts {
+        let mut rows: Vec<AlertRow> = self.alerts.iter().filter(|r| r.id != row.id).cloned().collect();
+        rows.push(row);
+        rows.sort_by(|a, b| b.report_time.cmp(&a.report_time).then(b.id.cmp(&a.id)));
+        OpenAlerts::counted(rows)
+    }
+
     pub fn get(&self, id: i64) -> Option<&AlertRow> {
         self.alerts.iter().find(|r| r.id == id)
     }
@@ -220,5 +229,16 @@ mod tests {
         let mut low = alert(5, "PENDING", 10, 1);
         low.priority = Some("LOW".into());
         assert_eq!(pages(&OpenAlerts::of(&[low], Some(1), Some(&oc), AlertScope::OnCall)), Vec::<i64>::new(), "LOW never pages");
+    }
+
+    #[test]
+    fn a_row_taken_out_comes_back_in_its_place_with_the_counts() {
+        let alerts = [alert(1, "PENDING", 10, 1), alert(2, "ACCEPTED", 10, 1), alert(3, "PENDING", 10, 1)];
+        let all = OpenAlerts::of(&alerts, Some(1), None, AlertScope::All);
+        let row = all.get(2).unwrap().clone();
+        let without = all.with_status(2, "RESOLVED", None);
+        assert!(without.get(2).is_none() && without.accepted == 0);
+        let back = without.with_row(row);
+        assert_eq!(back, all, "the same list, the same order and counts");
     }
 }

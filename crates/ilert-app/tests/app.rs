@@ -443,14 +443,18 @@ async fn acting_on_an_alert_shows_at_once_and_stays_honest() {
     assert!(answered.duration_since(seen) >= std::time::Duration::from_millis(300), "shown before ilert's answer (400 ms away)");
     knobs.set_latency(std::time::Duration::ZERO);
 
-    // ilert fails inside: one PUT only, then the alert is read and shown as ilert has it.
+    // ilert fails inside: one PUT only, then the alert is read and shown as
+    // ilert has it, at once (ilert is slow, so no refresh has come back by
+    // then: the row taken out by the Resolve shown at once is put back).
     knobs.add_fault(ilert_sandbox::Fault { method: Some("PUT".into()), ..ilert_sandbox::Fault::status("/api/alerts/", 503) });
+    knobs.set_latency(std::time::Duration::from_millis(300));
     let before = knobs.requests("/api/alerts/");
     let err = c.act(id, AlertAction::Resolve).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Unavailable, "{err}");
     assert_eq!(knobs.requests("/api/alerts/") - before, 2, "the PUT once, then the GET of the alert");
     let shown = c.snapshot().unwrap().alerts.data().unwrap().get(id).cloned();
     assert_eq!(shown.map(|r| r.status), Some("ACCEPTED".into()), "the resolve did not happen, and the row says so");
+    knobs.set_latency(std::time::Duration::ZERO);
     knobs.clear_faults();
     // Somebody else accepted it already: nothing is sent, and the outcome says who.
     let theirs = c

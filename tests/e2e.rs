@@ -270,6 +270,9 @@ async fn demo_signs_in_shows_every_source_filters_and_signs_out() {
     panel_state(&client, "panel-sources", "ready").await;
     panel_state(&client, "panel-on-call", "ready").await;
     until(&client, "document.getElementById('session-user')?.textContent === 'ada'", "the user in the Session panel").await;
+    // A build that does not update itself says so where a signed-in person looks (this one is a development build).
+    let updates = until(&client, "document.getElementById('session-updates').textContent", "whether this build updates itself").await;
+    assert!(updates.as_str().unwrap().starts_with("A development build looks for updates only with"), "{updates}");
     let who = client.find(Locator::Css("#who")).await.unwrap().text().await.unwrap();
     assert!(who.starts_with("ada"), "{who}");
     assert_eq!(source_rows(&client).await, 60, "every alert source, across ilert's pages of 50");

@@ -187,6 +187,8 @@ async function enterDashboard() {
   $("who").textContent = session.demo ? `${session.username} · demo` : `${session.username} · ${session.tenant}`;
   badge();
   $("panel-session").querySelector(".body").replaceChildren(sessionView(session));
+  // About this build, where a signed-in person looks: whether it updates itself.
+  message($("session-updates"), info?.selfUpdate.whyNot ?? null);
   show("dashboard");
   const latest = await ipc.snapshot();
   if (latest) render(latest);
@@ -228,6 +230,8 @@ function render(snap) {
     status(snap.problem ? `Some data could not be loaded: ${snap.problem}` : `Signed in as ${session.username}`, snap.problem ? "error" : "info");
   }
   $("panel-session").querySelector(".body").replaceChildren(sessionView(session));
+  // About this build, where a signed-in person looks: whether it updates itself.
+  message($("session-updates"), info?.selfUpdate.whyNot ?? null);
 }
 
 /** @param {ipc.Snapshot} snap */

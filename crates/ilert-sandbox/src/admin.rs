@@ -1,7 +1,7 @@
 //! The test controls over HTTP, under `/__sandbox/` (a path ilert does not
 //! use, never faulted or delayed): for tests that drive a sandbox in another
-//! process (the app's demo, `cargo run -p ilert-sandbox`). Compiled with the
-//! `admin` feature only.
+//! process (`cargo run -p ilert-sandbox --features admin`). Compiled with the
+//! `admin` feature only, which the app's demo never has.
 
 use std::sync::Arc;
 use std::time::Duration;

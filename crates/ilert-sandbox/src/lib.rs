@@ -5,7 +5,7 @@
 //! bodies, status codes, lifetimes) as documented in `shared/ilert/`, so that a
 //! client that works here works against app.ilert.com / api.ilert.com unchanged.
 //! The tests start it in-process on an ephemeral port; the app's demo mode
-//! starts it the same way; `cargo run -p ilert-sandbox` runs it alone.
+//! starts it the same way; `cargo run -p ilert-sandbox --features admin` runs it alone.
 //!
 //! # Layout
 //! - [`seed`]: the deterministic tenant (users, teams, schedules, policies,

@@ -317,3 +317,27 @@ async fn events_are_taken_as_ilerts_own_clients_send_them() {
     assert!(body.contains("NO_OPEN_ALERT_WITH_KEY"), "{body}");
     assert_eq!(post("/api/events", serde_json::json!({"integrationKey": "nope", "eventType": "ALERT", "summary": "x"})).await.0, 404);
 }
+
+/// `/alerts/count` as ilert's description has it (`{count}`, no `policies`
+/// filter) and as it may also be read (`{totalCount}`): the count is right
+/// either way, and a count by policy never counts every policy's alerts.
+#[tokio::test]
+async fn the_alert_count_is_right_whichever_way_ilert_answers() {
+    use ilert_sandbox::CountAnswers;
+    let (sb, c) = client(ALL).await;
+    let open = AlertFilter::open();
+    let by_policy = AlertFilter { policies: vec![1], ..AlertFilter::open() };
+    let all = c.alerts(&open).await.unwrap().len() as u64;
+    let on_policy = c.alerts(&by_policy).await.unwrap().len() as u64;
+    assert!(on_policy < all, "policy 1 has some of the open alerts, not all: {on_policy} of {all}");
+    for answers in [
+        CountAnswers::default(),
+        CountAnswers { total_count: true, ..Default::default() },
+        CountAnswers { ignore_policies: true, ..Default::default() },
+        CountAnswers { total_count: true, ignore_policies: true },
+    ] {
+        sb.knobs().set_count_answers(answers);
+        assert_eq!(c.alert_count(&open).await.unwrap(), all, "{answers:?}");
+        assert_eq!(c.alert_count(&by_policy).await.unwrap(), on_policy, "{answers:?}");
+    }
+}

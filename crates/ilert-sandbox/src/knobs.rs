@@ -130,6 +130,9 @@ impl Knobs {
     pub fn set_alert_order(&self, order: crate::AlertOrder) {
         self.lock().config.alert_order = order;
     }
+    pub fn set_count_answers(&self, answers: crate::CountAnswers) {
+        self.lock().config.count = answers;
+    }
     pub fn set_event_answers(&self, answers: crate::EventAnswers) {
         self.lock().config.events = answers;
     }

@@ -129,6 +129,18 @@ pub struct Config {
     pub include_cap: Option<usize>,
     /// How the Events API answers (its body, unknown keys, no open alert).
     pub events: EventAnswers,
+    /// How `GET /api/alerts/count` answers where ilert's description is
+    /// silent or may be read otherwise.
+    pub count: CountAnswers,
+}
+
+/// `GET /api/alerts/count`'s readings.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CountAnswers {
+    /// `{"totalCount": n}` instead of `{"count": n}`.
+    pub total_count: bool,
+    /// The `policies` filter ignored (ilert's description does not list it).
+    pub ignore_policies: bool,
 }
 
 /// The answers ilert's description allows to a write on an alert that
@@ -194,6 +206,7 @@ impl Default for Config {
             changed_alert_writes: ChangedAlertWrite::Ok,
             include_cap: None,
             events: EventAnswers::default(),
+            count: CountAnswers::default(),
         }
     }
 }

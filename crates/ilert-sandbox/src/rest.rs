@@ -134,6 +134,10 @@ impl Query {
     fn get(&self, name: &str) -> Option<&str> {
         self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
     }
+    /// The query without `name`: a parameter this endpoint does not take.
+    fn remove(&mut self, name: &str) {
+        self.0.retain(|(k, _)| k != name);
+    }
     fn all(&self, name: &str) -> Vec<&str> {
         self.0.iter().filter(|(k, _)| k == name).map(|(_, v)| v.as_str()).collect()
     }
@@ -336,7 +340,7 @@ fn alert_json(w: &World, a: &seed::Alert) -> Value {
     // Unaccepted: it climbs its policy's rules as their timeouts pass, and
     // everybody a reached rule names becomes a responder.
     if a.status == "PENDING" {
-        let e = w.escalation(a.policy, a.report_time, Utc::now());
+        let e = w.escalation_of(a, Utc::now());
         if let Some(at) = e.next_at {
             v["nextEscalation"] = json!(ts(at));
             v["nextEscalationRuleIndex"] = json!(e.rule + 1);
@@ -609,7 +613,7 @@ async fn alerts(State(k): State<Arc<Knobs>>, m: Method, h: HeaderMap, RawQuery(r
 fn alert_json_with(w: &World, a: &seed::Alert, q: &Query) -> Value {
     let mut v = alert_json(w, a);
     if q.has("include", "nextEscalationUser") && a.status == "PENDING" {
-        let next = w.escalation(a.policy, a.report_time, Utc::now()).next_user.and_then(|u| w.user(u));
+        let next = w.escalation_of(a, Utc::now()).next_user.and_then(|u| w.user(u));
         if let Some(u) = next {
             v["nextEscalationUser"] = user_json(u, w);
         }
@@ -665,9 +669,15 @@ async fn alert_page(RawQuery(raw): RawQuery) -> Response {
 
 async fn alert_count(State(k): State<Arc<Knobs>>, m: Method, h: HeaderMap, RawQuery(raw): RawQuery) -> ApiResult {
     authorize(&k, &h, &m, &["alert"])?;
-    let q = Query::parse(raw);
+    let mut q = Query::parse(raw);
     let inner = k.lock();
-    Ok(Json(json!({ "count": selected_alerts(&inner.world, &q, inner.config.alert_order)?.len() })).into_response())
+    let answers = inner.config.count;
+    if answers.ignore_policies {
+        q.remove("policies");
+    }
+    let n = selected_alerts(&inner.world, &q, inner.config.alert_order)?.len();
+    let key = if answers.total_count { "totalCount" } else { "count" };
+    Ok(Json(json!({ key: n })).into_response())
 }
 
 /// Accept or resolve as ilert does: a resolved alert stays resolved (accept

@@ -196,6 +196,17 @@ impl World {
     /// `at`: the rule it has reached (each rule waits its timeout before
     /// the next), when and to whom it escalates next (none after the last
     /// rule), and everybody the rules reached so far notified.
+    /// How far an alert has climbed its policy by `at`. As ilert documents
+    /// it, a LOW alert never escalates past its first rule.
+    pub fn escalation_of(&self, a: &Alert, at: DateTime<Utc>) -> Escalation {
+        let e = self.escalation(a.policy, a.report_time, at);
+        if a.priority != "LOW" {
+            return e;
+        }
+        let first = self.escalation(a.policy, a.report_time, a.report_time);
+        Escalation { rule: 0, next_at: None, next_user: None, notified: first.notified }
+    }
+
     pub fn escalation(&self, policy: i64, raised: DateTime<Utc>, at: DateTime<Utc>) -> Escalation {
         let rules = self.policy(policy).map(|p| p.rules.as_slice()).unwrap_or_default();
         let mut reached = 0;
@@ -517,6 +528,30 @@ mod tests {
         let later = w.escalation(3, now - Duration::minutes(6), now);
         assert_eq!((later.rule, later.next_at), (1, None), "the last rule: no next");
         assert!(later.notified.contains(&1) && later.notified.contains(&7), "{:?}", later.notified);
+    }
+
+    #[test]
+    fn a_low_alert_never_escalates_past_its_first_rule() {
+        let now = Utc::now();
+        let w = World::seeded(42, now);
+        let alert = |priority: &'static str| Alert {
+            id: 1,
+            summary: "x".into(),
+            details: String::new(),
+            report_time: now - Duration::minutes(6),
+            resolved_on: None,
+            status: "PENDING",
+            priority,
+            source: 1201,
+            policy: 3,
+            alert_key: "k".into(),
+            responders: vec![],
+        };
+        let high = w.escalation_of(&alert("HIGH"), now);
+        assert_eq!(high.rule, 1, "HIGH climbs");
+        let low = w.escalation_of(&alert("LOW"), now);
+        assert_eq!((low.rule, low.next_at, low.next_user), (0, None, None), "LOW stays at its first rule");
+        assert!(low.notified.len() < high.notified.len(), "{:?} vs {:?}", low.notified, high.notified);
     }
 
     #[test]

@@ -131,7 +131,8 @@ impl AlertFilter {
 
 #[derive(Deserialize)]
 struct Count {
-    #[serde(deserialize_with = "crate::lenient::int")]
+    /// `{"count": n}` as ilert's description has it; `totalCount` is read too.
+    #[serde(alias = "totalCount", deserialize_with = "crate::lenient::int")]
     count: i64,
 }
 
@@ -169,6 +170,12 @@ impl Client {
 
     /// How many alerts match `filter`, without listing them.
     pub async fn alert_count(&self, filter: &AlertFilter) -> Result<u64, ApiError> {
+        // ilert's description lists no `policies` for the count: a count
+        // that ignored it would count every policy's alerts, so those are
+        // counted from the list, which takes it.
+        if !filter.policies.is_empty() {
+            return Ok(self.alerts(filter).await?.len() as u64);
+        }
         let owned = filter.query();
         let query: Vec<(&str, &str)> = owned.iter().map(|(k, v)| (*k, v.as_str())).collect();
         let c: Count = self.get("alerts/count", &query).await?;

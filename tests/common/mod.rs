@@ -379,21 +379,34 @@ pub mod tray {
         }
     }
 
+    /// The menu is rebuilt whenever the app's state changes, with new item
+    /// ids: an id read just before a rebuild is gone by the click, which the
+    /// menu refuses; the label is then looked up again.
     fn send_click(owner: &str, label: &str) -> Result<String, String> {
-        let (id, _, _) = menu(owner).into_iter().find(|(_, l, _)| l == label).unwrap_or_else(|| panic!("no menu item {label}"));
-        let path = item_path(owner).expect("the item");
-        super::dbus_call(
-            "--session",
-            &[
-                &format!("--dest={owner}"),
-                &format!("{path}/Menu"),
-                "com.canonical.dbusmenu.Event",
-                &format!("int32:{id}"),
-                "string:clicked",
-                "variant:int32:0",
-                "uint32:0",
-            ],
-        )
+        let mut tries = 0;
+        loop {
+            let (id, _, _) = menu(owner).into_iter().find(|(_, l, _)| l == label).unwrap_or_else(|| panic!("no menu item {label}"));
+            let path = item_path(owner).expect("the item");
+            let sent = super::dbus_call(
+                "--session",
+                &[
+                    &format!("--dest={owner}"),
+                    &format!("{path}/Menu"),
+                    "com.canonical.dbusmenu.Event",
+                    &format!("int32:{id}"),
+                    "string:clicked",
+                    "variant:int32:0",
+                    "uint32:0",
+                ],
+            );
+            match sent {
+                Err(e) if e.contains("does not refer to a menu item") && tries < 10 => {
+                    tries += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(200));
+                }
+                other => return other,
+            }
+        }
     }
 }
 

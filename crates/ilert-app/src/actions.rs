@@ -8,12 +8,12 @@
 //! accepted or resolved is not an error: the outcome says who.
 
 use ilert_api::api::alerts::{Alert, AlertStatus};
-use ilert_api::scope::can_write;
 use ilert_api::{ApiError, Client};
 use serde::{Deserialize, Serialize};
 
 use crate::engine::Engine;
 use crate::error::AppError;
+use crate::view::session::can_act;
 use crate::view::{AlertRow, OpenAlerts, Panel};
 
 /// The scope accept and resolve need, asked for the first time a person acts.
@@ -45,12 +45,6 @@ pub struct ActionOutcome {
     /// The alert's status at ilert afterwards.
     pub status: String,
     pub message: String,
-}
-
-/// Whether the granted scope lets the person act on alerts (an unknown
-/// scope, ilert never said: yes, and ilert's 403 tells otherwise).
-pub fn can_act(granted: &str) -> bool {
-    granted.is_empty() || can_write(granted, "alert")
 }
 
 fn not_granted() -> AppError {

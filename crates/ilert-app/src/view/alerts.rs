@@ -111,15 +111,11 @@ impl OpenAlerts {
         // then id) and each id once, decided here for every surface; an
         // alert merged into another is its parent's.
         let mut seen = std::collections::HashSet::new();
-        let mut open: Vec<&Alert> = alerts
+        let mut rows: Vec<AlertRow> = alerts
             .iter()
             .filter(|a| matches!(a.status, Some(AlertStatus::Pending) | Some(AlertStatus::Accepted)))
             .filter(|a| !a.is_merged())
             .filter(|a| seen.insert(a.id))
-            .collect();
-        open.sort_by(|a, b| b.report_time.cmp(&a.report_time).then(b.id.cmp(&a.id)));
-        let rows: Vec<AlertRow> = open
-            .into_iter()
             .map(|a| {
                 let responder = me.is_some_and(|me| a.has_responder(me));
                 let on_my_policy = a.escalation_policy.as_ref().is_some_and(|p| my_policies.contains(&p.id));
@@ -134,6 +130,7 @@ impl OpenAlerts {
                 AlertRow::of(a, responder, concerns_me, page)
             })
             .collect();
+        rows.sort_by(newest_first);
         OpenAlerts::counted(rows)
     }
 
@@ -170,7 +167,7 @@ impl OpenAlerts {
     pub fn with_row(&self, row: AlertRow) -> OpenAlerts {
         let mut rows: Vec<AlertRow> = self.alerts.iter().filter(|r| r.id != row.id).cloned().collect();
         rows.push(row);
-        rows.sort_by(|a, b| b.report_time.cmp(&a.report_time).then(b.id.cmp(&a.id)));
+        rows.sort_by(newest_first);
         OpenAlerts::counted(rows)
     }
 
@@ -182,6 +179,12 @@ impl OpenAlerts {
     pub fn mine(&self) -> impl Iterator<Item = &AlertRow> {
         self.alerts.iter().filter(|r| r.concerns_me)
     }
+}
+
+/// The order of every list of open alerts: newest report first, then the
+/// highest id (ilert's own order is not promised).
+fn newest_first(a: &AlertRow, b: &AlertRow) -> std::cmp::Ordering {
+    b.report_time.cmp(&a.report_time).then(b.id.cmp(&a.id))
 }
 
 #[cfg(test)]

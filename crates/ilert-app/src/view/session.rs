@@ -22,6 +22,13 @@ pub struct SessionInfo {
     pub can_act: bool,
 }
 
+/// Whether the granted scope lets the person act on alerts (an unknown
+/// scope, ilert never said: yes, and ilert's 403 tells otherwise). The one
+/// reading for the actions, the window, the tray and the notifications.
+pub fn can_act(granted: &str) -> bool {
+    granted.is_empty() || ilert_api::scope::can_write(granted, "alert")
+}
+
 impl SessionInfo {
     /// From what the sign-in or the last refresh learnt, without asking
     /// ilert (no token_info per call); when ilert never said which scopes it
@@ -32,7 +39,7 @@ impl SessionInfo {
             scope = asked.to_string();
         }
         let account = session.account();
-        let can_act = scope.trim().is_empty() || ilert_api::scope::can_write(&scope, "alert");
+        let can_act = can_act(scope.trim());
         SessionInfo {
             username: account.username.clone(),
             tenant: account.tenant.clone(),

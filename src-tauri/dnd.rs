@@ -1,25 +1,48 @@
-//! Whether the desktop's Do Not Disturb is on, where the app can tell: the
-//! notification server's paused state (dunst's `org.dunstproject.cmd0`
-//! `paused`, followed by its `PropertiesChanged`, so nothing polls), or
-//! GNOME's `show-banners` read when the tray is drawn. Pages ring through
-//! it (the app plays the sound itself); the tray says it is on.
+//! Whether the desktop's Do Not Disturb is on, where the app can tell. Pages
+//! ring through it (the app plays the sound itself); the tray says it is on.
+//! - Linux: the notification server's paused state (dunst's
+//!   `org.dunstproject.cmd0` `paused`, followed by its `PropertiesChanged`,
+//!   so nothing polls), or GNOME's `show-banners`, read when the tray is drawn.
+//! - Windows: the shell's notification state (`SHQueryUserNotificationState`:
+//!   Focus assist's quiet time, a presentation, a full-screen app), read when
+//!   the tray is drawn.
+//! - macOS: Focus cannot be read by an app without an entitlement, so it is
+//!   [`Dnd::Unknown`], never a guess.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use ilert_app::view::Dnd;
+use tauri::{AppHandle, Runtime};
 
-use tauri::{AppHandle, Manager, Runtime};
-
-static DUNST_PAUSED: AtomicBool = AtomicBool::new(false);
-
-/// Do Not Disturb is on now.
-pub fn on() -> bool {
-    DUNST_PAUSED.load(Ordering::Relaxed) || gnome_banners_off()
+/// Do Not Disturb now.
+pub fn now() -> Dnd {
+    platform::now()
 }
 
-/// Follows dunst's paused state on its own thread (blocked on the bus
-/// while nothing changes); the tray is redrawn at each change.
+/// Follows Do Not Disturb where the desktop announces its changes; the tray
+/// is redrawn at each change.
 pub fn watch<R: Runtime>(handle: &AppHandle<R>) {
-    #[cfg(all(unix, not(target_os = "macos")))]
-    {
+    platform::watch(handle);
+}
+
+#[cfg(all(unix, not(target_os = "macos")))]
+mod platform {
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    use ilert_app::view::Dnd;
+    use tauri::{AppHandle, Manager, Runtime};
+
+    static DUNST_PAUSED: AtomicBool = AtomicBool::new(false);
+
+    pub fn now() -> Dnd {
+        if DUNST_PAUSED.load(Ordering::Relaxed) || gnome_banners_off() {
+            Dnd::On
+        } else {
+            Dnd::Off
+        }
+    }
+
+    /// Follows dunst's paused state on its own thread (blocked on the bus
+    /// while nothing changes).
+    pub fn watch<R: Runtime>(handle: &AppHandle<R>) {
         let handle = handle.clone();
         let spawned = std::thread::Builder::new().name("dnd".into()).spawn(move || {
             if let Err(e) = follow_dunst(&handle) {
@@ -30,44 +53,38 @@ pub fn watch<R: Runtime>(handle: &AppHandle<R>) {
             tracing::warn!(error = %e, "no thread to follow Do Not Disturb");
         }
     }
-    #[cfg(not(all(unix, not(target_os = "macos"))))]
-    let _ = handle;
-}
 
-#[cfg(all(unix, not(target_os = "macos")))]
-fn follow_dunst<R: Runtime>(handle: &AppHandle<R>) -> zbus::Result<()> {
-    const IFACE: &str = "org.dunstproject.cmd0";
-    let conn = zbus::blocking::Connection::session()?;
-    let props = zbus::blocking::fdo::PropertiesProxy::builder(&conn)
-        .destination("org.freedesktop.Notifications")?
-        .path("/org/freedesktop/Notifications")?
-        .build()?;
-    let changes = props.receive_properties_changed()?;
-    let set = |paused: bool| {
-        if DUNST_PAUSED.swap(paused, Ordering::Relaxed) != paused {
-            tracing::info!(paused, "Do Not Disturb (dunst)");
-            crate::tray::show(handle, handle.state::<ilert_app::App>().snapshot().as_ref());
+    fn follow_dunst<R: Runtime>(handle: &AppHandle<R>) -> zbus::Result<()> {
+        const IFACE: &str = "org.dunstproject.cmd0";
+        let conn = zbus::blocking::Connection::session()?;
+        let props = zbus::blocking::fdo::PropertiesProxy::builder(&conn)
+            .destination("org.freedesktop.Notifications")?
+            .path("/org/freedesktop/Notifications")?
+            .build()?;
+        let changes = props.receive_properties_changed()?;
+        let set = |paused: bool| {
+            if DUNST_PAUSED.swap(paused, Ordering::Relaxed) != paused {
+                tracing::info!(paused, "Do Not Disturb (dunst)");
+                crate::tray::show(handle, handle.state::<ilert_app::App>().snapshot().as_ref());
+            }
+        };
+        let iface = zbus::names::InterfaceName::from_static_str_unchecked(IFACE);
+        if let Ok(v) = props.get(iface.clone(), "paused") {
+            set(bool::try_from(v).unwrap_or(false));
         }
-    };
-    let iface = zbus::names::InterfaceName::from_static_str_unchecked(IFACE);
-    if let Ok(v) = props.get(iface.clone(), "paused") {
-        set(bool::try_from(v).unwrap_or(false));
-    }
-    for signal in changes {
-        let Ok(args) = signal.args() else { continue };
-        if args.interface_name() == &iface {
-            if let Some(v) = args.changed_properties().get("paused") {
-                set(bool::try_from(v).unwrap_or(false));
+        for signal in changes {
+            let Ok(args) = signal.args() else { continue };
+            if args.interface_name() == &iface {
+                if let Some(v) = args.changed_properties().get("paused") {
+                    set(bool::try_from(v).unwrap_or(false));
+                }
             }
         }
+        Ok(())
     }
-    Ok(())
-}
 
-/// GNOME's banners turned off (its Do Not Disturb), when the schema is there.
-fn gnome_banners_off() -> bool {
-    #[cfg(all(unix, not(target_os = "macos")))]
-    {
+    /// GNOME's banners turned off (its Do Not Disturb), when the schema is there.
+    fn gnome_banners_off() -> bool {
         use gio::prelude::SettingsExt;
         const SCHEMA: &str = "org.gnome.desktop.notifications";
         let gnome = std::env::var("XDG_CURRENT_DESKTOP").is_ok_and(|d| d.to_ascii_uppercase().contains("GNOME"));
@@ -76,6 +93,42 @@ fn gnome_banners_off() -> bool {
         }
         !gio::Settings::new(SCHEMA).boolean("show-banners")
     }
-    #[cfg(not(all(unix, not(target_os = "macos"))))]
-    false
+}
+
+#[cfg(windows)]
+mod platform {
+    use ilert_app::view::Dnd;
+    use tauri::{AppHandle, Runtime};
+    use windows_sys::Win32::UI::Shell::{
+        SHQueryUserNotificationState, QUNS_BUSY, QUNS_PRESENTATION_MODE, QUNS_QUIET_TIME, QUNS_RUNNING_D3D_FULL_SCREEN,
+    };
+
+    /// Toasts are held while the shell says any of these.
+    pub fn now() -> Dnd {
+        let mut state = 0;
+        #[allow(unsafe_code)]
+        // SAFETY: the call writes one enum value into `state`, which lives for the call.
+        if unsafe { SHQueryUserNotificationState(&mut state) } != 0 {
+            return Dnd::Off;
+        }
+        match state {
+            QUNS_BUSY | QUNS_RUNNING_D3D_FULL_SCREEN | QUNS_PRESENTATION_MODE | QUNS_QUIET_TIME => Dnd::On,
+            _ => Dnd::Off,
+        }
+    }
+
+    /// Windows announces no change: the state is read when the tray is drawn.
+    pub fn watch<R: Runtime>(_handle: &AppHandle<R>) {}
+}
+
+#[cfg(target_os = "macos")]
+mod platform {
+    use ilert_app::view::Dnd;
+    use tauri::{AppHandle, Runtime};
+
+    pub fn now() -> Dnd {
+        Dnd::Unknown
+    }
+
+    pub fn watch<R: Runtime>(_handle: &AppHandle<R>) {}
 }

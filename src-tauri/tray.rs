@@ -6,11 +6,12 @@ use std::sync::{Arc, Mutex};
 
 use ilert_app::notify::PauseFor;
 use ilert_app::updates::UpdateView;
+use ilert_app::view::tray_icon::Picture;
 use ilert_app::view::{Ask, Quietness, Snapshot, TrayView};
 use ilert_app::App;
 use tauri::image::Image;
 use tauri::menu::{IsMenuItem, Menu, MenuItem, PredefinedMenuItem, Submenu};
-use tauri::tray::{TrayIcon, TrayIconBuilder};
+use tauri::tray::{MouseButton, MouseButtonState, TrayIcon, TrayIconBuilder, TrayIconEvent};
 use tauri::{AppHandle, Manager, Runtime};
 
 /// The tray's id, one per process: on Linux the icon is a file named after
@@ -48,7 +49,18 @@ pub fn create<R: Runtime>(handle: &AppHandle<R>) -> tauri::Result<TrayIcon<R>> {
         .icon(icon(handle, &view))
         .tooltip(&view.tooltip)
         .menu(&menu(handle, &view, &UpdateView::None)?)
-        .show_menu_on_left_click(true)
+        .icon_as_template(cfg!(target_os = "macos"))
+        // Windows: a left click opens the window, the right one the menu (as
+        // Windows tray apps do); macOS: the menu, as menu-bar extras do;
+        // Linux's AppIndicator sends no clicks at all.
+        .show_menu_on_left_click(!cfg!(windows))
+        .on_tray_icon_event(|tray, event| {
+            if cfg!(windows) {
+                if let TrayIconEvent::Click { button: MouseButton::Left, button_state: MouseButtonState::Up, .. } = event {
+                    crate::windows::open(tray.app_handle(), None);
+                }
+            }
+        })
         .on_menu_event(|handle, event| on_menu(handle, event.id().as_ref()))
         .build(handle)?;
     // Snapshots published before the tray existed: show the latest now.
@@ -76,7 +88,10 @@ pub fn show<R: Runtime>(handle: &AppHandle<R>, snapshot: Option<&Arc<Snapshot>>)
         *shown = Some(now);
     }
     let label = Some(view.label.as_str()).filter(|l| !l.is_empty());
-    let result = menu(handle, &view, &update).and_then(|m| tray.set_menu(Some(m))).and_then(|()| tray.set_icon(Some(icon(handle, &view))));
+    let result = menu(handle, &view, &update)
+        .and_then(|m| tray.set_menu(Some(m)))
+        .and_then(|()| tray.set_icon(Some(icon(handle, &view))))
+        .and_then(|()| tray.set_icon_as_template(cfg!(target_os = "macos")));
     let _ = tray.set_title(label);
     let _ = tray.set_tooltip(Some(&view.tooltip));
     if let Err(e) = result {
@@ -86,7 +101,7 @@ pub fn show<R: Runtime>(handle: &AppHandle<R>, snapshot: Option<&Arc<Snapshot>>)
 
 fn view_of<R: Runtime>(handle: &AppHandle<R>, snapshot: Option<&Arc<Snapshot>>) -> TrayView {
     let app = handle.state::<App>();
-    let q = Quietness { quiet: app.quiet(), ringing: !app.ringing().is_empty(), dnd: crate::dnd::on() };
+    let q = Quietness { quiet: app.quiet(), ringing: !app.ringing().is_empty(), dnd: crate::dnd::now() };
     TrayView::now(snapshot.map(Arc::as_ref), app.engine_config().interval, q)
 }
 
@@ -250,22 +265,11 @@ fn on_menu<R: Runtime>(handle: &AppHandle<R>, id: &str) {
 }
 
 /// The app's icon with the state's badge in its lower right corner.
+/// The app icon with the state's badge; in a macOS menu bar a template
+/// image (`ilert_app::view::tray_icon`), which macOS tints itself.
 fn icon<R: Runtime>(handle: &AppHandle<R>, view: &TrayView) -> Image<'static> {
     let base = handle.default_window_icon().cloned().expect("the app has an icon").to_owned();
-    let Some([r, g, b]) = view.state.badge() else { return base };
-    let (w, h) = (base.width(), base.height());
-    let mut rgba = base.rgba().to_vec();
-    let (radius, cx, cy) = (w as f32 * 0.22, w as f32 * 0.74, h as f32 * 0.74);
-    for y in 0..h {
-        for x in 0..w {
-            let d = ((x as f32 - cx).powi(2) + (y as f32 - cy).powi(2)).sqrt();
-            let i = ((y * w + x) * 4) as usize;
-            if d <= radius {
-                rgba[i..i + 4].copy_from_slice(&[r, g, b, 255]);
-            } else if d <= radius * 1.18 {
-                rgba[i..i + 4].copy_from_slice(&[255, 255, 255, 255]);
-            }
-        }
-    }
-    Image::new_owned(rgba, w, h)
+    let picture = Picture { rgba: base.rgba().to_vec(), width: base.width(), height: base.height() };
+    let drawn = if cfg!(target_os = "macos") { picture.template(&view.state) } else { picture.badged(&view.state) };
+    Image::new_owned(drawn.rgba, drawn.width, drawn.height)
 }

@@ -13,6 +13,9 @@ pub struct CloseToTray;
 
 const MAIN: &str = "main";
 
+/// Carries the alert id the window is opened at (a notification was clicked).
+pub const OPEN_ALERT_EVENT: &str = "open-alert";
+
 /// Shows the main window, building it if it was closed, in front; with
 /// `alert`, opened at that alert. A window that already runs is told by an
 /// event; a new one reads the alert from its URL (`#alert=ID`), since it
@@ -23,7 +26,7 @@ pub fn open<R: Runtime>(handle: &AppHandle<R>, alert: Option<i64>) {
         let _ = w.show();
         let _ = w.set_focus();
         if let Some(id) = alert {
-            let _ = handle.emit_to(MAIN, crate::notifications::OPEN_ALERT_EVENT, id);
+            let _ = handle.emit_to(MAIN, OPEN_ALERT_EVENT, id);
         }
         return;
     }

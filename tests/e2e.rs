@@ -4,6 +4,11 @@
 //! browser. Needs a display and the drivers, so `scripts/test` runs these
 //! (`--include-ignored`) inside its Xvfb + D-Bus session; a bare `cargo
 //! test` leaves them out. Screenshots go to `artifacts/screenshots/`.
+//!
+//! Linux only: WebKitWebDriver, Xvfb, the StatusNotifier host and the
+//! notification server it reads back are Linux's. On Windows and macOS the
+//! CI jobs start the built app and read its log instead (ci.yml).
+#![cfg(target_os = "linux")]
 
 use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};

@@ -19,10 +19,15 @@ use ilert_oauth::token_store::MemoryStore;
 use ilert_oauth::{OAuthConfig, Session, SignIn};
 use ilert_sandbox::{browser, Config, Sandbox};
 
-// The tests' own readers of the tray and the X11 windows, shared rather than copied.
+// The tests' own readers of the tray and the X11 windows, shared rather than
+// copied. The window benchmarks read /proc, X11 and the StatusNotifier tray:
+// Linux only; the rest measure the plain crates and run everywhere.
+#[cfg(target_os = "linux")]
 #[path = "../../tests/common/mod.rs"]
 mod common;
+#[cfg(target_os = "linux")]
 mod resident;
+#[cfg(target_os = "linux")]
 mod startup;
 
 #[derive(Parser)]
@@ -92,9 +97,16 @@ enum What {
 
 fn main() {
     match Cli::parse().what {
+        #[cfg(target_os = "linux")]
         What::Startup { app, bare, runs, idle_secs } => startup::run(&app, &bare, runs, Duration::from_secs(idle_secs)),
+        #[cfg(target_os = "linux")]
         What::Resident { app, bare, runs, idle_secs, cpu_secs } => {
             resident::run(&app, &bare, runs, Duration::from_secs(idle_secs), Duration::from_secs(cpu_secs))
+        }
+        #[cfg(not(target_os = "linux"))]
+        What::Startup { .. } | What::Resident { .. } => {
+            eprintln!("ilert-bench: the window benchmarks read /proc, X11 and the StatusNotifier tray, so they run on Linux only");
+            std::process::exit(2);
         }
         What::Core { runs } => tokio::runtime::Runtime::new().unwrap().block_on(core(runs)),
         What::Sizes { binary, deb, bare } => sizes(&binary, deb.as_deref(), bare.as_deref()),

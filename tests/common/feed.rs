@@ -75,14 +75,27 @@ impl Feed {
 
     /// Publishes `version` with whatever `signature` says.
     pub fn publish_signed(&self, version: &str, artifact: &[u8], signature: &str) {
+        // Every platform the release workflow builds (scripts/updater-manifest.mjs),
+        // so the tests read the same feed on whichever desktop runs them.
+        let entry = serde_json::json!({ "signature": signature, "url": format!("{}/download/{ARTIFACT}", self.base) });
+        let platforms: serde_json::Map<String, serde_json::Value> = [
+            "linux-x86_64",
+            "linux-x86_64-appimage",
+            "windows-x86_64",
+            "windows-x86_64-nsis",
+            "windows-x86_64-msi",
+            "darwin-aarch64",
+            "darwin-x86_64",
+            "darwin-aarch64-app",
+        ]
+        .into_iter()
+        .map(|p| (p.to_string(), entry.clone()))
+        .collect();
         let manifest = serde_json::json!({
             "version": version,
             "notes": format!("What is new in {version}."),
             "pub_date": "2026-12-01T09:00:00Z",
-            "platforms": {
-                "linux-x86_64": { "signature": signature, "url": format!("{}/download/{ARTIFACT}", self.base) },
-                "linux-x86_64-appimage": { "signature": signature, "url": format!("{}/download/{ARTIFACT}", self.base) }
-            }
+            "platforms": platforms
         });
         let mut s = self.served.lock().unwrap();
         s.manifest = Some((StatusCode::OK, manifest.to_string()));

@@ -51,6 +51,38 @@ impl StoredTokens {
         serde_json::to_string(&wire).expect("stored tokens serialize")
     }
 
+    /// The entry's bytes: UTF-8 JSON within [`MAX_ENTRY_BYTES`]. The access
+    /// token is only a cache shared between processes, so an entry that would
+    /// not fit leaves it out (each process then refreshes on its own), then
+    /// the scope (read again from the token info); the refresh token is the
+    /// session, and one too long for the store is an error, never cut.
+    fn stored(&self) -> Result<Vec<u8>, Error> {
+        let lighter =
+            [self.clone(), StoredTokens { access: None, ..self.clone() }, StoredTokens { access: None, scope: None, ..self.clone() }];
+        for (i, t) in lighter.iter().enumerate() {
+            let bytes = t.encode().into_bytes();
+            if bytes.len() <= MAX_ENTRY_BYTES {
+                if i > 0 {
+                    tracing::debug!(bytes = self.encode().len(), "the keyring entry left out the shared access token to fit the store");
+                }
+                return Ok(bytes);
+            }
+        }
+        Err(Error::Keyring(format!("the refresh token is longer than the keyring can hold ({MAX_ENTRY_BYTES} bytes per entry)")))
+    }
+
+    /// Reads an entry's bytes: UTF-8, or the UTF-16 that keyring's
+    /// `set_password` writes on Windows.
+    fn decode_bytes(bytes: &[u8]) -> StoredTokens {
+        match std::str::from_utf8(bytes) {
+            Ok(text) if !text.contains('\0') => StoredTokens::decode(text),
+            _ => {
+                let units: Vec<u16> = bytes.chunks_exact(2).map(|c| u16::from_le_bytes([c[0], c[1]])).collect();
+                StoredTokens::decode(&String::from_utf16_lossy(&units))
+            }
+        }
+    }
+
     /// Reads an entry; one that is not our JSON is a bare refresh token (the
     /// format before the access token was shared).
     fn decode(text: &str) -> StoredTokens {
@@ -85,6 +117,14 @@ struct Wire<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     scope: Option<&'a str>,
 }
+
+/// The most bytes one keyring entry holds: Windows' Credential Manager caps
+/// a credential's blob at 2,560 bytes (`CRED_MAX_CREDENTIAL_BLOB_SIZE`), the
+/// smallest limit of the three stores. The entry is written as UTF-8 bytes
+/// (`set_secret`): keyring's `set_password` writes UTF-16 there, which
+/// halves the room, and ilert's RS256 access token with a wide scope and the
+/// refresh token already take about 1,130 characters (2,260 bytes as UTF-16).
+pub const MAX_ENTRY_BYTES: usize = 2560;
 
 /// A home for tokens, one entry per account.
 pub trait TokenStore: Send + Sync {
@@ -188,15 +228,16 @@ fn keyring_error(e: keyring::Error) -> Error {
 
 impl TokenStore for KeyringStore {
     fn load(&self, account: &Account) -> Result<Option<StoredTokens>, Error> {
-        match self.entry(&account.key())?.get_password() {
-            Ok(p) => Ok(Some(StoredTokens::decode(&p))),
+        match self.entry(&account.key())?.get_secret() {
+            Ok(bytes) => Ok(Some(StoredTokens::decode_bytes(&bytes))),
             Err(keyring::Error::NoEntry) => Ok(None),
             Err(e) => Err(keyring_error(e)),
         }
     }
 
     fn save(&self, account: &Account, tokens: &StoredTokens) -> Result<(), Error> {
-        self.entry(&account.key())?.set_password(&tokens.encode()).map_err(keyring_error)
+        let bytes = tokens.stored()?;
+        self.entry(&account.key())?.set_secret(&bytes).map_err(keyring_error)
     }
 
     fn delete(&self, account: &Account) -> Result<(), Error> {
@@ -253,5 +294,50 @@ mod tests {
         assert_eq!(StoredTokens::decode(&t.encode()), t);
         assert_eq!(StoredTokens::decode("eyJ.old.refresh\n"), StoredTokens::refresh_only(Secret::new("eyJ.old.refresh")));
         assert!(!format!("{t:?}").contains("r.1"), "Debug redacts");
+        assert_eq!(StoredTokens::decode_bytes(&t.stored().unwrap()), t);
+        let utf16: Vec<u8> = t.encode().encode_utf16().flat_map(u16::to_le_bytes).collect();
+        assert_eq!(StoredTokens::decode_bytes(&utf16), t, "what set_password wrote on Windows still reads");
+    }
+
+    /// ilert's tokens at their real sizes: an RS256 access token (a 256-byte
+    /// signature) naming a wide scope, and an HS256 refresh token.
+    fn jwt(payload_chars: usize, signature_bytes: usize) -> String {
+        let b64 = |n: usize| "x".repeat(n.div_ceil(3) * 4);
+        format!("eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.{}.{}", b64(payload_chars), b64(signature_bytes))
+    }
+
+    #[test]
+    fn a_real_sized_entry_fits_windows_credential_manager() {
+        let scope = "profile user schedule:w policy source:w alert:w team incident status-page heartbeat:w wildcard:d offline_access";
+        let payload = format!(
+            r#"{{"il_n":"5cf","il_a":2,"il_s":"{scope}","iss":"ilert","il_u":"grace.hopper@example.com","il_t":"ACCESS","il_v":1,"exp":1643726723}}"#
+        );
+        let t = StoredTokens {
+            refresh: Secret::new(jwt(120, 32)),
+            access: Some((Secret::new(jwt(payload.len(), 256)), "2026-12-02T10:00:00Z".parse().unwrap())),
+            scope: Some(scope.into()),
+        };
+        let bytes = t.stored().unwrap();
+        assert!(bytes.len() <= MAX_ENTRY_BYTES, "{} bytes", bytes.len());
+        assert_eq!(StoredTokens::decode_bytes(&bytes), t, "nothing left out");
+        let utf16 = t.encode().encode_utf16().count() * 2;
+        assert!(
+            bytes.len() * 2 == utf16 && utf16 > MAX_ENTRY_BYTES * 85 / 100,
+            "as UTF-16 (set_password) it would nearly fill the store: {utf16}"
+        );
+    }
+
+    #[test]
+    fn an_entry_too_large_leaves_out_the_cache_never_the_refresh_token() {
+        let big = StoredTokens {
+            refresh: Secret::new("r".repeat(1000)),
+            access: Some((Secret::new("a".repeat(2000)), "2026-12-02T10:00:00Z".parse().unwrap())),
+            scope: Some("profile alert".into()),
+        };
+        let kept = StoredTokens::decode_bytes(&big.stored().unwrap());
+        assert_eq!((kept.refresh.expose(), kept.access, kept.scope.as_deref()), (big.refresh.expose(), None, Some("profile alert")));
+        let huge = StoredTokens::refresh_only(Secret::new("r".repeat(MAX_ENTRY_BYTES)));
+        let err = huge.stored().unwrap_err().to_string();
+        assert!(err.contains("longer than the keyring can hold") && !err.contains("rrrr"), "{err}");
     }
 }

@@ -4,6 +4,10 @@
 //!
 //! Its own test binary, because it points this process's D-Bus session
 //! address at nothing before anything talks to D-Bus.
+//!
+//! Linux only: a keyring that is not there is a Linux situation (Windows
+//! and macOS always have theirs), and D-Bus is how it is made absent.
+#![cfg(all(unix, not(target_os = "macos")))]
 
 use std::sync::Arc;
 

@@ -23,6 +23,7 @@ pub mod alarm;
 pub mod quiet;
 pub mod seen;
 pub mod text;
+pub mod toast;
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 

@@ -12,6 +12,7 @@ pub mod dashboard;
 pub mod session;
 pub mod snapshot;
 pub mod tray;
+pub mod tray_icon;
 
 pub use alert_detail::AlertDetail;
 pub use alerts::{AlertRow, AlertScope, OpenAlerts};
@@ -21,4 +22,4 @@ pub use board::OnCallBoard;
 pub use dashboard::{Dashboard, Panel, Stale};
 pub use session::SessionInfo;
 pub use snapshot::Snapshot;
-pub use tray::{Quietness, TrayState, TrayView};
+pub use tray::{Dnd, Quietness, TrayState, TrayView};

@@ -79,8 +79,21 @@ pub struct TrayView {
 pub struct Quietness {
     pub quiet: Option<Quiet>,
     pub ringing: bool,
-    /// The notification server's Do Not Disturb (dunst paused, GNOME banners off).
-    pub dnd: bool,
+    /// The desktop's Do Not Disturb.
+    pub dnd: Dnd,
+}
+
+/// The desktop's Do Not Disturb, as far as an app can read it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Dnd {
+    #[default]
+    Off,
+    /// Linux: dunst paused or GNOME's banners off; Windows: the shell's
+    /// notification state says toasts are held (Focus, presentation, quiet time).
+    On,
+    /// The desktop does not let an app read it (macOS Focus, without an
+    /// entitlement): said so, rather than guessed as off.
+    Unknown,
 }
 
 /// One alert in the tray's menu.
@@ -108,7 +121,11 @@ impl TrayView {
                 Quiet::Snoozed { until } => format!("Notifications paused until {}", clock(until, now)),
                 Quiet::QuietHours { until } => format!("Quiet hours until {}", clock(until, now)),
             });
-            v.dnd_line = q.dnd.then(|| "Do Not Disturb is on · pages still ring".to_string());
+            v.dnd_line = match q.dnd {
+                Dnd::Off => None,
+                Dnd::On => Some("Do Not Disturb is on · pages still ring".to_string()),
+                Dnd::Unknown => Some("Do Not Disturb: unknown (macOS does not tell apps) · pages still ring".to_string()),
+            };
             v.ringing = q.ringing;
             v.shift_snooze = snapshot.and_then(|s| s.my_shift_ends(now)).is_some();
         }
@@ -315,11 +332,14 @@ mod tests {
         let now = Utc::now();
         let on_call = snapshot(Panel::Ready { data: board(vec![shift(-1, 3, now)]), unreadable: 0 }, Some(0), now);
         let until = now + Duration::minutes(15);
-        let q = Quietness { quiet: Some(Quiet::Snoozed { until }), ringing: true, dnd: true };
+        let q = Quietness { quiet: Some(Quiet::Snoozed { until }), ringing: true, dnd: Dnd::On };
         let v = TrayView::now(Some(&on_call), MINUTE, q);
         assert_eq!(v.paused_line, Some(format!("Notifications paused until {}", clock(until, now))));
         assert_eq!(v.dnd_line.as_deref(), Some("Do Not Disturb is on · pages still ring"));
         assert!(v.ringing && v.shift_snooze, "on call: a snooze may last to the shift's end");
+        let unknown = TrayView::now(Some(&on_call), MINUTE, Quietness { dnd: Dnd::Unknown, ..q });
+        assert!(unknown.dnd_line.unwrap().starts_with("Do Not Disturb: unknown"), "macOS: said, not guessed as off");
+        assert_eq!(TrayView::now(Some(&on_call), MINUTE, Quietness { dnd: Dnd::Off, ..q }).dnd_line, None);
         let hours = TrayView::now(Some(&on_call), MINUTE, Quietness { quiet: Some(Quiet::QuietHours { until }), ..Default::default() });
         assert!(hours.paused_line.unwrap().starts_with("Quiet hours until "));
         let off_call = snapshot(Panel::Ready { data: board(vec![shift(48, 56, now)]), unreadable: 0 }, Some(0), now);

@@ -1,0 +1,159 @@
+//! A [`Notice`] as a desktop's notification service can show it. The three
+//! services differ in what they offer (freedesktop servers say so in their
+//! capabilities; Windows toasts always take buttons; macOS's notification
+//! takes one button with a menu), so what is shown, which presses are
+//! accepted and what the body says when there are no buttons is decided
+//! here once, and each platform's backend in the glue only draws it.
+
+use crate::actions::AlertAction;
+use crate::notify::text;
+use crate::notify::{Notice, NoticeKind};
+
+/// What the desktop's notification service can do, as far as a notice needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Service {
+    /// Buttons on a notification, and a press reported back to the app.
+    pub buttons: bool,
+    /// The body is read as markup (freedesktop `body-markup`).
+    pub markup: bool,
+}
+
+/// What a press on a shown notification asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Press {
+    /// The notification itself: the window, at the alert if it is about one.
+    Open(Option<i64>),
+    /// A button: the action, on that alert.
+    Act(i64, AlertAction),
+}
+
+/// One notification, ready for a backend.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Toast {
+    pub title: String,
+    pub body: String,
+    /// `(id, label)` of each button, in order; the ids are what a service
+    /// reports back, and [`Toast::pressed`] takes no other.
+    pub buttons: Vec<(&'static str, &'static str)>,
+    /// A page: urgent, and it stays until answered where the service allows.
+    pub page: bool,
+    /// The alert a click opens, when the notice is about one.
+    pub alert: Option<i64>,
+}
+
+/// The id a click on the notification itself is reported with (freedesktop's
+/// `default` action; Windows reports a click without arguments).
+pub const OPEN: &str = "default";
+
+/// The line a notice with actions gets where no button can carry them.
+pub const ACT_ELSEWHERE: &str = "Accept or resolve it from the tray menu or the window.";
+
+impl AlertAction {
+    /// The id and label of this action's button on a notification.
+    pub fn button(self) -> (&'static str, &'static str) {
+        match self {
+            AlertAction::Accept => ("accept", "Accept"),
+            AlertAction::Resolve => ("resolve", "Resolve"),
+        }
+    }
+}
+
+impl Toast {
+    pub fn new(notice: &Notice, service: Service) -> Toast {
+        let (title, body) = text::for_server(&notice.title, &notice.body, service.markup);
+        let (alert, actions) = match &notice.kind {
+            NoticeKind::Alert { id, actions } => (Some(*id), actions.as_slice()),
+            _ => (None, &[][..]),
+        };
+        let (buttons, body) = if actions.is_empty() {
+            (Vec::new(), body)
+        } else if service.buttons {
+            (actions.iter().map(|a| a.button()).collect(), body)
+        } else {
+            (Vec::new(), format!("{body}\n{ACT_ELSEWHERE}"))
+        };
+        Toast { title, body, buttons, page: notice.page, alert }
+    }
+
+    /// What a press reported by the service means; `None` for an id this
+    /// notification never offered (another program may send any).
+    pub fn pressed(&self, id: Option<&str>) -> Option<Press> {
+        match id {
+            None | Some(OPEN) => Some(Press::Open(self.alert)),
+            Some(id) => {
+                let alert = self.alert?;
+                let offered = self.buttons.iter().any(|(b, _)| *b == id);
+                [AlertAction::Accept, AlertAction::Resolve]
+                    .into_iter()
+                    .find(|a| offered && a.button().0 == id)
+                    .map(|a| Press::Act(alert, a))
+            }
+        }
+    }
+}
+
+/// The application id Windows credits a toast to: the bundle identifier that
+/// the installers register with the Start menu shortcut. A build run from
+/// cargo's `target/debug` or `target/release` has no such shortcut, and a
+/// toast under an unregistered id is never shown, so it borrows PowerShell's
+/// (`None`), as tauri-plugin-notification does.
+pub fn windows_app_id<'a>(identifier: &'a str, exe_dir: &std::path::Path) -> Option<&'a str> {
+    let names: Vec<String> = exe_dir.components().rev().take(3).map(|c| c.as_os_str().to_string_lossy().to_ascii_lowercase()).collect();
+    let profile = matches!(names.first().map(String::as_str), Some("debug" | "release"));
+    // target/debug, or target/<triple>/debug when cross-built.
+    let from_cargo = profile && names[1..].iter().any(|n| n == "target");
+    (!from_cargo).then_some(identifier)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn alert(actions: Vec<AlertAction>, page: bool) -> Notice {
+        Notice { kind: NoticeKind::Alert { id: 7, actions }, title: "Checkout <down>".into(), body: "API & db".into(), page }
+    }
+
+    const FREEDESKTOP: Service = Service { buttons: true, markup: true };
+    const NO_BUTTONS: Service = Service { buttons: false, markup: false };
+
+    #[test]
+    fn buttons_where_the_service_takes_them_else_the_body_says_where_to_act() {
+        let t = Toast::new(&alert(vec![AlertAction::Accept, AlertAction::Resolve], true), FREEDESKTOP);
+        assert_eq!(t.buttons, vec![("accept", "Accept"), ("resolve", "Resolve")]);
+        assert_eq!(t.body, "API &amp; db", "markup escaped, nothing added");
+        assert!(t.page);
+
+        let t = Toast::new(&alert(vec![AlertAction::Accept], false), NO_BUTTONS);
+        assert!(t.buttons.is_empty());
+        assert_eq!(t.body, format!("API & db\n{ACT_ELSEWHERE}"));
+
+        let t = Toast::new(&alert(vec![], false), NO_BUTTONS);
+        assert_eq!(t.body, "API & db", "no actions granted: no line about them");
+    }
+
+    #[test]
+    fn a_press_is_taken_only_for_what_this_notification_offered() {
+        let t = Toast::new(&alert(vec![AlertAction::Accept], true), FREEDESKTOP);
+        assert_eq!(t.pressed(None), Some(Press::Open(Some(7))), "Windows: a click has no argument");
+        assert_eq!(t.pressed(Some(OPEN)), Some(Press::Open(Some(7))));
+        assert_eq!(t.pressed(Some("accept")), Some(Press::Act(7, AlertAction::Accept)));
+        assert_eq!(t.pressed(Some("resolve")), None, "not offered on this one");
+        assert_eq!(t.pressed(Some("delete-everything")), None);
+
+        let info = Notice { kind: NoticeKind::Info, title: "t".into(), body: "b".into(), page: false };
+        let t = Toast::new(&info, FREEDESKTOP);
+        assert_eq!(t.pressed(None), Some(Press::Open(None)));
+        assert_eq!(t.pressed(Some("accept")), None, "no alert, no action");
+    }
+
+    #[test]
+    fn windows_credits_installed_builds_to_the_identifier_and_cargo_builds_to_powershell() {
+        use std::path::Path;
+        let id = "com.ilert.desktop";
+        assert_eq!(windows_app_id(id, Path::new(r"C:\Program Files\ilert Desktop")), Some(id));
+        assert_eq!(windows_app_id(id, Path::new("/home/a/ilert-desktop/target/debug")), None);
+        assert_eq!(windows_app_id(id, Path::new("/home/a/ilert-desktop/target/release")), None);
+        assert_eq!(windows_app_id(id, Path::new("/c/x/target/x86_64-pc-windows-gnu/debug")), None);
+        assert_eq!(windows_app_id(id, Path::new("/opt/debug")), Some(id), "a folder named debug alone is not cargo's");
+    }
+}

@@ -1,0 +1,106 @@
+//! Shows the notifier's notices (`ilert_app::notify`) as native
+//! notifications. What a notice shows, which buttons it carries and which
+//! presses are taken is decided by the core ([`Toast`]); each platform's
+//! backend only draws it with that platform's own means and reports a press:
+//! - Linux: a freedesktop notification server over D-Bus ([`freedesktop`]),
+//!   critical urgency and no timeout for a page, buttons where the server
+//!   offers `actions`;
+//! - Windows: a WinRT toast ([`winrt`]) credited to the app's identifier, a
+//!   page in the reminder scenario (it stays until dismissed), buttons;
+//! - macOS: a user notification ([`macos`]) with one button whose menu holds
+//!   the actions, which is what an unentitled app can show.
+//!
+//! A click on the notification brings the window back, at the alert.
+
+#[cfg(not(target_os = "macos"))]
+use std::time::Duration;
+
+use ilert_app::actions::AlertAction;
+use ilert_app::notify::toast::{Press, Toast};
+use ilert_app::notify::{Notice, NoticeKind};
+use tauri::{AppHandle, Manager, Runtime};
+
+#[cfg(all(unix, not(target_os = "macos")))]
+#[path = "freedesktop.rs"]
+mod backend;
+#[cfg(target_os = "macos")]
+#[path = "macos.rs"]
+mod backend;
+#[cfg(windows)]
+#[path = "winrt.rs"]
+mod backend;
+
+/// A notification service that does not answer within this is given up on
+/// (macOS's call waits for the press itself, so it has no such limit).
+#[cfg(not(target_os = "macos"))]
+const SHOW_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Shows each notice on its own thread: a call to the notification service
+/// never blocks the runtime, and the thread stays to hear a press where the
+/// service reports it that way.
+pub fn show_all<R: Runtime>(handle: &AppHandle<R>, notices: Vec<Notice>) {
+    for notice in notices {
+        let handle = handle.clone();
+        let spawned = std::thread::Builder::new().name("notification".into()).spawn(move || show(&handle, notice));
+        if let Err(e) = spawned {
+            tracing::warn!(error = %e, "no thread for a notification");
+        }
+    }
+}
+
+fn show<R: Runtime>(handle: &AppHandle<R>, notice: Notice) {
+    let toast = Toast::new(&notice, backend::service());
+    let _span = tracing::info_span!("notify.show", kind = ?notice.kind, page = notice.page).entered();
+    let pressed_on = handle.clone();
+    let identifier = handle.config().identifier.clone();
+    backend::show(&toast, &identifier, move |press| pressed(&pressed_on, press));
+}
+
+fn pressed<R: Runtime>(handle: &AppHandle<R>, press: Press) {
+    match press {
+        Press::Open(alert) => crate::windows::open(handle, alert),
+        Press::Act(id, action) => act(handle, id, action),
+    }
+}
+
+/// Runs `f` (a call to the notification service) on a thread of its own and
+/// waits for it at most [`SHOW_TIMEOUT`]: a service that hangs costs a
+/// dropped notice and a log line, never a stuck notifier.
+#[cfg(not(target_os = "macos"))]
+fn within<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Option<T> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let spawned = std::thread::Builder::new().name("notification-call".into()).spawn(move || {
+        let _ = tx.send(f());
+    });
+    if spawned.is_err() {
+        tracing::warn!("no thread to call the notification service");
+        return None;
+    }
+    let got = rx.recv_timeout(SHOW_TIMEOUT).ok();
+    if got.is_none() {
+        tracing::warn!(secs = SHOW_TIMEOUT.as_secs(), "the notification service did not answer; notice dropped");
+    }
+    got
+}
+
+/// A button on a notification: the action, and a notification if it failed.
+pub fn act<R: Runtime>(handle: &AppHandle<R>, id: i64, action: AlertAction) {
+    let handle = handle.clone();
+    tauri::async_runtime::spawn(async move {
+        match handle.state::<ilert_app::App>().act(id, action).await {
+            Ok(out) => tracing::info!(id, status = %out.status, "{}", out.message),
+            Err(e) => {
+                tracing::warn!(id, error = %e, "the action failed");
+                tell_failure(&handle, action, &ilert_app::IpcError::from(e).message);
+            }
+        }
+    });
+}
+
+/// An action ilert refused or did not confirm, told as a notification (the
+/// row has changed back already).
+pub fn tell_failure<R: Runtime>(handle: &AppHandle<R>, action: AlertAction, why: &str) {
+    let what = if action == AlertAction::Accept { "accept" } else { "resolve" };
+    let notice = Notice { kind: NoticeKind::Info, title: format!("Could not {what} the alert"), body: why.to_string(), page: false };
+    show_all(handle, vec![notice]);
+}

@@ -220,13 +220,13 @@ mod tests {
             };
             core.sign_in(true, None, |_| {}, approve).await.unwrap();
             let knobs = core.demo().knobs().await.unwrap();
-            let before = knobs.requests("/api/alert-sources");
+            let before = knobs.requests("/api/alerts");
             let deadline = std::time::Instant::now() + Duration::from_secs(30);
             while seen.lock().unwrap().iter().max().copied().unwrap_or(0) < 3 {
                 assert!(std::time::Instant::now() < deadline, "snapshots stopped: {:?}", seen.lock().unwrap());
                 tokio::time::sleep(Duration::from_millis(50)).await;
             }
-            assert!(knobs.requests("/api/alert-sources") >= before + 2, "each snapshot is a new round of requests");
+            assert!(knobs.requests("/api/alerts") >= before + 2, "each snapshot is a new round of requests");
             core.sign_out().await.unwrap();
         });
         let seqs = seen.lock().unwrap().clone();

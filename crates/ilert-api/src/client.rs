@@ -12,7 +12,7 @@ use tracing::Instrument;
 use url::Url;
 
 use crate::error::{ApiError, RestError};
-use crate::rate::{self, RateGate};
+use crate::rate::{self, Pace, RateGate};
 use crate::retry::{is_retryable, RetryPolicy};
 
 /// The most pages one list is followed through, so a server that never
@@ -132,9 +132,16 @@ impl Client {
         &self.session
     }
 
-    /// The wait after a first 429 without `Retry-After` (default 5 s; tests shorten it).
-    pub fn with_rate_limit_wait(mut self, first: Duration) -> Client {
-        self.rate = RateGate::with_first_wait(first);
+    /// The wait after a first 429 without `Retry-After`, not aligned on a
+    /// window (tests shorten it; the default is [`Pace::default`]).
+    pub fn with_rate_limit_wait(self, first: Duration) -> Client {
+        self.with_rate_pace(Pace { first_wait: first, window: Duration::ZERO })
+    }
+
+    /// How 429s without `Retry-After` are waited out (tests pair a short
+    /// window with the sandbox's limiter).
+    pub fn with_rate_pace(mut self, pace: Pace) -> Client {
+        self.rate = RateGate::with_pace(pace);
         self
     }
 

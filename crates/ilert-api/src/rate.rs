@@ -1,11 +1,14 @@
 //! Gentle with ilert's rate limits.
 //!
 //! ilert counts requests in fixed one-minute windows and answers 429 without
-//! `Retry-After` (its CLI backs off 5, 10, 20 s for that reason). After a
-//! 429 every request of this client waits: `Retry-After` when ilert sends
-//! one, otherwise at least 5 s with jitter, doubling with each further 429
-//! within a minute. The gate is shared by every clone of a [`crate::Client`],
-//! so concurrent panels do not each hit the limit again.
+//! `Retry-After` (its CLI backs off 5, 10, 20 s for that reason; its notes
+//! suggest waiting 10–30 s). A request before the window turns is refused
+//! again, so after a 429 every request of this client waits: `Retry-After`
+//! when ilert sends one, otherwise until the next wall-clock minute and at
+//! least 10 s, doubling with each further 429 within a minute, plus jitter
+//! (clocks differ, and other clients of the account wait for the same
+//! minute). The gate is shared by every clone of a [`crate::Client`], so
+//! concurrent panels do not each hit the limit again.
 //!
 //! A write (Accept, Resolve) waits for the gate within its own budget rather
 //! than failing at once (a 429 means ilert did not process the request), and
@@ -19,8 +22,8 @@ use std::time::Duration;
 use rand::Rng;
 use tokio::time::Instant;
 
-/// The wait after a first 429 without `Retry-After`.
-pub const FIRST_WAIT: Duration = Duration::from_secs(5);
+/// The shortest wait after a first 429 without `Retry-After`.
+pub const FIRST_WAIT: Duration = Duration::from_secs(10);
 /// No wait is longer: by then ilert's window has turned.
 const MAX_WAIT: Duration = Duration::from_secs(60);
 /// A 429 within this long of the last one counts as a repeat (ilert's window).
@@ -30,7 +33,39 @@ struct State {
     until: Option<Instant>,
     strikes: u32,
     last: Option<Instant>,
-    first_wait: Duration,
+    pace: Pace,
+}
+
+/// How a 429 without `Retry-After` is waited out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Pace {
+    /// The shortest first wait; it doubles with each further 429.
+    pub first_wait: Duration,
+    /// The server's counting window, aligned on the wall clock (ilert: the
+    /// minute); a wait lasts at least until the current one ends. Zero: no
+    /// alignment.
+    pub window: Duration,
+}
+
+impl Default for Pace {
+    fn default() -> Pace {
+        Pace { first_wait: FIRST_WAIT, window: WINDOW }
+    }
+}
+
+impl Pace {
+    /// The wait after the `strikes`-th repeated 429 (0: the first), `now`
+    /// since the Unix epoch, before jitter.
+    pub fn wait(&self, strikes: u32, now: Duration) -> Duration {
+        let grown = self.first_wait.saturating_mul(1 << strikes.min(4)).min(MAX_WAIT);
+        let to_boundary = if self.window.is_zero() {
+            Duration::ZERO
+        } else {
+            let window = self.window.as_nanos();
+            Duration::from_nanos((window - now.as_nanos() % window) as u64)
+        };
+        grown.max(to_boundary)
+    }
 }
 
 /// When this client may ask ilert again.
@@ -56,14 +91,13 @@ impl Drop for WriteTurn {
 
 impl Default for RateGate {
     fn default() -> RateGate {
-        RateGate::with_first_wait(FIRST_WAIT)
+        RateGate::with_pace(Pace::default())
     }
 }
 
 impl RateGate {
-    /// A gate whose first wait is `first` (tests shorten it).
-    pub fn with_first_wait(first: Duration) -> RateGate {
-        RateGate(Arc::new(Mutex::new(State { until: None, strikes: 0, last: None, first_wait: first })), Arc::default())
+    pub fn with_pace(pace: Pace) -> RateGate {
+        RateGate(Arc::new(Mutex::new(State { until: None, strikes: 0, last: None, pace })), Arc::default())
     }
 
     /// A write is about to wait for the gate: reads yield until it is sent.
@@ -90,8 +124,9 @@ impl RateGate {
         st.strikes = if st.last.is_some_and(|l| now.duration_since(l) < WINDOW) { st.strikes + 1 } else { 0 };
         st.last = Some(now);
         let wait = retry_after.unwrap_or_else(|| {
-            let base = st.first_wait.saturating_mul(1 << st.strikes.min(4)).min(MAX_WAIT);
-            base + rand::rng().random_range(Duration::ZERO..=base / 2)
+            let epoch = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+            let base = st.pace.wait(st.strikes, epoch);
+            base + rand::rng().random_range(Duration::ZERO..=st.pace.first_wait / 4)
         });
         st.until = Some(now + wait);
         wait
@@ -137,12 +172,25 @@ pub fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
 mod tests {
     use super::*;
 
+    #[test]
+    fn a_wait_lasts_to_the_next_minute_and_at_least_ten_seconds() {
+        let pace = Pace::default();
+        let at = |secs: f64| Duration::from_secs_f64(1_765_000_000.0 - 1_765_000_000.0 % 60.0 + secs);
+        assert_eq!(pace.wait(0, at(15.0)), Duration::from_secs(45), "to the minute's end");
+        assert_eq!(pace.wait(0, at(55.0)), Duration::from_secs(10), "never less than 10 s");
+        assert_eq!(pace.wait(0, at(0.0)), Duration::from_secs(60), "a 429 right at the turn: the whole new window");
+        assert_eq!(pace.wait(2, at(55.0)), Duration::from_secs(40), "repeats grow");
+        assert_eq!(pace.wait(9, at(59.0)), MAX_WAIT, "capped");
+        let unaligned = Pace { first_wait: Duration::from_millis(30), window: Duration::ZERO };
+        assert_eq!(unaligned.wait(0, at(15.0)), Duration::from_millis(30));
+    }
+
     #[tokio::test]
-    async fn waits_start_at_five_seconds_grow_and_honour_retry_after() {
+    async fn waits_grow_and_honour_retry_after() {
         let g = RateGate::default();
         assert!(g.closed_for().is_none() && !g.cooling());
         let first = g.hit(None);
-        assert!(first >= FIRST_WAIT && first <= FIRST_WAIT * 3 / 2, "{first:?}");
+        assert!(first >= FIRST_WAIT && first <= WINDOW + FIRST_WAIT / 4, "{first:?}");
         let second = g.hit(None);
         assert!(second >= FIRST_WAIT * 2, "grows: {second:?}");
         assert_eq!(g.hit(Some(Duration::from_secs(42))), Duration::from_secs(42));

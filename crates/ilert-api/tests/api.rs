@@ -275,6 +275,40 @@ async fn an_accept_waits_for_the_rate_limit_and_goes_first() {
     assert!(log[put_at + 1..].iter().any(|p| p == "/api/alerts"), "the waiting read went after the write: {log:?}");
 }
 
+/// ilert's limits as its notes describe them: fixed windows on the wall
+/// clock, 429 without `Retry-After`. The client waits for the window to
+/// turn, so no request goes in a window that refused one already: each
+/// 429 is in a window of its own, and every call gets through.
+#[tokio::test]
+async fn a_fixed_window_limit_is_waited_out_to_the_turn_of_the_window() {
+    use ilert_api::rate::Pace;
+    use std::time::Duration;
+    let window = Duration::from_millis(1500);
+    let run = |pace: Pace| async move {
+        let (sb, c) = client(ALL).await;
+        let c = c.with_rate_pace(pace).with_timeout(Duration::from_secs(10));
+        c.current_user().await.unwrap();
+        sb.knobs().set_rate_limit(Some(ilert_sandbox::RateLimit { per_ip: 700, per_token: Some(4), window, retry_after: false }));
+        let mut failed = 0;
+        for _ in 0..10 {
+            failed += usize::from(c.current_user().await.is_err());
+        }
+        (sb.knobs().rate_limited(), failed)
+    };
+    let (aligned, failed) = run(Pace { first_wait: Duration::from_millis(100), window }).await;
+    assert_eq!(failed, 0, "every call got through");
+    assert!(!aligned.is_empty(), "the limit was met");
+    let mut windows = aligned.clone();
+    windows.dedup();
+    assert_eq!(windows, aligned, "one 429 per window at most: {aligned:?}");
+    // A client that only backs off (100, 200, 400 ms) knocks again within
+    // the window that refused it.
+    let (unaligned, _) = run(Pace { first_wait: Duration::from_millis(100), window: Duration::ZERO }).await;
+    let mut windows = unaligned.clone();
+    windows.dedup();
+    assert!(windows.len() < unaligned.len(), "backing off alone repeats 429s in one window: {unaligned:?}");
+}
+
 /// The Events API as ilert's own clients call it: `apiKey` and
 /// `incidentKey` (ilert-go, ilagent), `/api/v1/events`, no summary on an
 /// ACCEPT; and answered each way ilert's documentation allows.

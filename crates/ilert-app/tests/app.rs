@@ -278,6 +278,8 @@ async fn the_engine_refreshes_by_itself_and_keeps_stale_data() {
         max_backoff: std::time::Duration::from_millis(400),
         tick: std::time::Duration::from_millis(50),
         on_call_interval: std::time::Duration::from_millis(200),
+        // Every list every round: this is about each round and a failing panel.
+        slow_lists: std::time::Duration::ZERO,
         ..Default::default()
     };
     let c = app(&dir, any_port()).with_engine(fast);

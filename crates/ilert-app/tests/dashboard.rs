@@ -36,6 +36,42 @@ async fn the_dashboard_fetches_panels_concurrently() {
     assert_eq!(sb.knobs().requests("/api/alert-sources"), 2, "no speculative page");
 }
 
+/// The slow lists are read again only when older than their age, the
+/// alerts and who is on call every round; a list that failed is not kept.
+#[tokio::test]
+async fn slow_lists_are_read_again_only_when_old() {
+    use ilert_app::view::dashboard::{fetch_with, SlowLists};
+    let (sb, c) = client(ALL).await;
+    let mut slow = SlowLists::new(Duration::from_millis(600));
+    sb.knobs().add_fault(Fault::status("/api/schedules", 500).times(1));
+    let first = fetch_with(&c, &mut slow).await;
+    assert!(first.schedules.is_error() && first.alert_sources.data().is_some());
+    let slow_paths = ["/api/users/current", "/api/escalation-policies", "/api/alert-sources"];
+    let count = |paths: &[&str]| paths.iter().map(|p| sb.knobs().requests(p)).collect::<Vec<_>>();
+    let (slow_before, schedules, alerts, on_calls) = (
+        count(&slow_paths),
+        sb.knobs().requests("/api/schedules"),
+        sb.knobs().requests("/api/alerts"),
+        sb.knobs().requests("/api/on-calls"),
+    );
+
+    let second = fetch_with(&c, &mut slow).await;
+    assert_eq!(count(&slow_paths), slow_before, "kept lists are not asked for again");
+    assert_eq!(sb.knobs().requests("/api/schedules"), schedules + 1, "the list that failed is read again");
+    assert!(sb.knobs().requests("/api/alerts") > alerts && sb.knobs().requests("/api/on-calls") > on_calls, "every round");
+    assert_eq!(second.alert_sources.data().unwrap().len(), 60, "the kept list is shown");
+    assert!(second.user.data().is_some() && second.on_call.data().is_some_and(|o| o.policies.len() == 3));
+    assert!(second.schedules.data().is_some());
+
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    fetch_with(&c, &mut slow).await;
+    assert!(count(&slow_paths).iter().zip(&slow_before).all(|(now, then)| now > then), "old: read again");
+    let before = count(&slow_paths);
+    slow.forget();
+    fetch_with(&c, &mut slow).await;
+    assert!(count(&slow_paths).iter().zip(&before).all(|(now, then)| now > then), "forgotten (Refresh now): read again");
+}
+
 #[tokio::test]
 async fn panels_without_their_scope_are_not_granted_and_not_fetched() {
     let (sb, c) = client("profile schedule offline_access").await;
@@ -49,18 +85,21 @@ async fn panels_without_their_scope_are_not_granted_and_not_fetched() {
     assert_eq!(err.kind(), "scopeNotGranted");
 }
 
-/// ilert's 429 carries no Retry-After: wait at least 5 s (with jitter,
-/// growing), and ask nothing in the meantime; honour Retry-After when sent.
+/// ilert's 429 carries no Retry-After and its windows are the wall-clock
+/// minute: wait until the minute turns, at least 10 s (with jitter), and ask
+/// nothing in the meantime; honour Retry-After when sent.
 #[tokio::test]
-async fn a_429_closes_the_gate_for_at_least_five_seconds() {
+async fn a_429_closes_the_gate_until_the_minute_turns() {
     let (sb, c) = client(ALL).await;
-    let c = c.with_timeout(Duration::from_secs(2)).with_rate_limit_wait(ilert_api::rate::FIRST_WAIT);
+    let c = c.with_timeout(Duration::from_secs(2)).with_rate_pace(ilert_api::rate::Pace::default());
     c.current_user().await.unwrap();
     sb.knobs().add_fault(Fault::status("/api/users/current", 429).times(1));
     let before = sb.knobs().requests("/api/");
     let err = c.current_user().await.unwrap_err();
     let ApiError::RateLimited { retry_in_secs } = err else { panic!("{err}") };
-    assert!((5..=8).contains(&retry_in_secs), "{retry_in_secs}");
+    let epoch = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    let to_minute = (60 - epoch % 60).max(10);
+    assert!((to_minute.saturating_sub(2)..=to_minute + 4).contains(&retry_in_secs), "{retry_in_secs} s, the minute turns in {to_minute} s");
     assert_eq!(err.to_string(), format!("ilert is rate-limiting; next try in {retry_in_secs} s"));
     // Every panel now waits: the dashboard sends nothing while the gate is closed.
     let d = fetch(&c).await;

@@ -142,6 +142,14 @@ impl Knobs {
     pub fn set_changed_alert_writes(&self, answer: crate::ChangedAlertWrite) {
         self.lock().config.changed_alert_writes = answer;
     }
+    pub fn set_rate_limit(&self, limit: Option<crate::RateLimit>) {
+        self.lock().config.rate_limit = limit;
+    }
+    /// The window index (time since the epoch over the window) of each 429
+    /// the rate limiter sent, oldest first.
+    pub fn rate_limited(&self) -> Vec<u128> {
+        self.lock().limits.refused.clone()
+    }
     pub fn add_fault(&self, fault: Fault) {
         self.lock().faults.push(fault);
     }

@@ -39,6 +39,7 @@ mod admin;
 pub mod browser;
 mod events;
 pub mod knobs;
+pub mod limits;
 mod nulls;
 mod oauth;
 mod rest;
@@ -58,6 +59,7 @@ use tokio::sync::oneshot;
 
 pub use events::{EventAnswers, UnknownKey};
 pub use knobs::{Fault, FaultKind, OAuthEvent};
+pub use limits::RateLimit;
 pub use state::Knobs;
 
 /// The client id of the demo app registered by default.
@@ -132,6 +134,10 @@ pub struct Config {
     /// How `GET /api/alerts/count` answers where ilert's description is
     /// silent or may be read otherwise.
     pub count: CountAnswers,
+    /// ilert's fixed-window rate limits (`None`: every request answered).
+    pub rate_limit: Option<RateLimit>,
+    /// The large tenant ([`seed::World::large`]) instead of the small one.
+    pub large: bool,
 }
 
 /// `GET /api/alerts/count`'s readings.
@@ -207,6 +213,8 @@ impl Default for Config {
             include_cap: None,
             events: EventAnswers::default(),
             count: CountAnswers::default(),
+            rate_limit: None,
+            large: false,
         }
     }
 }
@@ -314,6 +322,8 @@ impl Drop for Sandbox {
 pub async fn serve(listener: TcpListener, knobs: Knobs, shutdown: impl std::future::Future<Output = ()> + Send + 'static) {
     let port = listener.local_addr().map(|a| a.port()).unwrap_or_default();
     let app = router(knobs, port);
+    // The peer's address: the rate limiter counts per client address.
+    let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
     if let Err(e) = axum::serve(listener, app).with_graceful_shutdown(shutdown).await {
         tracing::error!(error = %e, "sandbox server stopped");
     }
@@ -327,7 +337,8 @@ fn router(knobs: Knobs, port: u16) -> axum::Router {
         .merge(events::routes())
         .fallback(rest::not_found)
         .layer(axum::middleware::from_fn_with_state(state.clone(), knobs::nulls_mode))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), knobs::faults_and_latency));
+        .layer(axum::middleware::from_fn_with_state(state.clone(), knobs::faults_and_latency))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), limits::rate_limit));
     #[cfg(feature = "admin")]
     let app = app.merge(admin::routes());
     app.layer(axum::middleware::from_fn_with_state(Arc::new(port), host_guard)).with_state(state)

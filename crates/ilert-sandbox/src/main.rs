@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use clap::Parser;
-use ilert_sandbox::{Config, Introspection, Sandbox};
+use ilert_sandbox::{Config, Introspection, RateLimit, Sandbox};
 
 /// A local ilert that speaks its OAuth2 and REST wire formats, with seeded data.
 #[derive(Parser)]
@@ -42,6 +42,17 @@ struct Args {
     /// No ETag on /api/alerts (and never 304).
     #[arg(long)]
     no_etags: bool,
+    /// ilert's rate limit: this many requests a minute per client address
+    /// (ilert: 700), in fixed windows on the wall-clock minute; 429 without
+    /// Retry-After. Off when not given.
+    #[arg(long, value_name = "PER_MINUTE")]
+    rate_limit: Option<u32>,
+    /// With --rate-limit: also this many a minute per access token.
+    #[arg(long, value_name = "PER_MINUTE", requires = "rate_limit")]
+    rate_limit_per_token: Option<u32>,
+    /// The large tenant (290 sources, 90 schedules, 80 policies, 150 open alerts).
+    #[arg(long)]
+    large: bool,
 }
 
 #[tokio::main]
@@ -61,6 +72,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         nulls: args.nulls,
         expired_as_key_error: args.expired_as_key_error,
         etags: !args.no_etags,
+        large: args.large,
+        rate_limit: args.rate_limit.map(|per_ip| RateLimit { per_ip, per_token: args.rate_limit_per_token, ..RateLimit::default() }),
         ..Config::default()
     };
     for c in &args.clients {

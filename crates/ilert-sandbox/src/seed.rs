@@ -467,6 +467,107 @@ impl World {
     }
 }
 
+/// The sizes of the large tenant: a realistic one, for the request budget.
+pub const LARGE_SOURCES: usize = 290;
+pub const LARGE_SCHEDULES: usize = 90;
+pub const LARGE_POLICIES: usize = 80;
+pub const LARGE_OPEN_ALERTS: usize = 150;
+
+/// A name made once per large tenant; the seeded types hold `&'static str`
+/// (the small tenant's names are literals), so the few hundred generated
+/// ones are leaked, once per sandbox started with `large`.
+fn leak(s: String) -> &'static str {
+    Box::leak(s.into_boxed_str())
+}
+
+impl World {
+    /// The seeded tenant grown to [`LARGE_SOURCES`] sources,
+    /// [`LARGE_SCHEDULES`] schedules, [`LARGE_POLICIES`] policies and
+    /// [`LARGE_OPEN_ALERTS`] open alerts, as a company's real one.
+    pub fn large(seed: u64, now: DateTime<Utc>) -> World {
+        let mut w = World::seeded(seed, now);
+        let mut rng = StdRng::seed_from_u64(seed ^ 0x1a43);
+        let hour = now.duration_trunc(Duration::hours(1)).unwrap_or(now);
+        let users: Vec<i64> = w.users.iter().map(|u| u.id).collect();
+        for i in w.schedules.len()..LARGE_SCHEDULES {
+            let layer: Vec<i64> = (0..3).map(|k| users[(i + k) % users.len()]).collect();
+            let len = Duration::hours(8 + (i as i64 % 3) * 8);
+            let mut shifts = Vec::new();
+            let mut start = hour - len * 3;
+            while start < hour + Duration::days(21) {
+                shifts.push(Shift { user: layer[shifts.len() % layer.len()], start, end: start + len });
+                start += len;
+            }
+            w.schedules.push(Schedule {
+                id: i as i64 + 1,
+                name: leak(format!("Rotation {}", i + 1)),
+                kind: ScheduleType::Recurring,
+                timezone: "Europe/Berlin",
+                teams: vec![1 + (i as i64 % 3)],
+                rotation: Some("PT8H"),
+                layer_users: layer,
+                shifts,
+            });
+        }
+        for i in w.policies.len()..LARGE_POLICIES {
+            w.policies.push(Policy {
+                id: i as i64 + 1,
+                name: leak(format!("Service {} escalation", i + 1)),
+                routing_key: leak(format!("service-{}", i + 1)),
+                teams: vec![1 + (i as i64 % 3)],
+                repeating: false,
+                frequency: 1,
+                rules: vec![
+                    Rule { timeout: 15, users: vec![], schedules: vec![1 + (i as i64 % LARGE_SCHEDULES as i64)] },
+                    Rule { timeout: 30, users: vec![users[i % users.len()]], schedules: vec![] },
+                ],
+            });
+        }
+        for i in w.sources.len()..LARGE_SOURCES {
+            let policy = 1 + (i as i64 % LARGE_POLICIES as i64);
+            w.sources.push(AlertSource {
+                id: 1200 + i as i64 + 1,
+                name: format!("Microservice {} (prod)", i + 1),
+                integration_type: "PROMETHEUS",
+                status: if i.is_multiple_of(7) { "PENDING" } else { "ALL_RESOLVED" },
+                active: true,
+                policy,
+                teams: vec![1 + (i as i64 % 3)],
+                integration_key: uuid_like(rng.random()),
+                alert_creation: "ONE_OPEN_ALERT_ALLOWED",
+                alert_priority_rule: "HIGH",
+                auto_resolution_timeout: "PT4H",
+            });
+        }
+        let open = |a: &Alert| a.status != "RESOLVED";
+        let mut n = w.alerts.len();
+        while w.alerts.iter().filter(|a| open(a)).count() < LARGE_OPEN_ALERTS {
+            let source = &w.sources[60 + n % (LARGE_SOURCES - 60)];
+            let report_time = now - Duration::minutes(rng.random_range(5..60 * 72));
+            let pending = !n.is_multiple_of(4);
+            w.alerts.push(Alert {
+                id: 9000 + n as i64 + 1,
+                summary: format!("{}: check failing", source.name),
+                details: "Seeded alert of the large tenant.".into(),
+                report_time,
+                resolved_on: None,
+                status: if pending { "PENDING" } else { "ACCEPTED" },
+                priority: if n.is_multiple_of(5) { "HIGH" } else { "LOW" },
+                source: source.id,
+                policy: source.policy,
+                alert_key: format!("large/{n}"),
+                responders: vec![Responder {
+                    user: users[n % users.len()],
+                    status: if pending { "PENDING" } else { "ACCEPTED" },
+                    accepted_at: (!pending).then(|| report_time + Duration::minutes(3)),
+                }],
+            });
+            n += 1;
+        }
+        w
+    }
+}
+
 fn users() -> Vec<User> {
     let u = |id, first_name, last_name, username, timezone, role, shift_color, region| User {
         id,
@@ -501,6 +602,16 @@ pub(crate) fn uuid_like(v: u128) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_large_tenant_has_a_real_companys_sizes() {
+        let w = World::large(42, Utc::now());
+        assert_eq!((w.sources.len(), w.schedules.len(), w.policies.len()), (LARGE_SOURCES, LARGE_SCHEDULES, LARGE_POLICIES));
+        assert_eq!(w.alerts.iter().filter(|a| a.status != "RESOLVED").count(), LARGE_OPEN_ALERTS);
+        let ids = |v: Vec<i64>| v.len() == v.iter().collect::<std::collections::BTreeSet<_>>().len();
+        assert!(ids(w.alerts.iter().map(|a| a.id).collect()) && ids(w.sources.iter().map(|s| s.id).collect()), "ids are unique");
+        assert!(w.policies.iter().all(|p| p.rules.iter().all(|r| r.schedules.iter().all(|s| w.schedule(*s).is_some()))));
+    }
 
     #[test]
     fn same_seed_same_world_and_every_source_status_occurs() {

@@ -96,6 +96,8 @@ pub struct Inner {
     /// Time spent handling requests (injected latency and faults excluded):
     /// what benchmarks subtract to get a client's own overhead.
     pub busy: std::time::Duration,
+    /// The rate limiter's counts (`Config::rate_limit`).
+    pub limits: crate::limits::Counts,
     nonce: u64,
 }
 
@@ -128,7 +130,7 @@ pub struct TokenResponse {
 
 impl Knobs {
     pub(crate) fn new(config: Config) -> Knobs {
-        let mut world = World::seeded(config.seed, Utc::now());
+        let mut world = if config.large { World::large(config.seed, Utc::now()) } else { World::seeded(config.seed, Utc::now()) };
         // The seed decides the tenant, never a secret in it: keys anew each start.
         for source in &mut world.sources {
             source.integration_key = crate::seed::uuid_like(rand::rng().random());
@@ -159,6 +161,7 @@ impl Knobs {
                 in_flight: 0,
                 peak_in_flight: 0,
                 busy: std::time::Duration::ZERO,
+                limits: Default::default(),
                 nonce: 0,
             })),
             keys: Arc::new(keys),

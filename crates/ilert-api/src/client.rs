@@ -394,7 +394,17 @@ impl Client {
                 }
                 tokio::time::sleep(wait).await;
             }
-            let mut req = self.http.get(url.clone()).bearer_auth(token.expose()).header("accept", "application/json");
+            let mut req = self
+                .http
+                .get(url.clone())
+                .bearer_auth(token.expose())
+                .header("accept", "application/json")
+                // Every team the person may see, whatever team is selected in
+                // ilert's web app: ilert filters lists by that selection for
+                // some credentials and documents the header as `team-context`,
+                // its CLI sends `x-team-context`; `0` means all teams.
+                .header("team-context", "0")
+                .header("x-team-context", "0");
             if let Some((etag, _)) = &cached {
                 req = req.header(reqwest::header::IF_NONE_MATCH, etag.clone());
             }

@@ -339,7 +339,12 @@ async fn events_are_taken_as_ilerts_own_clients_send_them() {
         "an ALERT needs its summary"
     );
 
-    sb.knobs().set_event_answers(EventAnswers { json_answer: true, no_open_alert_error: true, unknown_key: UnknownKey::NotFound });
+    sb.knobs().set_event_answers(EventAnswers {
+        json_answer: true,
+        no_open_alert_error: true,
+        unknown_key: UnknownKey::NotFound,
+        source_priority_rule: false,
+    });
     let (status, body) =
         post("/api/events", serde_json::json!({"integrationKey": key, "eventType": "ALERT", "summary": "New", "alertKey": "new/1"})).await;
     let body: serde_json::Value = serde_json::from_str(&body).unwrap();
@@ -350,6 +355,15 @@ async fn events_are_taken_as_ilerts_own_clients_send_them() {
     assert_eq!(status, 400);
     assert!(body.contains("NO_OPEN_ALERT_WITH_KEY"), "{body}");
     assert_eq!(post("/api/events", serde_json::json!({"integrationKey": "nope", "eventType": "ALERT", "summary": "x"})).await.0, 404);
+
+    // The two readings of an event's priority: it wins, or a source set to
+    // HIGH keeps HIGH (the demo's source is HIGH, so its incident rings).
+    let low = |summary: &str| serde_json::json!({"integrationKey": key, "eventType": "ALERT", "summary": summary, "priority": "LOW"});
+    post("/api/events", low("Priority wins")).await;
+    assert_eq!(sb.knobs().alert_priority("Priority wins").as_deref(), Some("LOW"));
+    sb.knobs().set_event_answers(EventAnswers { source_priority_rule: true, ..EventAnswers::default() });
+    post("/api/events", low("Rule wins")).await;
+    assert_eq!(sb.knobs().alert_priority("Rule wins").as_deref(), Some("HIGH"));
 }
 
 /// `/alerts/count` as ilert's description has it (`{count}`, no `policies`

@@ -94,6 +94,22 @@ async fn the_demo_signs_in_fills_the_dashboard_and_signs_out() {
     assert!(c.snapshot().is_none(), "signed out: nothing to show");
 }
 
+/// The demo's incident rings under either reading of an event's priority:
+/// its source is HIGH, and the event says HIGH too.
+#[tokio::test]
+async fn the_demo_incident_is_high_whichever_priority_wins() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = app(&dir, any_port());
+    c.sign_in(true, None, |_| {}, approving_browser).await.unwrap();
+    let knobs = c.demo().knobs().await.unwrap();
+    for rule in [false, true] {
+        knobs.set_event_answers(ilert_sandbox::EventAnswers { source_priority_rule: rule, ..Default::default() });
+        c.demo_incident().await.unwrap();
+        assert_eq!(knobs.alert_priority("Demo incident").as_deref(), Some("HIGH"), "source rule wins: {rule}");
+    }
+    c.sign_out().await.unwrap();
+}
+
 #[tokio::test]
 async fn without_a_client_id_only_the_demo_signs_in() {
     let dir = tempfile::tempdir().unwrap();

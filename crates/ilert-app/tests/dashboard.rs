@@ -36,6 +36,30 @@ async fn the_dashboard_fetches_panels_concurrently() {
     assert_eq!(sb.knobs().requests("/api/alert-sources"), 2, "no speculative page");
 }
 
+/// ilert filters lists by the team selected in its web app for some
+/// credentials, unless the `team-context` header says all teams: the app
+/// always says so, and sees every source, schedule and policy.
+#[tokio::test]
+async fn lists_are_of_every_team_whatever_team_is_selected() {
+    let (sb, c) = client(ALL).await;
+    sb.knobs().set_team_context(true);
+    let d = fetch(&c).await;
+    assert_eq!(d.alert_sources.data().unwrap().len(), 60, "every team's sources");
+    assert_eq!(d.on_call.data().unwrap().policies.len(), 3, "every team's policies");
+    assert_eq!(d.schedules.data().unwrap().len(), 3, "every team's schedules");
+    // Without the header the sandbox answers with the selected team's only.
+    let sources: Vec<serde_json::Value> = reqwest::Client::new()
+        .get(format!("{}/api/alert-sources", sb.url()))
+        .bearer_auth(c.session().access_token().await.unwrap().expose())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(!sources.is_empty() && sources.len() < 50, "one team's: {}", sources.len());
+}
+
 /// The slow lists are read again only when older than their age, the
 /// alerts and who is on call every round; a list that failed is not kept.
 #[tokio::test]

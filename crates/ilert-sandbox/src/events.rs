@@ -98,6 +98,8 @@ async fn post_event(State(k): State<Arc<Knobs>>, headers: axum::http::HeaderMap,
                 .map(|user| Responder { user, status: "PENDING", accepted_at: None })
                 .collect();
             let rule = source.alert_priority_rule;
+            let fixed = matches!(rule, "HIGH" | "LOW") && answers.source_priority_rule;
+            let priority = if fixed { None } else { priority };
             alert = Some(id);
             w.alerts.push(Alert {
                 id,
@@ -151,6 +153,10 @@ pub struct EventAnswers {
     /// `NO_OPEN_ALERT_WITH_KEY` instead of 202 and nothing done.
     pub no_open_alert_error: bool,
     pub unknown_key: UnknownKey,
+    /// An event's `priority` applies only where the source's rule leaves the
+    /// priority open (the support-hours rules); a source set to HIGH or LOW
+    /// keeps its own. ilert's description says only that the field exists.
+    pub source_priority_rule: bool,
 }
 
 /// An integration key no source has.

@@ -142,6 +142,9 @@ impl Knobs {
     pub fn set_changed_alert_writes(&self, answer: crate::ChangedAlertWrite) {
         self.lock().config.changed_alert_writes = answer;
     }
+    pub fn set_team_context(&self, on: bool) {
+        self.lock().config.team_context = on;
+    }
     pub fn set_rate_limit(&self, limit: Option<crate::RateLimit>) {
         self.lock().config.rate_limit = limit;
     }
@@ -187,6 +190,11 @@ impl Knobs {
     /// The status of alert `id`, if it exists.
     pub fn alert_status_of(&self, id: i64) -> Option<String> {
         self.lock().world.alerts.iter().find(|a| a.id == id).map(|a| a.status.to_string())
+    }
+    /// The priority of the newest alert whose summary starts with `prefix`.
+    pub fn alert_priority(&self, prefix: &str) -> Option<String> {
+        let inner = self.lock();
+        inner.world.alerts.iter().filter(|a| a.summary.starts_with(prefix)).max_by_key(|a| a.id).map(|a| a.priority.to_string())
     }
     /// The status of the newest alert with this summary (what an action changed).
     pub fn alert_status(&self, summary: &str) -> Option<String> {
@@ -341,6 +349,31 @@ pub(crate) async fn faults_and_latency(State(knobs): State<Arc<Knobs>>, req: Req
             (StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), Json(body)).into_response()
         }
     }
+}
+
+/// The team-context reading (`Config::team_context`): the lists of
+/// sources, schedules and policies shown to an OAuth token hold only the
+/// "selected" team's entries (team 1) unless the request's `team-context` or
+/// `x-team-context` header is `0` (all teams).
+pub(crate) async fn team_context(State(knobs): State<Arc<Knobs>>, req: Request, next: Next) -> Response {
+    const LISTS: [&str; 3] = ["/api/alert-sources", "/api/schedules", "/api/escalation-policies"];
+    let path = req.uri().path().to_string();
+    let all = ["team-context", "x-team-context"].iter().any(|h| req.headers().get(*h).is_some_and(|v| v.as_bytes() == b"0"));
+    let resp = next.run(req).await;
+    if all || !LISTS.contains(&path.as_str()) || !knobs.lock().config.team_context || resp.status() != StatusCode::OK {
+        return resp;
+    }
+    let (mut parts, body) = resp.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 16 * 1024 * 1024).await else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    let Ok(serde_json::Value::Array(items)) = serde_json::from_slice::<serde_json::Value>(&bytes) else {
+        return Response::from_parts(parts, Body::from(bytes));
+    };
+    let selected = |item: &serde_json::Value| item["teams"].as_array().is_some_and(|t| t.iter().any(|t| t["id"] == 1));
+    let kept: Vec<serde_json::Value> = items.into_iter().filter(selected).collect();
+    parts.headers.remove(header::CONTENT_LENGTH);
+    Response::from_parts(parts, Body::from(serde_json::to_vec(&kept).expect("JSON serializes")))
 }
 
 /// The `nulls` mode's rewrite of REST answers (see [`crate::nulls`]).

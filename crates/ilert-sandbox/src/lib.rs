@@ -138,6 +138,10 @@ pub struct Config {
     pub rate_limit: Option<RateLimit>,
     /// The large tenant ([`seed::World::large`]) instead of the small one.
     pub large: bool,
+    /// Lists filtered by the user's selected team unless the request's
+    /// `team-context` header says all (`0`): ilert documents this for basic
+    /// auth, not for OAuth tokens, and names the header two ways.
+    pub team_context: bool,
 }
 
 /// `GET /api/alerts/count`'s readings.
@@ -215,6 +219,7 @@ impl Default for Config {
             count: CountAnswers::default(),
             rate_limit: None,
             large: false,
+            team_context: false,
         }
     }
 }
@@ -337,6 +342,7 @@ fn router(knobs: Knobs, port: u16) -> axum::Router {
         .merge(events::routes())
         .fallback(rest::not_found)
         .layer(axum::middleware::from_fn_with_state(state.clone(), knobs::nulls_mode))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), knobs::team_context))
         .layer(axum::middleware::from_fn_with_state(state.clone(), knobs::faults_and_latency))
         .layer(axum::middleware::from_fn_with_state(state.clone(), limits::rate_limit));
     #[cfg(feature = "admin")]

@@ -426,6 +426,10 @@ impl World {
             });
         }
 
+        // The demo incident's source ("Checkout API (prod)"): HIGH under every
+        // reading of an event's own priority, so the demo's incident rings.
+        sources[0].alert_priority_rule = "HIGH";
+
         let mut alerts = Vec::new();
         let summaries = [
             "High error rate",

@@ -57,7 +57,7 @@ pub fn apply<R: Runtime>(handle: &AppHandle<R>) {
 /// The program the entry starts: the AppImage when run from one (not its
 /// mount, which is gone after a reboot), else this executable.
 #[cfg(not(target_os = "macos"))]
-fn program() -> std::io::Result<String> {
+pub(crate) fn program() -> std::io::Result<String> {
     if let Some(appimage) = std::env::var_os("APPIMAGE").filter(|a| !a.is_empty()) {
         return Ok(appimage.to_string_lossy().into_owned());
     }

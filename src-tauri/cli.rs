@@ -1,4 +1,4 @@
-//! The command line: `login`, `status`, `token`, `logout`; with no
+//! The command line: `login`, `status`, `token`, `logout`, `doctor`; with no
 //! subcommand the window opens. The steps are the app core's, shared with
 //! the window; this file only parses arguments and prints.
 
@@ -56,6 +56,9 @@ pub enum Command {
     Token,
     /// Revoke the refresh token at ilert and forget it.
     Logout,
+    /// Will a page ring? Checks each step a page takes, one line each, with
+    /// the fix; exit 0 when a page would ring, 1 when not. No secrets in it.
+    Doctor,
 }
 
 impl Options {
@@ -177,6 +180,13 @@ async fn dispatch(command: Command, options: Options) -> Result<i32, AppError> {
                 Ok(0)
             }
         },
+        Command::Doctor => {
+            let session = restore().await.map_err(|e| e.to_string());
+            let facts = crate::doctor::facts(&settings, session, options.profile.as_deref()).await;
+            let lines = ilert_app::doctor::check(&facts, chrono::Utc::now());
+            print!("{}", ilert_app::doctor::render(&lines));
+            Ok(if ilert_app::doctor::rings(&lines) { 0 } else { 1 })
+        }
         Command::Logout => {
             let out = match restore().await? {
                 None => SignedOut::not_signed_in(),

@@ -17,6 +17,12 @@ pub fn now() -> Dnd {
     platform::now()
 }
 
+/// Do Not Disturb asked now, for a process that does not follow it (the
+/// command line's `doctor`).
+pub fn read_once() -> Dnd {
+    platform::read_once()
+}
+
 /// Follows Do Not Disturb where the desktop announces its changes; the tray
 /// is redrawn at each change.
 pub fn watch<R: Runtime>(handle: &AppHandle<R>) {
@@ -40,6 +46,28 @@ mod platform {
         }
     }
 
+    pub fn read_once() -> Dnd {
+        let paused = || -> zbus::Result<bool> {
+            let conn = zbus::blocking::Connection::session()?;
+            let props = dunst_properties(&conn)?;
+            Ok(bool::try_from(props.get(zbus::names::InterfaceName::from_static_str_unchecked(DUNST), "paused")?).unwrap_or(false))
+        };
+        if paused().unwrap_or(false) || gnome_banners_off() {
+            Dnd::On
+        } else {
+            Dnd::Off
+        }
+    }
+
+    const DUNST: &str = "org.dunstproject.cmd0";
+
+    fn dunst_properties(conn: &zbus::blocking::Connection) -> zbus::Result<zbus::blocking::fdo::PropertiesProxy<'static>> {
+        zbus::blocking::fdo::PropertiesProxy::builder(conn)
+            .destination("org.freedesktop.Notifications")?
+            .path("/org/freedesktop/Notifications")?
+            .build()
+    }
+
     /// Follows dunst's paused state on its own thread (blocked on the bus
     /// while nothing changes).
     pub fn watch<R: Runtime>(handle: &AppHandle<R>) {
@@ -55,12 +83,8 @@ mod platform {
     }
 
     fn follow_dunst<R: Runtime>(handle: &AppHandle<R>) -> zbus::Result<()> {
-        const IFACE: &str = "org.dunstproject.cmd0";
         let conn = zbus::blocking::Connection::session()?;
-        let props = zbus::blocking::fdo::PropertiesProxy::builder(&conn)
-            .destination("org.freedesktop.Notifications")?
-            .path("/org/freedesktop/Notifications")?
-            .build()?;
+        let props = dunst_properties(&conn)?;
         let changes = props.receive_properties_changed()?;
         let set = |paused: bool| {
             if DUNST_PAUSED.swap(paused, Ordering::Relaxed) != paused {
@@ -68,7 +92,7 @@ mod platform {
                 crate::tray::show(handle, handle.state::<ilert_app::App>().snapshot().as_ref());
             }
         };
-        let iface = zbus::names::InterfaceName::from_static_str_unchecked(IFACE);
+        let iface = zbus::names::InterfaceName::from_static_str_unchecked(DUNST);
         if let Ok(v) = props.get(iface.clone(), "paused") {
             set(bool::try_from(v).unwrap_or(false));
         }
@@ -117,6 +141,10 @@ mod platform {
         }
     }
 
+    pub fn read_once() -> Dnd {
+        now()
+    }
+
     /// Windows announces no change: the state is read when the tray is drawn.
     pub fn watch<R: Runtime>(_handle: &AppHandle<R>) {}
 }
@@ -127,6 +155,10 @@ mod platform {
     use tauri::{AppHandle, Runtime};
 
     pub fn now() -> Dnd {
+        Dnd::Unknown
+    }
+
+    pub fn read_once() -> Dnd {
         Dnd::Unknown
     }
 

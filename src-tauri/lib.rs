@@ -21,6 +21,7 @@ pub mod autostart;
 pub mod cli;
 pub mod commands;
 pub mod dnd;
+pub mod doctor;
 pub mod events;
 pub mod links;
 pub mod notifications;

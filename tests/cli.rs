@@ -1278,3 +1278,56 @@ async fn the_tray_offers_an_update_and_installs_nothing_by_itself() {
     assert!(server.received().iter().all(|r| r.summary != "Update not installed"));
     quit(owner, app).await;
 }
+
+/// `doctor` answers "will a page ring?" one line per step, from the real
+/// session, notification server and sound output; exit 0 only when nothing
+/// would stop a page, and nothing secret in what it prints.
+#[tokio::test]
+#[ignore = "needs an unlocked Secret Service; scripts/test runs it"]
+async fn doctor_says_whether_a_page_would_ring_and_why_not() {
+    let cli = Cli::new("doctor").await;
+    let out = cli.run(&["doctor"]).await;
+    let said = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "signed out: a page cannot ring\n{said}");
+    assert!(said.contains("FAIL  signed in: not signed in") && said.contains("(fix: ilert-desktop login)"), "{said}");
+    assert!(said.ends_with("A page would NOT ring: see FAIL above.\n"), "{said}");
+
+    let (keyring, _server, cli) =
+        signed_in_beside_a_notification_server("doctor-in", "profile schedule policy source alert alert:w offline_access").await;
+    let pulse = common::Pulse::start();
+    let doctor = |muted: bool| {
+        let mut c = cli.command(&["doctor"]);
+        c.env("PULSE_SERVER", pulse.address());
+        if muted {
+            let _ = std::process::Command::new("pactl")
+                .arg(format!("--server={}", pulse.address()))
+                .args(["set-sink-mute", "rec", "1"])
+                .status();
+        }
+        async move { tokio::time::timeout(Duration::from_secs(60), c.output()).await.expect("doctor finishes in time").unwrap() }
+    };
+    let out = doctor(false).await;
+    let said = text(&out.stdout);
+    println!("doctor, signed in:\n{said}");
+    for want in [
+        "ok    signed in: ada in tenant sandbox",
+        "ok    alerts: seen, and may be accepted and resolved",
+        "ok    notifications: ",
+        "Accept and Resolve on the notification",
+        "ok    alarm: plays to rec at ",
+        "warn  start at login: off",
+        "next shift: ",
+    ] {
+        assert!(said.contains(want), "doctor lacks {want:?}:\n{said}");
+    }
+    assert_eq!(out.status.code(), Some(0), "everything a page needs is there\n{said}");
+    assert!(said.ends_with("A page would ring.\n"), "{said}");
+    let secrets = cli.sandbox.knobs().issued_secrets();
+    assert!(secrets.iter().all(|s| !said.contains(s.as_str())), "no token in doctor's output");
+
+    let out = doctor(true).await;
+    let said = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{said}");
+    assert!(said.contains("FAIL  alarm: the output rec is muted (fix: unmute it)"), "{said}");
+    drop(keyring);
+}

@@ -26,6 +26,7 @@ pub mod actions;
 pub mod app;
 pub mod autostart;
 pub mod demo;
+pub mod doctor;
 pub mod engine;
 pub mod error;
 pub mod links;

@@ -1,0 +1,335 @@
+//! "Will it ring?": every step a page takes to reach the person, checked,
+//! with the fix for each one that would stop it. The caller (the command
+//! line's `doctor`, later the window) gathers the [`Facts`] with the
+//! platform's own means; the judgement is made here, once, from plain data,
+//! so it is tested without a desktop. A line never carries a secret: the
+//! output is meant to be pasted into a support request.
+
+use chrono::{DateTime, Local, Utc};
+
+use crate::notify::alarm::AlarmRamp;
+use crate::notify::quiet::QuietHours;
+use crate::view::Dnd;
+
+/// How one step stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    Pass,
+    /// A page still rings, but something is worth knowing.
+    Warn,
+    /// A page would not ring (or not reach the person).
+    Fail,
+}
+
+/// One step, in a sentence, and what to do about it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Line {
+    pub step: &'static str,
+    pub verdict: Verdict,
+    pub detail: String,
+    pub fix: Option<String>,
+}
+
+/// The session as far as a page needs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Signed {
+    pub username: String,
+    pub tenant: String,
+    /// The granted scopes, space-separated (empty: ilert never said).
+    pub scope: String,
+    /// My next (or current) shift: start and end.
+    pub next_shift: Option<(DateTime<Utc>, DateTime<Utc>)>,
+}
+
+/// The notification server, where the platform can be asked about it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Notifications {
+    /// Answered: its name and capabilities.
+    Server { name: String, capabilities: Vec<String> },
+    /// Nobody answered on the session bus.
+    Missing(String),
+    /// The platform has no such question (Windows, macOS): the system's own.
+    System,
+}
+
+/// The default sound output, as far as it can be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Sound {
+    Output {
+        name: String,
+        muted: bool,
+        volume_percent: Option<u32>,
+    },
+    /// No output to play to.
+    Missing,
+    /// It could not be read here (no PulseAudio/PipeWire tool, another platform).
+    Unknown,
+}
+
+/// Everything the check needs, gathered by the caller.
+#[derive(Debug, Clone)]
+pub struct Facts {
+    /// `Ok(None)`: not signed in; `Err`: the session could not be restored
+    /// or used (the keyring locked, ilert refused it), in words.
+    pub session: Result<Option<Signed>, String>,
+    pub notifications: Notifications,
+    pub sound: Sound,
+    pub alarm: AlarmRamp,
+    pub dnd: Dnd,
+    pub quiet_hours: QuietHours,
+    pub quiet_holds_pages: bool,
+    /// `None`: start at login is off; else whether the entry would start this app.
+    pub start_at_login: Option<Result<String, String>>,
+    /// `None`: not a question on this platform.
+    pub tray_host: Option<bool>,
+}
+
+fn line(step: &'static str, verdict: Verdict, detail: impl Into<String>, fix: Option<&str>) -> Line {
+    Line { step, verdict, detail: detail.into(), fix: fix.map(str::to_string) }
+}
+
+fn clock(t: DateTime<Utc>) -> String {
+    t.with_timezone(&Local).format("%a %H:%M").to_string()
+}
+
+/// Each step, in the order a page takes them.
+pub fn check(f: &Facts, now: DateTime<Utc>) -> Vec<Line> {
+    use Verdict::*;
+    let mut out = Vec::new();
+    let signed = match &f.session {
+        Ok(Some(s)) => {
+            out.push(line(
+                "signed in",
+                Pass,
+                format!("{} in tenant {}, the session restores from the keyring", s.username, s.tenant),
+                None,
+            ));
+            Some(s)
+        }
+        Ok(None) => {
+            out.push(line("signed in", Fail, "not signed in: nothing is fetched, nothing rings", Some("ilert-desktop login")));
+            None
+        }
+        Err(why) => {
+            out.push(line(
+                "signed in",
+                Fail,
+                format!("the session cannot be used: {why}"),
+                Some("unlock the keyring, or ilert-desktop login"),
+            ));
+            None
+        }
+    };
+    if let Some(s) = signed {
+        let reads = s.scope.is_empty() || ilert_api::scope::can_read(&s.scope, "alert");
+        let writes = crate::view::session::can_act(&s.scope);
+        out.push(match (reads, writes) {
+            (false, _) => line(
+                "alerts",
+                Fail,
+                "the alert scope was not granted: no alert is seen",
+                Some("Grant access in the window (or ilert-desktop login with ILERT_SCOPES including alert)"),
+            ),
+            (true, false) => {
+                line("alerts", Warn, "alerts are seen; accepting needs alert:w", Some("Allow accepting and resolving alerts… in the tray"))
+            }
+            (true, true) if s.scope.is_empty() => line("alerts", Pass, "ilert did not say what it granted; assumed granted", None),
+            (true, true) => line("alerts", Pass, "seen, and may be accepted and resolved", None),
+        });
+    }
+    out.push(match &f.notifications {
+        Notifications::Server { name, capabilities } => {
+            let has = |c: &str| capabilities.iter().any(|x| x == c);
+            let what = format!("{name} ({})", capabilities.join(", "));
+            if has("actions") {
+                line("notifications", Pass, format!("{what}: Accept and Resolve on the notification"), None)
+            } else {
+                line("notifications", Pass, format!("{what}: no buttons, the body says where to act"), None)
+            }
+        }
+        Notifications::Missing(why) => line(
+            "notifications",
+            Fail,
+            format!("no notification server answers: {why}"),
+            Some("start your desktop's notification daemon (dunst, mako, the desktop's own)"),
+        ),
+        Notifications::System => {
+            line("notifications", Pass, "the system's notifications (allow them for ilert Desktop in the system settings)", None)
+        }
+    });
+    out.push(match (f.alarm, &f.sound) {
+        (AlarmRamp::Off, _) => {
+            line("alarm", Fail, "the alarm is off: a page only shows a notification", Some("set alarm to rising (the default)"))
+        }
+        (_, Sound::Output { name, muted: true, .. }) => line("alarm", Fail, format!("the output {name} is muted"), Some("unmute it")),
+        (_, Sound::Output { name, volume_percent: Some(0), .. }) => {
+            line("alarm", Fail, format!("the output {name} is at 0 %"), Some("turn it up"))
+        }
+        (_, Sound::Output { name, volume_percent, .. }) => {
+            let volume = volume_percent.map(|v| format!(" at {v} %")).unwrap_or_default();
+            line("alarm", Pass, format!("plays to {name}{volume}"), None)
+        }
+        (_, Sound::Missing) => line("alarm", Fail, "no sound output to play to", Some("connect or select an output")),
+        (_, Sound::Unknown) => line("alarm", Warn, "the output's volume could not be read here", None),
+    });
+    out.push(match f.dnd {
+        Dnd::Off => line("do not disturb", Pass, "off", None),
+        Dnd::On => line("do not disturb", Warn, "on: the desktop holds notifications; the alarm still rings", None),
+        Dnd::Unknown => line("do not disturb", Warn, "cannot be read on this desktop (macOS Focus); the alarm rings either way", None),
+    });
+    out.push(match f.quiet_hours.end_of(now) {
+        Some(end) if f.quiet_holds_pages => line(
+            "quiet hours",
+            Fail,
+            format!("quiet now until {}, and they hold pages", clock(end)),
+            Some("turn quietHoldsPages off, or change quietHours"),
+        ),
+        Some(end) => line("quiet hours", Pass, format!("quiet now until {}; pages ring through them", clock(end)), None),
+        None => line("quiet hours", Pass, "not quiet now", None),
+    });
+    out.push(match &f.start_at_login {
+        None => line("start at login", Warn, "off: after a restart nothing rings until the app is started", Some("turn on startAtLogin")),
+        Some(Ok(what)) => line("start at login", Pass, what.clone(), None),
+        Some(Err(why)) => {
+            line("start at login", Fail, why.clone(), Some("save the settings once in the window (the entry is written again)"))
+        }
+    });
+    if let Some(host) = f.tray_host {
+        out.push(if host {
+            line("tray", Pass, "a StatusNotifier host shows the tray icon", None)
+        } else {
+            line(
+                "tray",
+                Warn,
+                "no tray host: the icon is not shown; starting ilert Desktop again brings the window back",
+                Some("GNOME: the AppIndicator extension"),
+            )
+        });
+    }
+    if let Some(s) = signed {
+        out.push(match s.next_shift {
+            None => line("next shift", Pass, "none in the next 14 days", None),
+            Some((start, end)) if start <= now => line("next shift", Pass, format!("on call now, until {}", clock(end)), None),
+            Some((start, _)) if f.quiet_holds_pages && f.quiet_hours.end_of(start).is_some() => line(
+                "next shift",
+                Fail,
+                format!("starts {} inside quiet hours that hold pages", clock(start)),
+                Some("turn quietHoldsPages off, or change quietHours"),
+            ),
+            Some((start, _)) => line("next shift", Pass, format!("starts {}; nothing above would hold it", clock(start)), None),
+        });
+    }
+    out
+}
+
+/// A page would ring: no step fails.
+pub fn rings(lines: &[Line]) -> bool {
+    lines.iter().all(|l| l.verdict != Verdict::Fail)
+}
+
+/// One line per step, for a terminal or a support request.
+pub fn render(lines: &[Line]) -> String {
+    let mut out = String::new();
+    for l in lines {
+        let tag = match l.verdict {
+            Verdict::Pass => "ok  ",
+            Verdict::Warn => "warn",
+            Verdict::Fail => "FAIL",
+        };
+        out.push_str(&format!("{tag}  {}: {}", l.step, l.detail));
+        if let Some(fix) = &l.fix {
+            out.push_str(&format!(" (fix: {fix})"));
+        }
+        out.push('\n');
+    }
+    out.push_str(if rings(lines) { "A page would ring.\n" } else { "A page would NOT ring: see FAIL above.\n" });
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::Duration;
+
+    fn good(now: DateTime<Utc>) -> Facts {
+        Facts {
+            session: Ok(Some(Signed {
+                username: "ada".into(),
+                tenant: "acme".into(),
+                scope: "profile alert:w offline_access".into(),
+                next_shift: Some((now + Duration::hours(3), now + Duration::hours(11))),
+            })),
+            notifications: Notifications::Server { name: "dunst".into(), capabilities: vec!["actions".into(), "body".into()] },
+            sound: Sound::Output { name: "alsa_output.pci".into(), muted: false, volume_percent: Some(60) },
+            alarm: AlarmRamp::Rising,
+            dnd: Dnd::Off,
+            quiet_hours: QuietHours::default(),
+            quiet_holds_pages: false,
+            start_at_login: Some(Ok("the entry starts /usr/bin/ilert-desktop".into())),
+            tray_host: Some(true),
+        }
+    }
+
+    fn verdict_of(lines: &[Line], step: &str) -> Verdict {
+        lines.iter().find(|l| l.step == step).unwrap_or_else(|| panic!("no {step}: {lines:?}")).verdict
+    }
+
+    #[test]
+    fn all_in_place_rings() {
+        let now = Utc::now();
+        let lines = check(&good(now), now);
+        assert!(rings(&lines), "{}", render(&lines));
+        assert!(lines.iter().all(|l| l.verdict == Verdict::Pass), "{}", render(&lines));
+        assert!(render(&lines).ends_with("A page would ring.\n"));
+    }
+
+    #[test]
+    fn each_thing_that_stops_a_page_fails_with_its_fix() {
+        let now = Utc::now();
+        type Change = Box<dyn Fn(&mut Facts)>;
+        let cases: Vec<(&str, Change)> = vec![
+            ("signed in", Box::new(|f| f.session = Ok(None))),
+            ("signed in", Box::new(|f| f.session = Err("the keyring is locked".into()))),
+            ("alerts", Box::new(|f| f.session.as_mut().unwrap().as_mut().unwrap().scope = "profile schedule".into())),
+            ("notifications", Box::new(|f| f.notifications = Notifications::Missing("no server".into()))),
+            ("alarm", Box::new(|f| f.alarm = AlarmRamp::Off)),
+            ("alarm", Box::new(|f| f.sound = Sound::Output { name: "x".into(), muted: true, volume_percent: Some(50) })),
+            ("alarm", Box::new(|f| f.sound = Sound::Missing)),
+            ("start at login", Box::new(|f| f.start_at_login = Some(Err("the entry runs /gone/ilert-desktop, which is not there".into())))),
+        ];
+        for (step, change) in cases {
+            let mut f = good(now);
+            change(&mut f);
+            let lines = check(&f, now);
+            assert_eq!(verdict_of(&lines, step), Verdict::Fail, "{}", render(&lines));
+            assert!(lines.iter().find(|l| l.step == step).unwrap().fix.is_some(), "a fix for {step}");
+            assert!(!rings(&lines));
+        }
+    }
+
+    #[test]
+    fn quiet_hours_fail_only_when_they_hold_pages_and_the_next_shift_is_checked_against_them() {
+        let now = Utc::now();
+        let mut f = good(now);
+        f.quiet_hours = "Mon-Sun 00:00-24:00".parse().unwrap();
+        assert_eq!(verdict_of(&check(&f, now), "quiet hours"), Verdict::Pass, "pages ring through");
+        f.quiet_holds_pages = true;
+        let lines = check(&f, now);
+        assert_eq!(verdict_of(&lines, "quiet hours"), Verdict::Fail);
+        assert_eq!(verdict_of(&lines, "next shift"), Verdict::Fail, "the shift starts inside them");
+    }
+
+    #[test]
+    fn what_only_warns_still_rings() {
+        let now = Utc::now();
+        let mut f = good(now);
+        f.dnd = Dnd::Unknown;
+        f.start_at_login = None;
+        f.tray_host = Some(false);
+        f.sound = Sound::Unknown;
+        f.session.as_mut().unwrap().as_mut().unwrap().scope = "profile alert".into();
+        let lines = check(&f, now);
+        assert!(rings(&lines), "{}", render(&lines));
+        assert_eq!(lines.iter().filter(|l| l.verdict == Verdict::Warn).count(), 5, "{}", render(&lines));
+    }
+}

@@ -1292,9 +1292,24 @@ async fn doctor_says_whether_a_page_would_ring_and_why_not() {
     assert!(said.contains("FAIL  signed in: not signed in") && said.contains("(fix: ilert-desktop login)"), "{said}");
     assert!(said.ends_with("A page would NOT ring: see FAIL above.\n"), "{said}");
 
-    let (keyring, _server, cli) =
+    let (keyring, server, cli) =
         signed_in_beside_a_notification_server("doctor-in", "profile schedule policy source alert alert:w offline_access").await;
     let pulse = common::Pulse::start();
+    let doctor_with = |env: &[(&str, &str)]| {
+        let mut c = cli.command(&["doctor"]);
+        c.env("PULSE_SERVER", pulse.address()).envs(env.iter().copied());
+        async move { tokio::time::timeout(Duration::from_secs(60), c.output()).await.expect("doctor finishes in time").unwrap() }
+    };
+    // Each thing that would stop a page, made real one at a time: the line names it, exit 1.
+    for (env, want) in [
+        (vec![("ILERT_ALARM", "off")], "FAIL  alarm: the alarm is off"),
+        (vec![("ILERT_QUIET_HOURS", "Mon-Sun 00:00-24:00"), ("ILERT_QUIET_HOLDS_PAGES", "true")], "FAIL  quiet hours: quiet now until "),
+        (vec![("ILERT_START_AT_LOGIN", "true")], "FAIL  start at login: startAtLogin is on but "),
+    ] {
+        let out = doctor_with(&env).await;
+        let said = text(&out.stdout);
+        assert!(said.contains(want) && out.status.code() == Some(1), "{env:?}: want {want:?}\n{said}");
+    }
     let doctor = |muted: bool| {
         let mut c = cli.command(&["doctor"]);
         c.env("PULSE_SERVER", pulse.address());
@@ -1329,5 +1344,10 @@ async fn doctor_says_whether_a_page_would_ring_and_why_not() {
     let said = text(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{said}");
     assert!(said.contains("FAIL  alarm: the output rec is muted (fix: unmute it)"), "{said}");
+    // No notification server on the bus any more.
+    drop(server);
+    let out = doctor(false).await;
+    let said = text(&out.stdout);
+    assert!(said.contains("FAIL  notifications: no notification server answers") && out.status.code() == Some(1), "{said}");
     drop(keyring);
 }

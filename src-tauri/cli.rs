@@ -59,6 +59,12 @@ pub enum Command {
     /// Will a page ring? Checks each step a page takes, one line each, with
     /// the fix; exit 0 when a page would ring, 1 when not. No secrets in it.
     Doctor,
+    /// My on-call shifts in the next 14 days, one per line.
+    Shifts {
+        /// As an iCalendar file (RFC 5545) for a calendar app, on stdout.
+        #[arg(long)]
+        ics: bool,
+    },
 }
 
 impl Options {
@@ -186,6 +192,32 @@ async fn dispatch(command: Command, options: Options) -> Result<i32, AppError> {
             let lines = ilert_app::doctor::check(&facts, chrono::Utc::now());
             print!("{}", ilert_app::doctor::render(&lines));
             Ok(if ilert_app::doctor::rings(&lines) { 0 } else { 1 })
+        }
+        Command::Shifts { ics } => {
+            let Some(session) = restore().await? else { return Err(AppError::NotSignedIn) };
+            let account = session.account().clone();
+            let client = ilert_api::Client::new(Arc::new(session), http_client());
+            let board = ilert_app::view::dashboard::fetch(&client).await;
+            let shifts = match board.on_call {
+                ilert_app::view::Panel::Ready { data, .. } => data.my_shifts,
+                ilert_app::view::Panel::NotGranted { message, .. } | ilert_app::view::Panel::Error { message, .. } => {
+                    eprintln!("error: the on-call data could not be read: {message}");
+                    return Ok(1);
+                }
+                ilert_app::view::Panel::Loading => return Ok(1),
+            };
+            if ics {
+                print!("{}", ilert_app::view::calendar::ics(&shifts, &account.username, &account.tenant, chrono::Utc::now()));
+            } else if shifts.is_empty() {
+                println!("No shifts in the next {} days.", ilert_app::view::dashboard::MY_SHIFTS_AHEAD_DAYS);
+            } else {
+                for s in &shifts {
+                    let local = |t: chrono::DateTime<chrono::Utc>| t.with_timezone(&chrono::Local).format("%a %d %b %H:%M").to_string();
+                    let what = s.schedule.as_deref().unwrap_or("On call");
+                    println!("{} – {}  {what} ({})", local(s.start), local(s.end), s.policies.join(", "));
+                }
+            }
+            Ok(0)
         }
         Command::Logout => {
             let out = match restore().await? {

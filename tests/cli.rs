@@ -1351,3 +1351,52 @@ async fn doctor_says_whether_a_page_would_ring_and_why_not() {
     assert!(said.contains("FAIL  notifications: no notification server answers") && out.status.code() == Some(1), "{said}");
     drop(keyring);
 }
+
+/// `shifts --ics`: my shifts ahead as an iCalendar file that a real parser
+/// (Python's icalendar) reads back to the sandbox's own shifts, each with a
+/// UID that stays when the file is made again.
+#[tokio::test]
+#[ignore = "needs an unlocked Secret Service; scripts/test runs it"]
+async fn my_shifts_ahead_as_a_calendar_file() {
+    let cli = Cli::new("ics").await;
+    let (out, stderr) = cli.login("approve").await;
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let ics = |cli: &Cli| {
+        let c = cli.command(&["shifts", "--ics"]);
+        async move {
+            let mut c = c;
+            let out = tokio::time::timeout(Duration::from_secs(60), c.output()).await.unwrap().unwrap();
+            assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+            text(&out.stdout)
+        }
+    };
+    let first = ics(&cli).await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("shifts.ics");
+    std::fs::write(&file, &first).unwrap();
+    // Debian's python3 (pyenv's, earlier on PATH, has no icalendar).
+    let parsed = std::process::Command::new("/usr/bin/python3")
+        .arg("-c")
+        .arg(
+            "import sys, icalendar\n\
+             cal = icalendar.Calendar.from_ical(open(sys.argv[1], 'rb').read())\n\
+             for e in cal.walk('VEVENT'):\n\
+             \x20   print(e['UID'], e.decoded('DTSTART').strftime('%Y-%m-%dT%H:%M:%SZ'), e.decoded('DTEND').strftime('%Y-%m-%dT%H:%M:%SZ'), e['SUMMARY'], sep='|')",
+        )
+        .arg(&file)
+        .output()
+        .expect("python3-icalendar");
+    assert!(parsed.status.success(), "{}", text(&parsed.stderr));
+    let events: Vec<Vec<String>> = text(&parsed.stdout).lines().map(|l| l.split('|').map(str::to_string).collect()).collect();
+    let (start, end) = cli.sandbox.knobs().next_shift_of("ada").expect("ada has a shift ahead");
+    let fmt = |t: chrono::DateTime<chrono::Utc>| t.format("%Y-%m-%dT%H:%M:%SZ").to_string();
+    assert!(
+        events.iter().any(|e| e[1] == fmt(start) && e[2] == fmt(end) && e[3].starts_with("On call: ")),
+        "the next shift, {} to {}, is an event: {events:?}",
+        fmt(start),
+        fmt(end)
+    );
+    let again = ics(&cli).await;
+    let uids = |s: &str| s.lines().filter(|l| l.starts_with("UID:")).map(str::to_string).collect::<Vec<_>>();
+    assert_eq!(uids(&first), uids(&again), "the same shifts keep their UIDs");
+}

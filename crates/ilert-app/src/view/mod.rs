@@ -8,6 +8,7 @@ pub mod alerts;
 pub mod app_info;
 pub mod ask;
 pub mod board;
+pub mod calendar;
 pub mod dashboard;
 pub mod session;
 pub mod snapshot;

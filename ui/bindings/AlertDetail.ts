@@ -27,6 +27,10 @@ acceptedBy: Array<string>, nextEscalation: string | null,
  */
 nextEscalationUser: string | null, 
 /**
+ * Its next escalation is to me (the heads-up).
+ */
+escalatesToMe: boolean, 
+/**
  * I am one of its responders (the Alerts panel's default view).
  */
 responder: boolean, 

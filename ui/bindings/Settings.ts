@@ -49,6 +49,10 @@ pollSecs: number | null,
  */
 shiftReminderMinutes: number | null, 
 /**
+ * Minutes before a pending alert escalates to me to say so (default 3; 0: never).
+ */
+escalationHeadsUpMinutes: number | null, 
+/**
  * Alerts that are not pages (not HIGH, or not mine): quiet (a normal notification) or off.
  */
 otherAlerts: OtherAlerts | null, 

@@ -28,6 +28,9 @@ pub const APP_ID: &str = "com.ilert.desktop";
 /// The redirect URI to register in the ilert app (exact match, port included).
 pub const DEFAULT_REDIRECT_URI: &str = "http://localhost:4598/callback";
 /// What the dashboard reads, plus a refresh token so the app stays signed in.
+/// Minutes of warning before an alert escalates to me.
+pub const DEFAULT_HEADS_UP_MINUTES: u64 = 3;
+
 pub const DEFAULT_SCOPES: &str = "profile schedule policy source offline_access";
 
 /// A client ID built into a release (and the redirect URI it was registered
@@ -114,6 +117,9 @@ pub struct Settings {
     /// Minutes before a shift starts to remind me (default 15; 0: no reminder before).
     #[arg(long, env = "ILERT_SHIFT_REMINDER_MINUTES", global = true)]
     pub shift_reminder_minutes: Option<u64>,
+    /// Minutes before a pending alert escalates to me to say so (default 3; 0: never).
+    #[arg(long, env = "ILERT_ESCALATION_HEADS_UP_MINUTES", global = true)]
+    pub escalation_heads_up_minutes: Option<u64>,
     /// Alerts that are not pages (not HIGH, or not mine): quiet (a normal notification) or off.
     #[arg(long, env = "ILERT_OTHER_ALERTS", value_enum, global = true)]
     pub other_alerts: Option<OtherAlerts>,
@@ -187,6 +193,10 @@ impl Settings {
             alarm: self.alarm.unwrap_or_default(),
             quiet_hours: self.quiet_hours(),
             quiet_holds_pages: self.quiet_holds_pages.unwrap_or(false),
+            heads_up: match self.escalation_heads_up_minutes.unwrap_or(DEFAULT_HEADS_UP_MINUTES) {
+                0 => None,
+                m => Some(chrono::Duration::minutes(m as i64)),
+            },
         }
     }
 
@@ -198,6 +208,9 @@ impl Settings {
             if let Some(v) = v.filter(|v| !(min..=3600).contains(v)) {
                 return Err(AppError::Settings(format!("{what} every {v} s: it must be between {min} and 3600 seconds")));
             }
+        }
+        if let Some(m) = self.escalation_heads_up_minutes.filter(|m| *m > 60) {
+            return Err(AppError::Settings(format!("a heads-up {m} minutes before an escalation: at most 60")));
         }
         if let Some(m) = self.shift_reminder_minutes.filter(|m| *m > 24 * 60) {
             return Err(AppError::Settings(format!("a shift reminder {m} minutes ahead: at most 1440 (a day)")));

@@ -95,6 +95,8 @@ pub struct NotifyConfig {
     pub quiet_hours: QuietHours,
     /// Quiet (hours or a snooze) holds pages too: the person said so.
     pub quiet_holds_pages: bool,
+    /// How long before a pending alert escalates to me it is said (`None`: never).
+    pub heads_up: Option<Duration>,
 }
 
 /// Why notifications are quiet now, and until when.
@@ -347,8 +349,42 @@ impl Notifier {
             let told = self.sort_new(new_rows, now);
             out.extend(alert_notices(&told, s.session.can_act, now));
         }
+        if let (Panel::Ready { data, .. }, Some(lead), None) = (&s.alerts, self.config.heads_up, self.quiet(now)) {
+            let seen = self.seen.get_mut(&s.account).expect("loaded above");
+            let mut told = false;
+            for (key, due, notice) in heads_ups(&data.alerts, lead, s.session.can_act, now) {
+                if seen.reminders.insert(key, due.timestamp()).is_none() {
+                    out.push(notice);
+                    told = true;
+                }
+            }
+            if told {
+                self.store.save(&s.account, seen);
+            }
+        }
         out
     }
+}
+
+/// "‹Summary› escalates to you in 2 min": for each pending alert whose next
+/// escalation is to me within `lead`, once per alert and escalation step
+/// (the key names both); never for one already paging me, which rings.
+fn heads_ups(rows: &[AlertRow], lead: Duration, can_act: bool, now: DateTime<Utc>) -> Vec<(String, DateTime<Utc>, Notice)> {
+    rows.iter()
+        .filter(|r| r.status == "PENDING" && r.escalates_to_me && !r.rings())
+        .filter_map(|r| {
+            let at = r.next_escalation.filter(|at| *at > now && *at - now <= lead)?;
+            let minutes = ((at - now).num_seconds() + 59) / 60;
+            let actions = if can_act { vec![AlertAction::Accept] } else { vec![] };
+            let notice = Notice {
+                kind: NoticeKind::Alert { id: r.id, actions },
+                title: format!("{} escalates to you in {minutes} min", r.summary),
+                body: [r.source.clone(), r.priority.to_lowercase()].into_iter().filter(|p| !p.is_empty()).collect::<Vec<_>>().join(" · "),
+                page: false,
+            };
+            Some((format!("heads-up:{}:{}", r.id, at.timestamp()), at, notice))
+        })
+        .collect()
 }
 
 fn plural(n: usize, word: &str) -> String {

@@ -15,6 +15,7 @@ fn row(id: i64, status: &str, priority: &str) -> AlertRow {
         accepted_by: vec![],
         next_escalation: None,
         next_escalation_user: None,
+        escalates_to_me: false,
         responder: true,
         concerns_me: true,
         page: priority == "HIGH",
@@ -280,4 +281,51 @@ fn quiet_hours_hold_others_and_pages_only_when_told_to() {
     // Quiet every day: the next change is the end of the whole merged window, days away.
     let next = n.next_change(now).unwrap();
     assert!(next - now > Duration::days(6), "{next}");
+}
+
+/// A pending alert about to escalate to me: one heads-up, once per alert
+/// and escalation step, with Accept when I may; none for one already
+/// paging me, none too early, none while quiet.
+#[test]
+fn a_heads_up_comes_once_before_an_alert_escalates_to_me() {
+    let dir = tempfile::tempdir().unwrap();
+    let now = Utc::now();
+    let mut n = notifier_with(&dir, NotifyConfig { heads_up: Some(Duration::minutes(3)), ..Default::default() });
+    let escalating = |id: i64, in_secs: i64, page: bool| AlertRow {
+        next_escalation: Some(now + Duration::seconds(in_secs)),
+        next_escalation_user: Some("Ada Lovelace".into()),
+        escalates_to_me: true,
+        concerns_me: false,
+        responder: false,
+        page,
+        ..row(id, "PENDING", "LOW")
+    };
+    let mut s = snapshot("a", ready(vec![escalating(7, 600, false)]), vec![]);
+    s.session.can_act = true;
+    assert!(n.observe(&s, now).iter().all(|x| !x.title.contains("escalates")), "ten minutes ahead: not yet");
+
+    s.alerts = ready(vec![escalating(7, 110, false), escalating(8, 100, true)]);
+    let told = n.observe(&s, now + Duration::seconds(1));
+    let heads: Vec<&Notice> = told.iter().filter(|x| x.title.contains("escalates to you")).collect();
+    assert_eq!(heads.len(), 1, "not for the one paging me: {:?}", titles(&told));
+    assert_eq!(heads[0].title, "Alert 7 escalates to you in 2 min");
+    assert_eq!(heads[0].kind, NoticeKind::Alert { id: 7, actions: vec![AlertAction::Accept] });
+    assert!(!heads[0].page);
+    assert!(n.observe(&s, now + Duration::seconds(30)).iter().all(|x| !x.title.contains("escalates")), "once");
+    let mut again = notifier_with(&dir, NotifyConfig { heads_up: Some(Duration::minutes(3)), ..Default::default() });
+    assert!(again.observe(&s, now + Duration::seconds(40)).iter().all(|x| !x.title.contains("escalates")), "once, after a restart too");
+
+    // The next escalation step is a new one.
+    s.alerts = ready(vec![AlertRow { next_escalation: Some(now + Duration::minutes(20)), ..escalating(7, 0, false) }]);
+    assert_eq!(
+        titles(&again.observe(&s, now + Duration::minutes(18))).iter().filter(|t| t.contains("escalates")).count(),
+        1,
+        "the next step of the same alert"
+    );
+    let mut quiet = notifier_with(
+        &tempfile::tempdir().unwrap(),
+        NotifyConfig { heads_up: Some(Duration::minutes(3)), quiet_hours: "Mon-Sun 00:00-24:00".parse().unwrap(), ..Default::default() },
+    );
+    s.alerts = ready(vec![escalating(9, 60, false)]);
+    assert!(quiet.observe(&s, now).iter().all(|x| !x.title.contains("escalates")), "quiet: no heads-up");
 }

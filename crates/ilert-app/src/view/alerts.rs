@@ -42,6 +42,8 @@ pub struct AlertRow {
     pub next_escalation: Option<DateTime<Utc>>,
     /// Who it escalates to then, where ilert says.
     pub next_escalation_user: Option<String>,
+    /// Its next escalation is to me (the heads-up).
+    pub escalates_to_me: bool,
     /// I am one of its responders (the Alerts panel's default view).
     pub responder: bool,
     /// Within the person's [`AlertScope`] (or a page): notified, and
@@ -76,6 +78,7 @@ impl AlertRow {
             accepted_by: names(true),
             next_escalation: a.next_escalation,
             next_escalation_user: a.next_escalation_user.as_ref().map(|u| u.name()),
+            escalates_to_me: false,
             responder,
             concerns_me,
             page,
@@ -127,7 +130,8 @@ impl OpenAlerts {
                         AlertScope::Mine => responder,
                         AlertScope::OnCall => responder || on_my_policy,
                     };
-                AlertRow::of(a, responder, concerns_me, page)
+                let escalates_to_me = me.is_some_and(|me| a.next_escalation_user.as_ref().is_some_and(|u| u.id == me));
+                AlertRow { escalates_to_me, ..AlertRow::of(a, responder, concerns_me, page) }
             })
             .collect();
         rows.sort_by(newest_first);

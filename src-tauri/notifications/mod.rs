@@ -2,12 +2,12 @@
 //! notifications. What a notice shows, which buttons it carries and which
 //! presses are taken is decided by the core ([`Toast`]); each platform's
 //! backend only draws it with that platform's own means and reports a press:
-//! - Linux: a freedesktop notification server over D-Bus ([`freedesktop`]),
+//! - Linux: a freedesktop notification server over D-Bus (`freedesktop.rs`),
 //!   critical urgency and no timeout for a page, buttons where the server
 //!   offers `actions`;
-//! - Windows: a WinRT toast ([`winrt`]) credited to the app's identifier, a
+//! - Windows: a WinRT toast (`winrt.rs`) credited to the app's identifier, a
 //!   page in the reminder scenario (it stays until dismissed), buttons;
-//! - macOS: a user notification ([`macos`]) with one button whose menu holds
+//! - macOS: a user notification (`macos.rs`) with one button whose menu holds
 //!   the actions, which is what an unentitled app can show.
 //!
 //! A click on the notification brings the window back, at the alert.

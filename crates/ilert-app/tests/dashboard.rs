@@ -60,6 +60,30 @@ async fn lists_are_of_every_team_whatever_team_is_selected() {
     assert!(!sources.is_empty() && sources.len() < 50, "one team's: {}", sources.len());
 }
 
+/// ilert does not say whether an alert's responders grow as it escalates.
+/// Either way a HIGH alert that reached me pages me: I am on call for its
+/// policy at the level it reached, which the app reads from who is on call.
+#[tokio::test]
+async fn an_escalated_alert_pages_me_whether_or_not_ilert_lists_me_as_its_responder() {
+    use ilert_sandbox::{Config, Sandbox};
+    for initial_only in [false, true] {
+        let config = Config { consent_username: "alan".into(), initial_responders_only: initial_only, ..Config::default() };
+        let sb = Sandbox::start(config).await.unwrap();
+        let c = common::fast(ilert_api::Client::new(common::session(&sb, ALL).await, ilert_oauth::endpoint::http_client()));
+        // SRE Critical (the source's policy): Alan is its second rule, after 15 minutes.
+        let event = serde_json::json!({"integrationKey": sb.knobs().integration_key(1201).unwrap(), "eventType": "ALERT", "summary": "Escalated", "priority": "HIGH"});
+        let sent = reqwest::Client::new().post(format!("{}/api/events", sb.url())).json(&event).send().await.unwrap();
+        assert_eq!(sent.status(), 202);
+        sb.knobs().move_clock(chrono::Duration::minutes(20));
+        let d = fetch(&c).await;
+        let me = d.user.data().map(|u| u.id);
+        let open = ilert_app::view::OpenAlerts::of(d.alerts.data().unwrap(), me, d.on_call.data(), ilert_app::view::AlertScope::OnCall);
+        let row = open.alerts.iter().find(|r| r.summary == "Escalated").cloned().expect("the alert is listed");
+        assert_eq!(row.responder, !initial_only, "listed as its responder only when ilert adds escalated people");
+        assert!(row.page && row.rings(), "a page for me either way (initial responders only: {initial_only}): {row:?}");
+    }
+}
+
 /// The slow lists are read again only when older than their age, the
 /// alerts and who is on call every round; a list that failed is not kept.
 #[tokio::test]

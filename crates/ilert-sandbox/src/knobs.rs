@@ -142,6 +142,9 @@ impl Knobs {
     pub fn set_changed_alert_writes(&self, answer: crate::ChangedAlertWrite) {
         self.lock().config.changed_alert_writes = answer;
     }
+    pub fn set_initial_responders_only(&self, on: bool) {
+        self.lock().config.initial_responders_only = on;
+    }
     pub fn set_team_context(&self, on: bool) {
         self.lock().config.team_context = on;
     }

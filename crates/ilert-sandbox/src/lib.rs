@@ -142,6 +142,10 @@ pub struct Config {
     /// `team-context` header says all (`0`): ilert documents this for basic
     /// auth, not for OAuth tokens, and names the header two ways.
     pub team_context: bool,
+    /// An alert's `responders` hold only the people first notified, not
+    /// those its escalation reached since (ilert's description does not say
+    /// which; its web app shows both).
+    pub initial_responders_only: bool,
 }
 
 /// `GET /api/alerts/count`'s readings.
@@ -220,6 +224,7 @@ impl Default for Config {
             rate_limit: None,
             large: false,
             team_context: false,
+            initial_responders_only: false,
         }
     }
 }

@@ -314,7 +314,7 @@ fn source_json(w: &World, s: &seed::AlertSource, with_keys: bool) -> Value {
     v
 }
 
-fn alert_json(w: &World, a: &seed::Alert) -> Value {
+fn alert_json(w: &World, a: &seed::Alert, initial_responders_only: bool) -> Value {
     let source = w.source(a.source).expect("seeded source");
     let mut v = json!({
         "id": a.id,
@@ -346,7 +346,9 @@ fn alert_json(w: &World, a: &seed::Alert) -> Value {
             v["nextEscalationRuleIndex"] = json!(e.rule + 1);
         }
         let responders = v["responders"].as_array_mut().expect("a list");
-        for user in e.notified.iter().filter(|u| !a.responders.iter().any(|r| r.user == **u)) {
+        // The other reading: responders are only the ones first notified.
+        let escalated = if initial_responders_only { &[][..] } else { e.notified.as_slice() };
+        for user in escalated.iter().filter(|u| !a.responders.iter().any(|r| r.user == **u)) {
             if let Some(u) = w.user(*user) {
                 responders.push(json!({ "user": user_json(u, w), "status": "PENDING" }));
             }
@@ -588,8 +590,13 @@ async fn alerts(State(k): State<Arc<Knobs>>, m: Method, h: HeaderMap, RawQuery(r
         return Err(ApiError::bad_request(format!("max-results must not exceed {cap} when include is used")));
     }
     let w = &inner.world;
-    let page: Vec<Value> =
-        selected_alerts(w, &q, inner.config.alert_order)?.into_iter().skip(start).take(count).map(|a| alert_json_with(w, a, &q)).collect();
+    let initial_only = inner.config.initial_responders_only;
+    let page: Vec<Value> = selected_alerts(w, &q, inner.config.alert_order)?
+        .into_iter()
+        .skip(start)
+        .take(count)
+        .map(|a| alert_json_with(w, a, &q, initial_only))
+        .collect();
     let body = Value::Array(page).to_string();
     if !inner.config.etags {
         return Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response());
@@ -610,8 +617,8 @@ async fn alerts(State(k): State<Arc<Knobs>>, m: Method, h: HeaderMap, RawQuery(r
 
 /// An alert as [`alert_json`], and with `include=nextEscalationUser` (a
 /// pending alert) who it escalates to: the first person of the next rule.
-fn alert_json_with(w: &World, a: &seed::Alert, q: &Query) -> Value {
-    let mut v = alert_json(w, a);
+fn alert_json_with(w: &World, a: &seed::Alert, q: &Query, initial_responders_only: bool) -> Value {
+    let mut v = alert_json(w, a, initial_responders_only);
     if q.has("include", "nextEscalationUser") && a.status == "PENDING" {
         let next = w.escalation_of(a, Utc::now()).next_user.and_then(|u| w.user(u));
         if let Some(u) = next {
@@ -628,7 +635,7 @@ async fn alert(State(k): State<Arc<Knobs>>, m: Method, h: HeaderMap, Path(id): P
     let id = id_of(&id)?;
     let w = &inner.world;
     let a = w.alerts.iter().find(|a| a.id == id).ok_or_else(ApiError::not_found)?;
-    Ok(Json(alert_json_with(w, a, &q)).into_response())
+    Ok(Json(alert_json_with(w, a, &q, inner.config.initial_responders_only)).into_response())
 }
 
 /// The alert's story, told from its state: raised, who was notified, accepted, resolved.
@@ -714,7 +721,7 @@ async fn set_alert_status(k: &Knobs, id: &str, status: &'static str, acting: &st
         }
     }
     let a = a.clone();
-    Ok(Json(alert_json(&inner.world, &a)).into_response())
+    Ok(Json(alert_json(&inner.world, &a, inner.config.initial_responders_only)).into_response())
 }
 
 async fn accept_alert(State(k): State<Arc<Knobs>>, m: Method, h: HeaderMap, Path(id): Path<String>) -> ApiResult {

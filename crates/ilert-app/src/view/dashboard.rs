@@ -279,10 +279,9 @@ pub struct ShiftNow {
 /// The lists that change slowly — who I am, my shifts ahead, the escalation
 /// policies, the schedules, the alert sources — as last read, each with
 /// when. The refresh engine reads the alerts and who is on call now every
-/// round, these only when
-/// older than [`SlowLists::max_age`] (or when the person asks): on a tenant
-/// of 290 sources, 90 schedules and 80 policies they are most of a round's
-/// requests, and ilert's limit counts every one.
+/// round, these only once they are older than their age (or when the person
+/// asks): on a tenant of 290 sources, 90 schedules and 80 policies they are
+/// most of a round's requests, and ilert's limit counts every one.
 #[derive(Debug, Default)]
 pub struct SlowLists {
     max_age: std::time::Duration,

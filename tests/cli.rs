@@ -1345,6 +1345,18 @@ async fn doctor_says_whether_a_page_would_ring_and_why_not() {
     let said = text(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{said}");
     assert!(said.contains("FAIL  alarm: the output rec is muted (fix: unmute it)"), "{said}");
+    // The keyring locked: the session cannot be restored, and doctor says why.
+    keyring.lock();
+    let out = tokio::time::timeout(
+        Duration::from_secs(60),
+        cli.command(&["doctor"]).env("PULSE_SERVER", pulse.address()).env("ILERT_KEYRING_TIMEOUT_MS", "2000").output(),
+    )
+    .await
+    .expect("doctor finishes in time")
+    .unwrap();
+    let said = text(&out.stdout);
+    assert!(said.contains("FAIL  signed in: the session cannot be used: ") && said.contains("keyring"), "{said}");
+    assert_eq!(out.status.code(), Some(1), "{said}");
     // No notification server on the bus any more.
     drop(server);
     let out = doctor(false).await;

@@ -23,7 +23,7 @@ pub async fn facts(settings: &Settings, session: Result<Option<Session>, String>
     };
     let notifications = blocking(platform::notifications).await.unwrap_or(Notifications::Missing("it did not answer within 5 s".into()));
     let sound = blocking(platform::sound).await.unwrap_or(Sound::Unknown);
-    let dnd = blocking(platform::dnd).await.unwrap_or(ilert_app::view::Dnd::Unknown);
+    let dnd = blocking(crate::dnd::read_once).await.unwrap_or(ilert_app::view::Dnd::Unknown);
     let tray_host = blocking(platform::tray_host).await.flatten();
     let entry = crate::autostart::Entry::for_profile(profile);
     let start_at_login = settings.start_at_login.unwrap_or(false).then(|| platform::login_entry(&entry));
@@ -66,7 +66,6 @@ async fn blocking<T: Send + 'static>(f: fn() -> T) -> Option<T> {
 #[cfg(all(unix, not(target_os = "macos")))]
 mod platform {
     use ilert_app::doctor::{Notifications, Sound};
-    use ilert_app::view::Dnd;
 
     pub fn notifications() -> Notifications {
         match notify_rust::get_server_information() {
@@ -98,10 +97,6 @@ mod platform {
         Sound::Output { name, muted, volume_percent }
     }
 
-    pub fn dnd() -> Dnd {
-        crate::dnd::read_once()
-    }
-
     /// A StatusNotifierWatcher on the session bus.
     pub fn tray_host() -> Option<bool> {
         let conn = zbus::blocking::Connection::session().ok()?;
@@ -126,7 +121,6 @@ mod platform {
 #[cfg(not(all(unix, not(target_os = "macos"))))]
 mod platform {
     use ilert_app::doctor::{Notifications, Sound};
-    use ilert_app::view::Dnd;
 
     pub fn notifications() -> Notifications {
         Notifications::System
@@ -134,10 +128,6 @@ mod platform {
 
     pub fn sound() -> Sound {
         Sound::Unknown
-    }
-
-    pub fn dnd() -> Dnd {
-        crate::dnd::now()
     }
 
     pub fn tray_host() -> Option<bool> {

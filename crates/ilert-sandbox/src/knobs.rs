@@ -366,17 +366,14 @@ pub(crate) async fn team_context(State(knobs): State<Arc<Knobs>>, req: Request, 
     if all || !LISTS.contains(&path.as_str()) || !knobs.lock().config.team_context || resp.status() != StatusCode::OK {
         return resp;
     }
-    let (mut parts, body) = resp.into_parts();
-    let Ok(bytes) = axum::body::to_bytes(body, 16 * 1024 * 1024).await else {
-        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
-    };
-    let Ok(serde_json::Value::Array(items)) = serde_json::from_slice::<serde_json::Value>(&bytes) else {
-        return Response::from_parts(parts, Body::from(bytes));
-    };
-    let selected = |item: &serde_json::Value| item["teams"].as_array().is_some_and(|t| t.iter().any(|t| t["id"] == 1));
-    let kept: Vec<serde_json::Value> = items.into_iter().filter(selected).collect();
-    parts.headers.remove(header::CONTENT_LENGTH);
-    Response::from_parts(parts, Body::from(serde_json::to_vec(&kept).expect("JSON serializes")))
+    rewrite_json(resp, |v| match v {
+        serde_json::Value::Array(items) => {
+            let selected = |item: &serde_json::Value| item["teams"].as_array().is_some_and(|t| t.iter().any(|t| t["id"] == 1));
+            Some(serde_json::Value::Array(items.into_iter().filter(selected).collect()))
+        }
+        _ => None,
+    })
+    .await
 }
 
 /// The `nulls` mode's rewrite of REST answers (see [`crate::nulls`]).
@@ -387,17 +384,22 @@ pub(crate) async fn nulls_mode(State(knobs): State<Arc<Knobs>>, req: Request, ne
     if !rest || !knobs.lock().config.nulls || resp.status() != StatusCode::OK {
         return resp;
     }
+    rewrite_json(resp, |v| Some(crate::nulls::rewrite(&path, v))).await
+}
+
+/// A JSON answer rewritten by `f` (`None`: left as it was); a body that is
+/// not JSON passes unchanged.
+async fn rewrite_json(resp: Response, f: impl FnOnce(serde_json::Value) -> Option<serde_json::Value>) -> Response {
     let (mut parts, body) = resp.into_parts();
     let Ok(bytes) = axum::body::to_bytes(body, 16 * 1024 * 1024).await else {
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();
     };
-    match serde_json::from_slice::<serde_json::Value>(&bytes) {
-        Ok(v) => {
-            let out = serde_json::to_vec(&crate::nulls::rewrite(&path, v)).expect("JSON serializes");
+    match serde_json::from_slice::<serde_json::Value>(&bytes).ok().and_then(f) {
+        Some(v) => {
             parts.headers.remove(header::CONTENT_LENGTH);
-            Response::from_parts(parts, Body::from(out))
+            Response::from_parts(parts, Body::from(serde_json::to_vec(&v).expect("JSON serializes")))
         }
-        Err(_) => Response::from_parts(parts, Body::from(bytes)),
+        None => Response::from_parts(parts, Body::from(bytes)),
     }
 }
 

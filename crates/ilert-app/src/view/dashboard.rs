@@ -334,7 +334,8 @@ pub async fn fetch_with(client: &Client, slow: &mut SlowLists) -> Dashboard {
     let (kept_user, kept_mine) = (slow.fresh(&slow.user).cloned(), slow.fresh(&slow.mine).cloned());
     let (kept_policies, kept_schedules, kept_sources) =
         (slow.fresh(&slow.policies).cloned(), slow.fresh(&slow.schedules).cloned(), slow.fresh(&slow.sources).cloned());
-    let reused = (kept_user.is_some(), kept_policies.is_some(), kept_schedules.is_some(), kept_sources.is_some(), kept_mine.is_some());
+    let (reused_user, reused_mine) = (kept_user.is_some(), kept_mine.is_some());
+    let (reused_policies, reused_schedules, reused_sources) = (kept_policies.is_some(), kept_schedules.is_some(), kept_sources.is_some());
     let scope = match client.session().granted_scope().await {
         Ok(s) => s,
         Err(e) => return Dashboard::failed(now, ApiError::from(e)),
@@ -426,11 +427,11 @@ pub async fn fetch_with(client: &Client, slow: &mut SlowLists) -> Dashboard {
     };
     let ((user, mine), on_calls, policies, schedules, sources, alerts) =
         tokio::join!(user_and_mine, on_calls, policies, schedules, sources, alerts);
-    SlowLists::keep(&mut slow.user, user.as_ref(), reused.0);
-    SlowLists::keep(&mut slow.policies, policies.as_ref(), reused.1);
-    SlowLists::keep(&mut slow.schedules, schedules.as_ref(), reused.2);
-    SlowLists::keep(&mut slow.sources, sources.as_ref(), reused.3);
-    SlowLists::keep(&mut slow.mine, mine.as_ref(), reused.4);
+    SlowLists::keep(&mut slow.user, user.as_ref(), reused_user);
+    SlowLists::keep(&mut slow.policies, policies.as_ref(), reused_policies);
+    SlowLists::keep(&mut slow.schedules, schedules.as_ref(), reused_schedules);
+    SlowLists::keep(&mut slow.sources, sources.as_ref(), reused_sources);
+    SlowLists::keep(&mut slow.mine, mine.as_ref(), reused_mine);
 
     let me = user.as_ref().and_then(|u| u.as_ref().ok()).map(|u| u.id);
     let on_call = match on_calls {

@@ -437,6 +437,11 @@ impl Pulse {
             .args(["-L", "module-null-sink sink_name=rec"])
             .env("HOME", dir.path())
             .env("PULSE_RUNTIME_PATH", dir.path())
+            // Each server claims org.PulseAudio1 on the session bus, and a
+            // second one there exits ("already taken"): two tests that each
+            // start one at once (the page, Do Not Disturb, doctor) would race.
+            // Clients reach it by its socket; it needs no bus.
+            .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/ilert-test-bus")
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .spawn()

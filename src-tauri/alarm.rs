@@ -68,13 +68,8 @@ fn ring(ramp: AlarmRamp, rx: &mpsc::Receiver<Command>) {
     let sink = rodio::Sink::connect_new(stream.mixer());
     let mut ramp = ramp;
     for n in 0u32.. {
-        match rodio::Decoder::new(std::io::Cursor::new(SOUND)) {
-            Ok(sound) => {
-                sink.set_volume(ramp.volume(n));
-                sink.append(sound);
-                tracing::info!(repetition = n + 1, volume = ramp.volume(n), "alarm sounds");
-            }
-            Err(e) => tracing::warn!(error = %e, "the alarm sound does not decode"),
+        if let Err(e) = sound_once(&sink, ramp, n) {
+            tracing::warn!(error = %e, "the alarm sound does not decode");
         }
         match rx.recv_timeout(PERIOD) {
             Ok(Command::Ring(r)) => ramp = r,
@@ -84,6 +79,39 @@ fn ring(ramp: AlarmRamp, rx: &mpsc::Receiver<Command>) {
     }
     sink.stop();
     tracing::info!("alarm stopped");
+}
+
+/// Repetition `n` of the ramp.
+fn sound_once(sink: &rodio::Sink, ramp: AlarmRamp, n: u32) -> Result<(), rodio::decoder::DecoderError> {
+    let sound = rodio::Decoder::new(std::io::Cursor::new(SOUND))?;
+    sink.set_volume(ramp.volume(n));
+    sink.append(sound);
+    tracing::info!(repetition = n + 1, volume = ramp.volume(n), "alarm sounds");
+    Ok(())
+}
+
+/// "Will it ring?"'s test: the configured ramp for `length` through the
+/// default output, on this thread, as a page would start it.
+pub fn try_out(ramp: AlarmRamp, length: Duration) -> Result<(), String> {
+    if !ramp.sounds() {
+        return Err("the alarm is off: nothing played".into());
+    }
+    let _span = tracing::info_span!("alarm.try_out", ?ramp).entered();
+    let mut stream = rodio::OutputStreamBuilder::open_default_stream().map_err(|e| format!("no sound output: {e}"))?;
+    stream.log_on_drop(false);
+    let sink = rodio::Sink::connect_new(stream.mixer());
+    let end = std::time::Instant::now() + length;
+    for n in 0u32.. {
+        sound_once(&sink, ramp, n).map_err(|e| format!("the alarm sound does not decode: {e}"))?;
+        let left = end.saturating_duration_since(std::time::Instant::now());
+        if left <= PERIOD {
+            std::thread::sleep(left);
+            break;
+        }
+        std::thread::sleep(PERIOD);
+    }
+    sink.stop();
+    Ok(())
 }
 
 /// Makes the sound follow the notifier: rings while a page rings, stops

@@ -58,7 +58,14 @@ pub enum Command {
     Logout,
     /// Will a page ring? Checks each step a page takes, one line each, with
     /// the fix; exit 0 when a page would ring, 1 when not. No secrets in it.
-    Doctor,
+    Doctor {
+        /// Also show a test page (press its Acknowledge) and play the alarm for 3 s.
+        #[arg(long)]
+        test_page: bool,
+        /// Seconds to wait for the test page's Acknowledge.
+        #[arg(long, value_name = "SECS", default_value_t = crate::doctor::PRESS_WAIT.as_secs())]
+        wait: u64,
+    },
     /// My on-call shifts in the next 14 days, one per line.
     Shifts {
         /// As an iCalendar file (RFC 5545) for a calendar app, on stdout.
@@ -186,9 +193,14 @@ async fn dispatch(command: Command, options: Options) -> Result<i32, AppError> {
                 Ok(0)
             }
         },
-        Command::Doctor => {
-            let session = restore().await.map_err(|e| e.to_string());
-            let facts = crate::doctor::facts(&settings, session, options.profile.as_deref()).await;
+        Command::Doctor { test_page, wait } => {
+            let session = match restore().await {
+                Ok(Some(s)) => crate::doctor::signed(s).await.map(Some),
+                Ok(None) => Ok(None),
+                Err(e) => Err(e.to_string()),
+            };
+            let test = test_page.then(|| (crate::doctor::IDENTIFIER.to_string(), std::time::Duration::from_secs(wait)));
+            let facts = crate::doctor::facts(&settings, session, options.profile.as_deref(), None, test).await;
             let lines = ilert_app::doctor::check(&facts, chrono::Utc::now());
             print!("{}", ilert_app::doctor::render(&lines));
             Ok(if ilert_app::doctor::rings(&lines) { 0 } else { 1 })
@@ -197,24 +209,26 @@ async fn dispatch(command: Command, options: Options) -> Result<i32, AppError> {
             let Some(session) = restore().await? else { return Err(AppError::NotSignedIn) };
             let account = session.account().clone();
             let client = ilert_api::Client::new(Arc::new(session), http_client());
-            let board = ilert_app::view::dashboard::fetch(&client).await;
-            let shifts = match board.on_call {
-                ilert_app::view::Panel::Ready { data, .. } => data.my_shifts,
-                ilert_app::view::Panel::NotGranted { message, .. } | ilert_app::view::Panel::Error { message, .. } => {
-                    eprintln!("error: the on-call data could not be read: {message}");
+            let shifts = match ilert_app::view::timeline::read(&client, chrono::Utc::now()).await {
+                Ok(s) => s,
+                Err(e) => {
+                    eprintln!("error: the on-call data could not be read: {e}");
                     return Ok(1);
                 }
-                ilert_app::view::Panel::Loading => return Ok(1),
             };
             if ics {
                 print!("{}", ilert_app::view::calendar::ics(&shifts, &account.username, &account.tenant, chrono::Utc::now()));
             } else if shifts.is_empty() {
                 println!("No shifts in the next {} days.", ilert_app::view::dashboard::MY_SHIFTS_AHEAD_DAYS);
             } else {
-                for s in &shifts {
+                for ahead in &shifts {
+                    let s = &ahead.shift;
                     let local = |t: chrono::DateTime<chrono::Utc>| t.with_timezone(&chrono::Local).format("%a %d %b %H:%M").to_string();
                     let what = s.schedule.as_deref().unwrap_or("On call");
-                    println!("{} – {}  {what} ({})", local(s.start), local(s.end), s.policies.join(", "));
+                    let cover = if ahead.cover { " covering" } else { "" };
+                    let from = ahead.before.as_ref().map(|b| format!(", from {b}")).unwrap_or_default();
+                    let to = ahead.after.as_ref().map(|a| format!(", to {a}")).unwrap_or_default();
+                    println!("{} – {}  {what}{cover} ({}){from}{to}", local(s.start), local(s.end), s.policies.join(", "));
                 }
             }
             Ok(0)

@@ -7,9 +7,11 @@ use std::sync::Arc;
 
 use ilert_app::accounts::SignedOut;
 use ilert_app::actions::{ActionOutcome, AlertAction};
+use ilert_app::doctor::Report;
 use ilert_app::settings::{Settings, SettingsState};
 use ilert_app::sign_in::Progress;
 use ilert_app::updates::UpdateView;
+use ilert_app::view::timeline::ShiftAhead;
 use ilert_app::view::{AlertDetail, AppInfo, Question, SessionInfo, Snapshot};
 use ilert_app::{App, IpcError};
 use tauri::{AppHandle, Emitter, Runtime, State};
@@ -157,13 +159,43 @@ pub fn dismiss_update(app: State<'_, App>) {
     app.updates().later();
 }
 
-/// After an install: the new version starts in place of this one.
+/// "Will it ring?": every step a page takes, checked; with `test_page`,
+/// also a test page that waits (up to a minute) for the person's press and
+/// the alarm played for 3 s.
+#[tauri::command]
+pub async fn will_it_ring<R: Runtime>(handle: AppHandle<R>, app: State<'_, App>, test_page: bool) -> Result<Report> {
+    let settings = app.settings().current();
+    let (signed, running) = crate::doctor::in_app(&app).await;
+    let test = test_page.then(|| (handle.config().identifier.clone(), crate::doctor::PRESS_WAIT));
+    let facts = crate::doctor::facts(&settings, signed, app.profile(), running, test).await;
+    Ok(Report::of(&facts, chrono::Utc::now()))
+}
+
+/// My shifts in the next 14 days with their hand-overs (read on request).
+#[tauri::command]
+pub async fn shifts_ahead(app: State<'_, App>) -> Result<Vec<ShiftAhead>> {
+    Ok(app.shifts_ahead().await?)
+}
+
+/// "Add to calendar": my shifts ahead as an `.ics` file, where the person
+/// says in a save dialog. `None`: the dialog was cancelled.
+#[tauri::command]
+pub async fn save_shifts_calendar<R: Runtime>(handle: AppHandle<R>, app: State<'_, App>) -> Result<Option<String>> {
+    let ics = app.shifts_calendar().await?;
+    let Some(path) = crate::dialogs::save_calendar(&handle).await else { return Ok(None) };
+    std::fs::write(&path, ics)
+        .map_err(|e| IpcError::from(ilert_app::AppError::Settings(format!("could not write {}: {e}", path.display()))))?;
+    tracing::info!(path = %path.display(), "my shifts saved as a calendar file");
+    Ok(Some(path.display().to_string()))
+}
+
 /// The question a step chosen in the tray left for the window, once.
 #[tauri::command]
 pub fn asked(app: State<'_, App>) -> Option<Question> {
     app.take_question()
 }
 
+/// After an install: the new version starts in place of this one.
 #[tauri::command]
 pub fn restart_app<R: Runtime>(handle: AppHandle<R>) {
     handle.restart();

@@ -1,47 +1,134 @@
-//! `ilert-desktop doctor`: gathers the facts of "will it ring?" with this
-//! platform's own means (the session, the notification server, the sound
-//! output, Do Not Disturb, the login entry, the tray host); the judgement is
-//! the core's (`ilert_app::doctor`). Every question has a time limit: a
-//! desktop service that hangs is a failed line, not a hung command.
+//! "Will it ring?" (`ilert-desktop doctor`, and the window's check): gathers
+//! the facts with this platform's own means (the session, the notification
+//! server, the sound output, Do Not Disturb, the login entry, the tray host,
+//! and on request a test page); the judgement is the core's
+//! (`ilert_app::doctor`). Every question has a time limit: a desktop service
+//! that hangs is a failed line, not a hung command.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::Utc;
-use ilert_app::doctor::{Facts, Notifications, Signed, Sound};
+use chrono::{DateTime, Utc};
+use ilert_app::doctor::{Facts, Notifications, Refresh, Signed, Sound, TestPage, TEST_ALARM};
+use ilert_app::notify::alarm::AlarmRamp;
 use ilert_app::settings::Settings;
+use ilert_app::App;
 use ilert_oauth::Session;
 
 /// The longest any one question may take.
 const ASK_TIMEOUT: Duration = Duration::from_secs(5);
 
-pub async fn facts(settings: &Settings, session: Result<Option<Session>, String>, profile: Option<&str>) -> Facts {
-    let session = match session {
-        Ok(Some(s)) => signed(s).await.map(Some),
-        Ok(None) => Ok(None),
-        Err(e) => Err(e),
-    };
+/// How long the test page waits for the person's press unless told otherwise.
+pub const PRESS_WAIT: Duration = Duration::from_secs(60);
+
+/// The app's identifier (`tauri.conf.json`), for the command line's test
+/// page, which has no Tauri context to read it from.
+pub const IDENTIFIER: &str = "com.ilert.desktop";
+
+/// What only the running app knows: its snooze and its engine.
+pub struct Running {
+    pub paused_until: Option<DateTime<Utc>>,
+    pub refresh: Refresh,
+}
+
+/// `test_page`: show a test page and wait this long for the press.
+pub async fn facts(
+    settings: &Settings,
+    session: Result<Option<Signed>, String>,
+    profile: Option<&str>,
+    running: Option<Running>,
+    test_page: Option<(String, Duration)>,
+) -> Facts {
+    let alarm = settings.alarm.unwrap_or_default();
+    // Started first: the person reads and presses while the rest is asked.
+    let test = test_page.map(|(identifier, wait)| tokio::spawn(test(identifier, alarm, wait)));
     let notifications = blocking(platform::notifications).await.unwrap_or(Notifications::Missing("it did not answer within 5 s".into()));
     let sound = blocking(platform::sound).await.unwrap_or(Sound::Unknown);
     let dnd = blocking(crate::dnd::read_once).await.unwrap_or(ilert_app::view::Dnd::Unknown);
     let tray_host = blocking(platform::tray_host).await.flatten();
     let entry = crate::autostart::Entry::for_profile(profile);
     let start_at_login = settings.start_at_login.unwrap_or(false).then(|| platform::login_entry(&entry));
+    let test_page = match test {
+        Some(t) => t.await.ok().map(|(acknowledged, played)| TestPage {
+            acknowledged,
+            sound: played.map(|()| match &sound {
+                Sound::Output { name, .. } => name.clone(),
+                _ => "the default output".into(),
+            }),
+        }),
+        None => None,
+    };
     Facts {
         session,
         notifications,
         sound,
-        alarm: settings.alarm.unwrap_or_default(),
+        alarm,
         dnd,
         quiet_hours: settings.quiet_hours(),
         quiet_holds_pages: settings.quiet_holds_pages.unwrap_or(false),
         start_at_login,
         tray_host,
+        other_alerts: settings.other_alerts.unwrap_or_default(),
+        paused_until: running.as_ref().map(|r| r.paused_until),
+        refresh: running.map(|r| r.refresh),
+        test_page,
     }
 }
 
+/// The test page and the alarm's few seconds, at once: whether (and
+/// after how long) it was pressed, and whether the sound played.
+async fn test(identifier: String, alarm: AlarmRamp, wait: Duration) -> (Result<Duration, String>, Result<(), String>) {
+    let pressed = tokio::task::spawn_blocking(move || crate::notifications::test_page(identifier, wait));
+    let played = tokio::task::spawn_blocking(move || crate::alarm::try_out(alarm, TEST_ALARM));
+    let (pressed, played) = tokio::join!(pressed, played);
+    (joined(pressed), joined(played))
+}
+
+fn joined<T>(r: Result<Result<T, String>, tokio::task::JoinError>) -> Result<T, String> {
+    r.unwrap_or_else(|e| Err(format!("the check's thread failed: {e}")))
+}
+
+/// The running app's account, as the check needs it: the scope, my next
+/// shift from the latest snapshot, and what only it knows.
+pub async fn in_app(app: &App) -> (Result<Option<Signed>, String>, Option<Running>) {
+    let signed = match app.current().await {
+        Ok(Some(c)) => match c.session().granted_scope().await {
+            Ok(scope) => {
+                let snapshot = c.engine.latest();
+                let now = Utc::now();
+                let next_shift = snapshot
+                    .on_call
+                    .data()
+                    .and_then(|b| b.on_call.as_ref())
+                    .and_then(|o| o.my_shifts.iter().filter(|m| m.end > now).map(|m| (m.start, m.end)).min());
+                let account = c.session().account();
+                Ok(Some(Signed { username: account.username.clone(), tenant: account.tenant.clone(), scope, next_shift }))
+            }
+            Err(e) => Err(e.to_string()),
+        },
+        Ok(None) => Ok(None),
+        Err(e) => Err(e.to_string()),
+    };
+    let running = app.snapshot().map(|s| {
+        let config = app.engine_config();
+        Running {
+            paused_until: match app.quiet() {
+                Some(ilert_app::notify::Quiet::Snoozed { until }) => Some(until),
+                _ => None,
+            },
+            refresh: Refresh {
+                fresh_at: s.fresh_at,
+                problem: s.problem.clone(),
+                every: config.interval,
+                on_call_every: config.interval(true),
+            },
+        }
+    });
+    (signed, running)
+}
+
 /// The session used for real: a token (refreshed if needed), the scope, my next shift.
-async fn signed(session: Session) -> Result<Signed, String> {
+pub async fn signed(session: Session) -> Result<Signed, String> {
     session.access_token().await.map_err(|e| e.to_string())?;
     let scope = session.granted_scope().await.map_err(|e| e.to_string())?;
     let account = session.account().clone();
@@ -136,5 +223,15 @@ mod platform {
 
     pub fn login_entry(_entry: &crate::autostart::Entry) -> Result<String, String> {
         Ok("on (the entry is the system's: not read back on this platform)".into())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// The command line's copy of the identifier is the bundle's.
+    #[test]
+    fn the_identifier_is_tauri_conf_s() {
+        let conf: serde_json::Value = serde_json::from_str(include_str!("../tauri.conf.json")).unwrap();
+        assert_eq!(conf["identifier"], super::IDENTIFIER);
     }
 }

@@ -11,6 +11,7 @@
 //! - `alarm`: a page's sound, louder each time, until it is answered.
 //! - `dnd`: whether the desktop's Do Not Disturb is on.
 //! - `windows`: the main window; closing it hides it to the tray.
+//! - `dialogs`: native dialogs opened from Rust (the calendar file's save dialog).
 //! - `autostart`: start at login, hidden in the tray (a setting).
 //! - `links`: `ilert-desktop://alert/ID` links open the window at the alert.
 //! - `updates`: a newer version, checked daily, installed on the person's word.
@@ -20,6 +21,7 @@ pub mod alarm;
 pub mod autostart;
 pub mod cli;
 pub mod commands;
+pub mod dialogs;
 pub mod dnd;
 pub mod doctor;
 pub mod events;
@@ -138,6 +140,7 @@ macro_rules! handler {
 pub fn build_app<R: Runtime>(builder: tauri::Builder<R>, app: App) -> tauri::Builder<R> {
     builder
         .plugin(tauri_plugin_opener::init())
+        .plugin(tauri_plugin_dialog::init())
         .plugin(updates::plugin())
         .plugin(events::plugin())
         .manage(app)

@@ -26,6 +26,7 @@ fn tray_id() -> String {
 /// Resolve, Sign out, Install — only ask in the window.
 const OPEN: &str = "open";
 const REFRESH: &str = "refresh";
+const CHECK: &str = "will-it-ring";
 const SIGN_OUT: &str = "sign-out";
 const QUIT: &str = "quit";
 const GRANT_ALERTS: &str = "grant-alerts";
@@ -154,6 +155,7 @@ fn menu<R: Runtime>(handle: &AppHandle<R>, view: &TrayView, update: &UpdateView)
     }
     items.push(Box::new(PredefinedMenuItem::separator(handle)?));
     items.push(Box::new(item(REFRESH, "Refresh now", view.signed_in)?));
+    items.push(Box::new(item(CHECK, "Will it ring?…", true)?));
     if let Some(line) = &view.dnd_line {
         items.push(Box::new(item("dnd", line, false)?));
     }
@@ -233,6 +235,8 @@ fn pause<R: Runtime>(handle: &AppHandle<R>, choice: Option<PauseFor>) {
 fn on_menu<R: Runtime>(handle: &AppHandle<R>, id: &str) {
     match id {
         OPEN => crate::windows::bring_back(handle),
+        // Only opens the window; the test page is the person's own press there.
+        CHECK => crate::windows::open_check(handle),
         REFRESH => {
             let handle = handle.clone();
             tauri::async_runtime::spawn(async move {

@@ -21,23 +21,47 @@ pub const OPEN_ALERT_EVENT: &str = "open-alert";
 /// event; a new one reads the alert from its URL (`#alert=ID`), since it
 /// listens for nothing yet.
 pub fn open<R: Runtime>(handle: &AppHandle<R>, alert: Option<i64>) {
-    if let Some(w) = handle.get_webview_window(MAIN) {
-        let _ = w.unminimize();
-        let _ = w.show();
-        let _ = w.set_focus();
+    if raise(handle) {
         if let Some(id) = alert {
             let _ = handle.emit_to(MAIN, OPEN_ALERT_EVENT, id);
         }
         return;
     }
+    let _span = tracing::info_span!("window.open", alert).entered();
+    build(handle, alert.map(|id| format!("alert={id}")));
+}
+
+/// Carries nothing: the window runs "Will it ring?".
+pub const OPEN_CHECK_EVENT: &str = "open-check";
+
+/// Shows the window at "Will it ring?", which runs at once.
+pub fn open_check<R: Runtime>(handle: &AppHandle<R>) {
+    if raise(handle) {
+        let _ = handle.emit_to(MAIN, OPEN_CHECK_EVENT, ());
+        return;
+    }
+    let _span = tracing::info_span!("window.open", at = "check").entered();
+    build(handle, Some("check".into()));
+}
+
+/// The window that runs, shown and in front; `false` when it was closed.
+fn raise<R: Runtime>(handle: &AppHandle<R>) -> bool {
+    let Some(w) = handle.get_webview_window(MAIN) else { return false };
+    let _ = w.unminimize();
+    let _ = w.show();
+    let _ = w.set_focus();
+    true
+}
+
+/// Builds the main window from its config, at `fragment` of its page.
+fn build<R: Runtime>(handle: &AppHandle<R>, fragment: Option<String>) {
     let Some(mut config) = handle.config().app.windows.iter().find(|w| w.label == MAIN).cloned() else {
         tracing::error!("tauri.conf.json has no main window");
         return;
     };
-    if let Some(id) = alert {
-        config.url = WebviewUrl::App(format!("index.html#alert={id}").into());
+    if let Some(f) = fragment {
+        config.url = WebviewUrl::App(format!("index.html#{f}").into());
     }
-    let _span = tracing::info_span!("window.open", alert).entered();
     match WebviewWindowBuilder::from_config(handle, &config).and_then(|b| b.build()) {
         Ok(w) => {
             let _ = w.set_focus();

@@ -611,7 +611,7 @@ async fn the_tray_tells_the_state_and_signs_out() {
     assert!(policies.iter().any(|p| p.starts_with("SRE Critical: ")), "{policies:?}");
     let mut expected = vec!["Open ilert Desktop", line.as_str(), "Who is on call"];
     expected.extend(&policies);
-    expected.extend(["Grant access to alerts…", "Refresh now", "Pause notifications"]);
+    expected.extend(["Grant access to alerts…", "Refresh now", "Will it ring?…", "Pause notifications"]);
     expected.extend(["For 15 minutes", "For 1 hour"]);
     // A snooze to the shift's end is offered only while there is a shift to end.
     if line.starts_with("On call") {
@@ -1204,6 +1204,9 @@ async fn closed_to_the_tray_only_the_app_process_stays_and_opening_builds_the_wi
     let before = cli.sandbox.knobs().requests("/api/alert-sources");
     tray::click(&owner, "Refresh now");
     wait_for("a refresh without a window", || (cli.sandbox.knobs().requests("/api/alert-sources") > before).then_some(())).await;
+    // "Will it ring?…" builds the window too (at the check; e2e reads the check itself).
+    tray::click(&owner, "Will it ring?…");
+    wait_for("the window, at the check", || (x11::shown(pid) == 1).then_some(())).await;
 
     tray::quit(&owner);
     let status = tokio::time::timeout(Duration::from_secs(20), app.wait()).await.expect("Quit ends the app").unwrap();
@@ -1345,6 +1348,31 @@ async fn doctor_says_whether_a_page_would_ring_and_why_not() {
     let said = text(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{said}");
     assert!(said.contains("FAIL  alarm: the output rec is muted (fix: unmute it)"), "{said}");
+    // The test page: pressed on the notification, and the alarm heard for 3 s.
+    let mut c = cli.command(&["doctor", "--test-page"]);
+    c.env("PULSE_SERVER", pulse.address()).stdout(Stdio::piped());
+    let _ = std::process::Command::new("pactl").arg(format!("--server={}", pulse.address())).args(["set-sink-mute", "rec", "0"]).status();
+    let started = unix_now();
+    let running = c.spawn().unwrap();
+    let shown = wait_for("the test page", || server.received().iter().position(|r| r.summary == "Test page from ilert Desktop")).await;
+    assert!(server.received()[shown].rest.contains("\"urgency\": 2"), "a page's urgency: {:?}", server.received()[shown]);
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    server.invoke_action(&keyring.address, shown as u32 + 1, "acknowledge");
+    let out = tokio::time::timeout(Duration::from_secs(60), running.wait_with_output()).await.expect("doctor finishes").unwrap();
+    let said = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{said}");
+    assert!(said.contains("ok    test notification: shown and acknowledged after "), "{said}");
+    assert!(said.contains("ok    test alarm: played for 3 s to rec"), "{said}");
+    let heard: f64 = pulse.sounds().iter().filter(|(a, _)| *a >= started).map(|(a, b)| b - a).sum();
+    println!("doctor --test-page: {heard:.2} s of alarm heard");
+    assert!(heard > 0.5, "the alarm reached the output: {:?}", pulse.sounds());
+    // Not pressed, and the alarm off: each line says so, exit 1.
+    let mut c = cli.command(&["doctor", "--test-page", "--wait", "2"]);
+    c.env("PULSE_SERVER", pulse.address()).env("ILERT_ALARM", "off");
+    let out = tokio::time::timeout(Duration::from_secs(60), c.output()).await.expect("doctor finishes").unwrap();
+    let said = text(&out.stdout);
+    assert!(said.contains("FAIL  test notification: not acknowledged within 2 s") && out.status.code() == Some(1), "{said}");
+    assert!(said.contains("FAIL  test alarm: the alarm is off: nothing played"), "{said}");
     // The keyring locked: the session cannot be restored, and doctor says why.
     keyring.lock();
     let out = tokio::time::timeout(

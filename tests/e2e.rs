@@ -956,6 +956,173 @@ async fn irreversible_tray_items_ask_in_the_window() {
     client.close().await.unwrap();
 }
 
+/// "Will it ring?" in the window: it runs by itself right after a sign-in,
+/// one row per step with the fix where one fails; "Send a test page" shows a
+/// page through a real notification server (on a bus of the test's own, with
+/// its own keyring) and plays the alarm into a PulseAudio null sink, and the
+/// press of Acknowledge there turns its row green.
+#[tokio::test]
+#[ignore = "needs Xvfb, tauri-driver, WebKitWebDriver, python3-dbusmock and PulseAudio; scripts/test runs it"]
+async fn will_it_ring_checks_in_the_window_and_a_test_page_is_acknowledged() {
+    let _one = ONE_AT_A_TIME.lock().await;
+    let sb = Sandbox::start(Config::default()).await.unwrap();
+    let keyring = common::PrivateKeyring::start(std::env::var("DISPLAY").ok().as_deref());
+    let server = common::NotificationServer::start(&keyring.address, "body actions");
+    let pulse = common::Pulse::start();
+    let mut env = real_mode(&sb, Some("profile schedule policy source alert offline_access"));
+    env.extend([("DBUS_SESSION_BUS_ADDRESS", keyring.address.clone()), ("PULSE_SERVER", pulse.address())]);
+    env.push(("ILERT_QUIET_HOURS", "Mon-Sun 00:00-24:00".into()));
+    env.push(("ILERT_QUIET_HOLDS_PAGES", "true".into()));
+    let driver = start_driver("check", &env);
+    let client = open_app(&driver).await;
+    sign_in_from_the_first_screen(&client).await;
+
+    // Right after the sign-in, the check, without a click.
+    until(&client, "!document.getElementById('check').hidden && document.getElementById('check-lines').children.length", "the check").await;
+    let verdict = |step: &str| format!("document.querySelector('#check-lines [data-step=\"{step}\"]')?.dataset.verdict");
+    let verdicts = client
+        .execute(
+            "return Object.fromEntries([...document.querySelectorAll('#check-lines li')].map(l => [l.dataset.step, l.dataset.verdict]))",
+            vec![],
+        )
+        .await
+        .unwrap();
+    println!("the check's rows: {verdicts}");
+    assert_eq!(verdicts["signed in"], "pass", "{verdicts}");
+    assert_eq!(verdicts["alerts"], "warn", "seen, but accepting needs alert:w: {verdicts}");
+    assert_eq!(verdicts["notifications"], "pass", "{verdicts}");
+    assert_eq!(verdicts["quiet hours"], "fail", "quiet all week, holding pages: {verdicts}");
+    assert!(verdicts.get("refresh").is_some() && verdicts.get("paused").is_some(), "what only the running app knows: {verdicts}");
+    let summary = client.find(Locator::Css("#check-summary")).await.unwrap().text().await.unwrap();
+    assert_eq!(summary, "A page would NOT ring: see ✗ below.");
+    let fix = client.find(Locator::Css("#check-lines [data-step='quiet hours'] .fix")).await.unwrap().text().await.unwrap();
+    assert!(fix.contains("quietHoldsPages"), "the fix is named: {fix}");
+    screenshot(&client, "will-it-ring.png").await;
+
+    // The test page: shown as a page, acknowledged on the notification.
+    let before = server.received().len();
+    click(&client, "#check-test").await;
+    let shown = {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Some(i) = server.received().iter().position(|r| r.summary == "Test page from ilert Desktop") {
+                break i;
+            }
+            assert!(Instant::now() < deadline, "no test page: {:?}", server.received());
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    };
+    assert!(shown >= before);
+    let page = &server.received()[shown];
+    assert!(page.rest.contains("\"acknowledge\"") && page.rest.contains("\"Acknowledge\""), "its button: {page:?}");
+    assert!(page.rest.contains("\"urgency\": 2"), "critical, as a page is: {page:?}");
+    until(&client, "document.getElementById('check-test').disabled", "the check waiting for the press").await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    server.invoke_action(&keyring.address, shown as u32 + 1, "acknowledge");
+    until(&client, &format!("{} === 'pass'", verdict("test notification")), "the test page acknowledged").await;
+    until(&client, &format!("{} === 'pass'", verdict("test alarm")), "the alarm played").await;
+    let sounds = pulse.sounds();
+    assert!(!sounds.is_empty(), "the alarm reached the output");
+    let played: f64 = sounds.iter().map(|(a, b)| b - a).sum();
+    println!("the test alarm: {sounds:?} ({played:.2} s of sound)");
+    screenshot(&client, "will-it-ring-tested.png").await;
+    client.close().await.unwrap();
+    drop(server);
+}
+
+/// My next 14 days in the On call panel: each shift with who hands over to
+/// me and whom I hand over to, as the sandbox's own schedules say, and an
+/// override of mine marked as covering; "Add to calendar" saves them through
+/// the real save dialog (GTK's, answered with Return as a person would) as a
+/// file a real parser (Python's icalendar) reads back to the same shifts.
+#[tokio::test]
+#[ignore = "needs Xvfb, tauri-driver, WebKitWebDriver and python3-xlib; scripts/test runs it"]
+async fn my_shifts_ahead_show_their_hand_overs_and_go_to_a_calendar_file() {
+    let _one = ONE_AT_A_TIME.lock().await;
+    let sb = Sandbox::start(Config::default()).await.unwrap();
+    // Ada covers two hours on "SRE Primary" (schedule 1), a day and a half from now.
+    let hour = chrono::Utc::now().date_naive().and_hms_opt(0, 0, 0).unwrap().and_utc() + chrono::Duration::days(2);
+    assert!(sb.knobs().cover(1, "ada", hour + chrono::Duration::hours(10), hour + chrono::Duration::hours(12)));
+    let driver = start_driver("shifts", &real_mode(&sb, Some("profile schedule policy offline_access")));
+    let client = open_app(&driver).await;
+    sign_in_from_the_first_screen(&client).await;
+    panel_state(&client, "panel-on-call", "ready").await;
+
+    click(&client, "#shifts-ahead-show").await;
+    until(&client, "!document.getElementById('shifts-ahead').hidden", "my next 14 days").await;
+    let rows = client
+        .execute(
+            "return [...document.querySelectorAll('#shifts-ahead li.shift')].map(li => \
+             [new Date(li.dataset.start).getTime(), li.querySelector('.hand-over').textContent, li.classList.contains('cover')])",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let rows = rows.as_array().unwrap().clone();
+    println!("my shifts ahead: {rows:?}");
+    // Every turn of Ada's ahead on her two schedules, with the sandbox's own neighbours.
+    let mut truth = sb.knobs().hand_overs_of(1, "ada");
+    truth.extend(sb.knobs().hand_overs_of(3, "ada"));
+    let ahead: Vec<_> = truth.iter().filter(|(start, ..)| *start < chrono::Utc::now() + chrono::Duration::days(14)).collect();
+    assert!(!ahead.is_empty());
+    for (start, before, after) in &ahead {
+        let row = rows
+            .iter()
+            .find(|r| r[0].as_i64() == Some(start.timestamp_millis()))
+            .unwrap_or_else(|| panic!("a row for the shift at {start}: {rows:?}"));
+        let text = row[1].as_str().unwrap();
+        let want_before = before.as_ref().map(|b| format!("from {b}")).unwrap_or_else(|| "nobody before".into());
+        let want_after = after.clone().unwrap_or_else(|| "nobody after".into());
+        assert!(text.starts_with(&format!("{want_before} → you → {want_after}")), "{start}: {text:?}");
+    }
+    let covers: Vec<_> = rows.iter().filter(|r| r[2] == true).collect();
+    assert_eq!(covers.len(), 1, "the override is marked: {rows:?}");
+    assert_eq!(covers[0][0].as_i64(), Some((hour + chrono::Duration::hours(10)).timestamp_millis()));
+    screenshot(&client, "shifts-ahead.png").await;
+
+    // Add to calendar: the save dialog, answered with Return (its default name, in the default folder).
+    click(&client, "#add-to-calendar").await;
+    // Return again each second while the dialog is there: GTK may take the
+    // first press before its chooser is ready (a cold start loads its icons).
+    let deadline = Instant::now() + Duration::from_secs(40);
+    let said = loop {
+        let said = client.execute("return document.getElementById('shifts-ahead-result').textContent", vec![]).await.unwrap();
+        if said.as_str().is_some_and(|s| s.starts_with("Saved to ")) {
+            break said.as_str().unwrap().to_string();
+        }
+        assert!(Instant::now() < deadline, "the file not saved: {said}");
+        common::x11::press_in("Add my shifts to a calendar", "Return");
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    };
+    let path = said.strip_prefix("Saved to ").and_then(|s| s.split_once(": open it")).map(|(p, _)| p.to_string()).unwrap();
+    assert!(path.ends_with("ilert-shifts.ics"), "{path}");
+    let parsed = Command::new("/usr/bin/python3")
+        .arg("-c")
+        .arg(
+            "import sys, icalendar\n\
+             cal = icalendar.Calendar.from_ical(open(sys.argv[1], 'rb').read())\n\
+             for e in cal.walk('VEVENT'):\n\
+             \x20   print(int(e.decoded('DTSTART').timestamp() * 1000), str(e['DESCRIPTION']).replace('\\n', ' / '), sep='|')",
+        )
+        .arg(&path)
+        .output()
+        .expect("python3-icalendar");
+    assert!(parsed.status.success(), "{}", String::from_utf8_lossy(&parsed.stderr));
+    let events = String::from_utf8_lossy(&parsed.stdout).to_string();
+    println!("the calendar file's events:\n{events}");
+    assert_eq!(events.lines().count(), rows.len(), "one event per shift shown");
+    for (start, before, _) in &ahead {
+        let line = events
+            .lines()
+            .find(|l| l.starts_with(&format!("{}|", start.timestamp_millis())))
+            .unwrap_or_else(|| panic!("{start}: {events}"));
+        if let Some(b) = before {
+            assert!(line.contains(&format!("Takes over from {b}")), "{line}");
+        }
+    }
+    client.close().await.unwrap();
+}
+
 /// Narrowing the window repaints the alert-source table at its new width.
 /// The screen is read back from the X server's framebuffer (what a person
 /// sees) and held against WebKit's own rendering of the page at that moment

@@ -6,7 +6,7 @@
 import * as ipc from "./ipc.js";
 import { $, h } from "./dom.js";
 import { askedAlert, clock } from "./format.js";
-import { renderPanel, latest, onCallView, sourcesView, alertsView, alertDetailView, shownAlerts, sessionView } from "./panels.js";
+import { renderPanel, latest, onCallView, sourcesView, alertsView, alertDetailView, shownAlerts, sessionView, checkView, timelineView } from "./panels.js";
 
 /** @type {import("./ipc.js").AppInfo} */
 let info;
@@ -140,6 +140,8 @@ async function signIn(demo, addScope = null) {
   try {
     session = await ipc.signIn(demo, addScope);
     await enterDashboard();
+    // The first screen after a sign-in says whether a page would reach this person.
+    if (!wasSignedIn) openCheck();
   } catch (e) {
     if (e.kind === "cancelled") {
       if (wasSignedIn) return enterDashboard();
@@ -420,6 +422,76 @@ async function answerYes() {
   else if (a.what === "installUpdate") await ipc.installUpdate().catch(() => {});
 }
 
+// ---- my shifts ahead ----------------------------------------------------------
+
+/** Shows (or hides again) my next 14 days, read from ilert now. */
+async function toggleShiftsAhead() {
+  const list = $("shifts-ahead");
+  const button = $("shifts-ahead-show");
+  if (!list.hidden) {
+    list.hidden = true;
+    button.setAttribute("aria-expanded", "false");
+    return;
+  }
+  button.disabled = true;
+  message($("shifts-ahead-result"), "Reading your shifts from ilert…");
+  try {
+    list.replaceChildren(...timelineView(await ipc.shiftsAhead()));
+    list.hidden = false;
+    list.scrollIntoView({ block: "nearest" });
+    button.setAttribute("aria-expanded", "true");
+    message($("shifts-ahead-result"), null);
+  } catch (e) {
+    message($("shifts-ahead-result"), `Your shifts could not be read: ${e.message ?? e}`);
+  } finally {
+    button.disabled = false;
+  }
+}
+
+async function addToCalendar() {
+  $("add-to-calendar").disabled = true;
+  try {
+    const path = await ipc.saveShiftsCalendar();
+    message($("shifts-ahead-result"), path ? `Saved to ${path}: open it with your calendar app to add the shifts.` : null);
+  } catch (e) {
+    message($("shifts-ahead-result"), `The calendar file could not be saved: ${e.message ?? e}`);
+  } finally {
+    $("add-to-calendar").disabled = false;
+  }
+}
+
+// ---- will it ring? -----------------------------------------------------------
+
+let checking = false;
+
+/** Runs the check (with `testPage`, the test page and the alarm too) and shows its lines. */
+async function openCheck(testPage = false) {
+  const panel = $("check");
+  panel.hidden = false;
+  if (checking) return;
+  checking = true;
+  for (const b of ["check-test", "check-again"]) $(b).disabled = true;
+  panel.setAttribute("aria-busy", "true");
+  $("check-summary").dataset.kind = "";
+  $("check-summary").textContent = testPage ? "Press Acknowledge on the test page (you have a minute); the alarm plays for 3 seconds…" : "Checking…";
+  $("check-title").focus({ preventScroll: true });
+  panel.scrollIntoView({ block: "nearest" });
+  try {
+    const report = await ipc.willItRing(testPage);
+    $("check-lines").replaceChildren(...checkView(report));
+    $("check-text").textContent = report.text;
+    $("check-summary").dataset.kind = report.rings ? "ok" : "error";
+    $("check-summary").textContent = report.rings ? "A page would ring." : "A page would NOT ring: see ✗ below.";
+  } catch (e) {
+    $("check-summary").dataset.kind = "error";
+    $("check-summary").textContent = `The check could not run: ${e.message ?? e}`;
+  } finally {
+    checking = false;
+    for (const b of ["check-test", "check-again"]) $(b).disabled = false;
+    panel.removeAttribute("aria-busy");
+  }
+}
+
 // ---- start ------------------------------------------------------------------
 
 async function start() {
@@ -457,6 +529,13 @@ async function start() {
   $("update-restart").addEventListener("click", () => ipc.restartApp());
   await ipc.onUpdate(renderUpdate);
   ipc.updateState().then(renderUpdate, () => {});
+  for (const b of document.querySelectorAll(".open-check")) b.addEventListener("click", () => openCheck());
+  $("check-again").addEventListener("click", () => openCheck());
+  $("shifts-ahead-show").addEventListener("click", toggleShiftsAhead);
+  $("add-to-calendar").addEventListener("click", addToCalendar);
+  $("check-test").addEventListener("click", () => openCheck(true));
+  $("check-close").addEventListener("click", () => ($("check").hidden = true));
+  await ipc.onOpenCheck(() => openCheck());
   $("ask-yes").addEventListener("click", answerYes);
   $("ask-no").addEventListener("click", closeQuestion);
   await ipc.onAsk(takeQuestion);
@@ -473,6 +552,7 @@ async function start() {
   }
   // A window built to show an alert (a notification, the tray, a link) says which in its URL.
   alertAfterSignIn = askedAlert(location.hash);
+  if (location.hash === "#check") openCheck();
   if (session) await enterDashboard();
   else {
     await showSignedOut();

@@ -101,6 +101,21 @@ export function onAsk(handler) {
   return tauri.event.listen("ask", () => handler());
 }
 
+/** @typedef {import("./bindings/ShiftAhead").ShiftAhead} ShiftAhead */
+/** My shifts in the next 14 days with their hand-overs (read from ilert now). @returns {Promise<ShiftAhead[]>} */
+export const shiftsAhead = () => invoke("shifts_ahead");
+/** "Add to calendar": saves my shifts ahead as an .ics file where the person says (null: cancelled). @returns {Promise<string|null>} */
+export const saveShiftsCalendar = () => invoke("save_shifts_calendar");
+
+/** @typedef {import("./bindings/Report").Report} Report */
+/** "Will it ring?": each step a page takes; with `testPage`, a test page to acknowledge (up to a minute) and 3 s of the alarm. @param {boolean} testPage @returns {Promise<Report>} */
+export const willItRing = (testPage) => invoke("will_it_ring", { testPage });
+/** Calls `handler()` when the tray asks for the check. @param {() => void} handler */
+export function onOpenCheck(handler) {
+  if (!tauri?.event) return Promise.resolve(() => {});
+  return tauri.event.listen("open-check", () => handler());
+}
+
 /** Calls `handler(view)` whenever the update state changes. @param {(u: UpdateView) => void} handler */
 export function onUpdate(handler) {
   if (!tauri?.event) return Promise.resolve(() => {});

@@ -211,3 +211,46 @@ export function sessionView(info, now = new Date()) {
     h("dt", null, "Access token"), h("dd", null, info.accessExpiresAt ? `expires ${clock(new Date(info.accessExpiresAt), now)} (${relative(new Date(info.accessExpiresAt), now)}); renewed automatically` : "renewed when needed"),
     h("dt", null, "Stored"), h("dd", { id: "session-persistent" }, info.persistent ? "in the OS keyring" : "for this run only: the OS keyring is unavailable"));
 }
+
+const VERDICT_MARK = { pass: "✓", warn: "!", fail: "✗" };
+
+/** "Will it ring?": one row per step, each with its verdict and, where it fails or warns, the fix. @param {import("./ipc.js").Report} report */
+export function checkView(report) {
+  return report.lines.map((l) =>
+    h("li", { class: `check-line ${l.verdict}`, dataset: { step: l.step, verdict: l.verdict } },
+      h("span", { class: "mark", "aria-hidden": "true" }, VERDICT_MARK[l.verdict]),
+      h("span", null, h("strong", null, l.step), ": ", l.detail,
+        l.fix ? h("span", { class: "fix" }, " Fix: ", l.fix) : null)));
+}
+
+const DAY_MS = 86_400_000;
+
+/** A bar on the track; placed through the CSSOM, since the page's CSP takes no inline style. */
+function bar(left, width) {
+  const el = h("div", { class: "bar" });
+  el.style.left = `${left.toFixed(2)}%`;
+  el.style.width = `${width.toFixed(2)}%`;
+  return el;
+}
+
+/**
+ * My shifts ahead as rows on a 14-day track: when, where, who hands over to
+ * me and whom I hand over to, and whether it is an override I cover.
+ * @param {import("./ipc.js").ShiftAhead[]} shifts @param {Date} now
+ */
+export function timelineView(shifts, now = new Date()) {
+  if (!shifts.length) return [h("li", { class: "muted" }, "You have no shifts in the next 14 days.")];
+  const span = 14 * DAY_MS;
+  const at = (iso) => Math.min(100, Math.max(0, ((new Date(iso).getTime() - now.getTime()) / span) * 100));
+  return shifts.map((a) => {
+    const s = a.shift;
+    const left = at(s.start), width = Math.max(0.6, at(s.end) - left);
+    return h("li", { class: a.cover ? "shift cover" : "shift", dataset: { start: s.start } },
+      h("div", { class: "when" }, h("strong", null, clock(new Date(s.start), now)), " – ", clock(new Date(s.end), now),
+        " · ", s.schedule ?? "On call", a.cover ? h("span", { class: "badge" }, "covering") : null),
+      h("div", { class: "track", "aria-hidden": "true" }, bar(left, width)),
+      h("div", { class: "muted small hand-over" },
+        a.before ? `from ${a.before}` : "nobody before", " → you → ", a.after ? a.after : "nobody after",
+        s.policies.length ? ` · for ${s.policies.join(", ")}` : ""));
+  });
+}

@@ -12,8 +12,7 @@
 //!
 //! A click on the notification brings the window back, at the alert.
 
-#[cfg(not(target_os = "macos"))]
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use ilert_app::actions::AlertAction;
 use ilert_app::notify::toast::{Press, Toast};
@@ -60,6 +59,40 @@ fn pressed<R: Runtime>(handle: &AppHandle<R>, press: Press) {
     match press {
         Press::Open(alert) => crate::windows::open(handle, alert),
         Press::Act(id, action) => act(handle, id, action),
+        // Only the check's own test page carries it, and that one is not shown from here.
+        Press::Acknowledged => {}
+    }
+}
+
+/// "Will it ring?"'s test page: shown as a page is, then waited for until
+/// the person presses it, at most `wait`. On Linux and macOS a notification
+/// closed unpressed ends the wait at once.
+pub fn test_page(identifier: String, wait: Duration) -> Result<Duration, String> {
+    let started = Instant::now();
+    let (tx, rx) = std::sync::mpsc::channel::<Option<Press>>();
+    // Held here, so only a press, a close or the time limit ends the wait
+    // (Windows may drop the toast's handler once the toast is up).
+    let closed = tx.clone();
+    let _held = tx.clone();
+    let shown = std::thread::Builder::new().name("notification-test".into()).spawn(move || {
+        let toast = Toast::new(&ilert_app::doctor::test_notice(), backend::service());
+        let _span = tracing::info_span!("notify.test_page").entered();
+        backend::show(&toast, &identifier, move |press| {
+            let _ = tx.send(Some(press));
+        });
+        // Windows returns once the toast is up and reports a press later.
+        if !cfg!(windows) {
+            let _ = closed.send(None);
+        }
+    });
+    if let Err(e) = shown {
+        return Err(format!("no thread to show it: {e}"));
+    }
+    let secs = wait.as_secs();
+    match rx.recv_timeout(wait) {
+        Ok(Some(Press::Acknowledged)) => Ok(started.elapsed()),
+        Ok(_) => Err("closed without Acknowledge, or it could not be shown (see the log)".into()),
+        Err(_) => Err(format!("not acknowledged within {secs} s: it did not show, or nobody pressed it")),
     }
 }
 

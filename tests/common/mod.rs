@@ -662,6 +662,42 @@ print(len(found))
         String::from_utf8_lossy(&out.stdout).trim().parse().expect("a count")
     }
 
+    /// Presses `key` (an X keysym name: `Return`, `Escape`) in the shown
+    /// window titled `title`, through XTEST, as a person at the keyboard
+    /// would (a native dialog: no WebDriver reaches it). `false`: no such window.
+    pub fn press_in(title: &str, key: &str) -> bool {
+        const PRESS: &str = r#"
+import sys
+from Xlib import X, XK, display, error
+from Xlib.ext import xtest
+d = display.Display()
+root = d.screen().root
+net_name, utf8 = d.intern_atom("_NET_WM_NAME"), d.intern_atom("UTF8_STRING")
+for w in root.query_tree().children:
+    try:
+        if w.get_attributes().map_state != X.IsViewable:
+            continue
+        n = w.get_full_property(net_name, utf8)
+        if (n.value.decode() if n else (w.get_wm_name() or "")) != sys.argv[1]:
+            continue
+        w.set_input_focus(X.RevertToParent, X.CurrentTime)
+        d.sync()
+        code = d.keysym_to_keycode(XK.string_to_keysym(sys.argv[2]))
+        xtest.fake_input(d, X.KeyPress, code)
+        xtest.fake_input(d, X.KeyRelease, code)
+        d.sync()
+        print(1)
+        sys.exit(0)
+    except error.BadWindow:
+        pass
+print(0)
+"#;
+        let out =
+            std::process::Command::new("/usr/bin/python3").args(["-c", PRESS, title, key]).output().expect("python3 with python3-xlib");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).trim() == "1"
+    }
+
     /// How many windows of `pid` are shown.
     pub fn shown(pid: u32) -> usize {
         run(&["list"], pid)

@@ -3,4 +3,8 @@
 /**
  * One of my on-call intervals, merged across the policies that use it.
  */
-export type MyShift = { schedule: string | null, policies: Array<string>, start: string, end: string, current: boolean, };
+export type MyShift = { schedule: string | null, 
+/**
+ * The schedule's id, for its hand-overs (`view::timeline`).
+ */
+scheduleId: number | null, policies: Array<string>, start: string, end: string, current: boolean, };

@@ -21,7 +21,8 @@ use crate::notify::{Notice, Notifier, PauseFor, Quiet};
 use crate::settings::{keyring_service, SettingsStore};
 use crate::sign_in::{self, Pending, Plan, Progress};
 use crate::updates::Updates;
-use crate::view::{AlertDetail, AppInfo, Ask, Question, SessionInfo, Snapshot};
+use crate::view::timeline::{self, ShiftAhead};
+use crate::view::{calendar, AlertDetail, AppInfo, Ask, Question, SessionInfo, Snapshot};
 
 pub struct App {
     settings: SettingsStore,
@@ -73,6 +74,11 @@ impl App {
     /// The engine's pace and alert scope: the settings over the built-in ones.
     pub fn engine_config(&self) -> EngineConfig {
         self.settings.current().engine(self.engine)
+    }
+
+    /// The profile this app runs (`None`: the default one).
+    pub fn profile(&self) -> Option<&str> {
+        self.profile.as_deref()
     }
 
     pub fn settings(&self) -> &SettingsStore {
@@ -232,6 +238,21 @@ impl App {
         let c = self.current().await?.ok_or(AppError::NotSignedIn)?;
         let me = c.engine.latest().user.data().map(|u| u.name());
         actions::act(&c.client, &c.engine, id, action, me.as_deref()).await
+    }
+
+    /// My shifts in the next 14 days with their hand-overs, read now (the
+    /// schedules' turns are not part of the refresh rounds).
+    pub async fn shifts_ahead(&self) -> Result<Vec<ShiftAhead>, AppError> {
+        let c = self.current().await?.ok_or(AppError::NotSignedIn)?;
+        Ok(timeline::read(&c.client, chrono::Utc::now()).await?)
+    }
+
+    /// My shifts ahead as an iCalendar file (see [`crate::view::calendar`]).
+    pub async fn shifts_calendar(&self) -> Result<String, AppError> {
+        let shifts = self.shifts_ahead().await?;
+        let c = self.current().await?.ok_or(AppError::NotSignedIn)?;
+        let account = c.session().account();
+        Ok(calendar::ics(&shifts, &account.username, &account.tenant, chrono::Utc::now()))
     }
 
     /// One alert in full: the alert and its log, asked for together.

@@ -5,14 +5,20 @@
 //! so it is tested without a desktop. A line never carries a secret: the
 //! output is meant to be pasted into a support request.
 
+use std::time::Duration;
+
 use chrono::{DateTime, Local, Utc};
+use serde::Serialize;
 
 use crate::notify::alarm::AlarmRamp;
 use crate::notify::quiet::QuietHours;
+use crate::notify::{Notice, NoticeKind, OtherAlerts};
 use crate::view::Dnd;
 
 /// How one step stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS), ts(export))]
+#[serde(rename_all = "camelCase")]
 pub enum Verdict {
     Pass,
     /// A page still rings, but something is worth knowing.
@@ -22,9 +28,11 @@ pub enum Verdict {
 }
 
 /// One step, in a sentence, and what to do about it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS), ts(export))]
+#[serde(rename_all = "camelCase")]
 pub struct Line {
-    pub step: &'static str,
+    pub step: String,
     pub verdict: Verdict,
     pub detail: String,
     pub fix: Option<String>,
@@ -66,6 +74,26 @@ pub enum Sound {
     Unknown,
 }
 
+/// The refresh engine as the running app sees it (the command line runs none).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refresh {
+    /// The last round in which every panel answered.
+    pub fresh_at: Option<DateTime<Utc>>,
+    /// What the last round met, when it failed.
+    pub problem: Option<String>,
+    pub every: Duration,
+    pub on_call_every: Duration,
+}
+
+/// The test page, when the person asked for it: the notification's press
+/// (after how long) and the alarm played for a few seconds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TestPage {
+    pub acknowledged: Result<Duration, String>,
+    /// The output it played to, or why nothing played.
+    pub sound: Result<String, String>,
+}
+
 /// Everything the check needs, gathered by the caller.
 #[derive(Debug, Clone)]
 pub struct Facts {
@@ -82,10 +110,60 @@ pub struct Facts {
     pub start_at_login: Option<Result<String, String>>,
     /// `None`: not a question on this platform.
     pub tray_host: Option<bool>,
+    pub other_alerts: OtherAlerts,
+    /// A snooze of the running app: `Some(None)` none, `None` not known
+    /// here (the command line cannot see the running app's).
+    pub paused_until: Option<Option<DateTime<Utc>>>,
+    /// `None` where no engine runs (the command line).
+    pub refresh: Option<Refresh>,
+    pub test_page: Option<TestPage>,
 }
 
-fn line(step: &'static str, verdict: Verdict, detail: impl Into<String>, fix: Option<&str>) -> Line {
-    Line { step, verdict, detail: detail.into(), fix: fix.map(str::to_string) }
+/// The whole check, as the window shows it.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS), ts(export))]
+#[serde(rename_all = "camelCase")]
+pub struct Report {
+    pub lines: Vec<Line>,
+    pub rings: bool,
+    /// The same as the command line prints, to copy into a support request.
+    pub text: String,
+}
+
+impl Report {
+    pub fn of(facts: &Facts, now: DateTime<Utc>) -> Report {
+        let lines = check(facts, now);
+        Report { rings: rings(&lines), text: render(&lines), lines }
+    }
+}
+
+/// How long the check plays the alarm.
+pub const TEST_ALARM: Duration = Duration::from_secs(3);
+
+/// The test page: shown as a page is (urgent, it stays), with one button.
+pub fn test_notice() -> Notice {
+    Notice {
+        kind: NoticeKind::Test,
+        title: "Test page from ilert Desktop".into(),
+        body: "This is how a page reaches you. Press Acknowledge to finish the check.".into(),
+        page: true,
+    }
+}
+
+/// A refresh older than this many rounds (and five minutes, the longest
+/// back-off) means ilert is not being reached.
+const STALE_ROUNDS: u32 = 3;
+const LONGEST_BACKOFF: Duration = Duration::from_secs(300);
+
+fn line(step: &str, verdict: Verdict, detail: impl Into<String>, fix: Option<&str>) -> Line {
+    Line { step: step.into(), verdict, detail: detail.into(), fix: fix.map(str::to_string) }
+}
+
+fn ago(d: chrono::Duration) -> String {
+    match d.num_seconds().max(0) {
+        s @ 0..=119 => format!("{s} s ago"),
+        s => format!("{} min ago", s / 60),
+    }
 }
 
 fn clock(t: DateTime<Utc>) -> String {
@@ -137,6 +215,20 @@ pub fn check(f: &Facts, now: DateTime<Utc>) -> Vec<Line> {
             (true, true) => line("alerts", Pass, "seen, and may be accepted and resolved", None),
         });
     }
+    if let Some(r) = &f.refresh {
+        let limit = (r.every * STALE_ROUNDS).max(LONGEST_BACKOFF);
+        let pace = format!("every {} s while on call, {} s otherwise", r.on_call_every.as_secs(), r.every.as_secs());
+        let why = r.problem.as_deref().map(|p| format!(": {p}")).unwrap_or_default();
+        let fix = Some("check the network and ilert's status page, then Refresh now");
+        out.push(match r.fresh_at {
+            Some(t) if (now - t).to_std().unwrap_or_default() <= limit => {
+                line("refresh", Pass, format!("last complete round {}; {pace}", ago(now - t)), None)
+            }
+            Some(t) => line("refresh", Fail, format!("no complete round since {}{why}", ago(now - t)), fix),
+            None if r.problem.is_some() => line("refresh", Fail, format!("no round has completed yet{why}"), fix),
+            None => line("refresh", Warn, format!("the first round is under way; {pace}"), None),
+        });
+    }
     out.push(match &f.notifications {
         Notifications::Server { name, capabilities } => {
             let has = |c: &str| capabilities.iter().any(|x| x == c);
@@ -177,6 +269,21 @@ pub fn check(f: &Facts, now: DateTime<Utc>) -> Vec<Line> {
         Dnd::On => line("do not disturb", Warn, "on: the desktop holds notifications; the alarm still rings", None),
         Dnd::Unknown => line("do not disturb", Warn, "cannot be read on this desktop (macOS Focus); the alarm rings either way", None),
     });
+    if let Some(test) = &f.test_page {
+        out.push(match &test.acknowledged {
+            Ok(after) => line("test notification", Pass, format!("shown and acknowledged after {} s", after.as_secs()), None),
+            Err(why) => line(
+                "test notification",
+                Fail,
+                why.clone(),
+                Some("allow ilert Desktop's notifications in the system settings, and look for it on screen"),
+            ),
+        });
+        out.push(match &test.sound {
+            Ok(output) => line("test alarm", Pass, format!("played for {} s to {output}", TEST_ALARM.as_secs()), None),
+            Err(why) => line("test alarm", Fail, why.clone(), Some("check the sound output and the alarm setting")),
+        });
+    }
     out.push(match f.quiet_hours.end_of(now) {
         Some(end) if f.quiet_holds_pages => line(
             "quiet hours",
@@ -186,6 +293,22 @@ pub fn check(f: &Facts, now: DateTime<Utc>) -> Vec<Line> {
         ),
         Some(end) => line("quiet hours", Pass, format!("quiet now until {}; pages ring through them", clock(end)), None),
         None => line("quiet hours", Pass, "not quiet now", None),
+    });
+    if let Some(paused) = f.paused_until {
+        out.push(match paused.filter(|u| *u > now) {
+            Some(until) if f.quiet_holds_pages => line(
+                "paused",
+                Fail,
+                format!("notifications paused until {}, and pauses hold pages", clock(until)),
+                Some("Resume notifications in the tray"),
+            ),
+            Some(until) => line("paused", Warn, format!("notifications paused until {}; pages still ring", clock(until)), None),
+            None => line("paused", Pass, "not paused", None),
+        });
+    }
+    out.push(match f.other_alerts {
+        OtherAlerts::Off => line("other alerts", Warn, "alerts that are not pages do not notify (otherAlerts off); pages still ring", None),
+        OtherAlerts::Quiet => line("other alerts", Pass, "alerts that are not pages notify quietly", None),
     });
     out.push(match &f.start_at_login {
         None => line("start at login", Warn, "off: after a restart nothing rings until the app is started", Some("turn on startAtLogin")),
@@ -210,6 +333,12 @@ pub fn check(f: &Facts, now: DateTime<Utc>) -> Vec<Line> {
         out.push(match s.next_shift {
             None => line("next shift", Pass, "none in the next 14 days", None),
             Some((start, end)) if start <= now => line("next shift", Pass, format!("on call now, until {}", clock(end)), None),
+            Some((start, _)) if f.quiet_holds_pages && f.paused_until.flatten().is_some_and(|u| u > start) => line(
+                "next shift",
+                Fail,
+                format!("starts {} while notifications are paused, and pauses hold pages", clock(start)),
+                Some("Resume notifications in the tray"),
+            ),
             Some((start, _)) if f.quiet_holds_pages && f.quiet_hours.end_of(start).is_some() => line(
                 "next shift",
                 Fail,
@@ -267,6 +396,15 @@ mod tests {
             quiet_holds_pages: false,
             start_at_login: Some(Ok("the entry starts /usr/bin/ilert-desktop".into())),
             tray_host: Some(true),
+            other_alerts: OtherAlerts::Quiet,
+            paused_until: Some(None),
+            refresh: Some(Refresh {
+                fresh_at: Some(now - Duration::seconds(10)),
+                problem: None,
+                every: std::time::Duration::from_secs(60),
+                on_call_every: std::time::Duration::from_secs(15),
+            }),
+            test_page: Some(TestPage { acknowledged: Ok(std::time::Duration::from_secs(4)), sound: Ok("rec".into()) }),
         }
     }
 
@@ -296,6 +434,23 @@ mod tests {
             ("alarm", Box::new(|f| f.sound = Sound::Output { name: "x".into(), muted: true, volume_percent: Some(50) })),
             ("alarm", Box::new(|f| f.sound = Sound::Missing)),
             ("start at login", Box::new(|f| f.start_at_login = Some(Err("the entry runs /gone/ilert-desktop, which is not there".into())))),
+            ("refresh", Box::new(move |f| f.refresh.as_mut().unwrap().fresh_at = Some(now - Duration::minutes(20)))),
+            (
+                "refresh",
+                Box::new(|f| {
+                    let r = f.refresh.as_mut().unwrap();
+                    (r.fresh_at, r.problem) = (None, Some("ilert did not answer within 10 s".into()));
+                }),
+            ),
+            ("test notification", Box::new(|f| f.test_page.as_mut().unwrap().acknowledged = Err("not acknowledged within 60 s".into()))),
+            ("test alarm", Box::new(|f| f.test_page.as_mut().unwrap().sound = Err("no sound output".into()))),
+            (
+                "paused",
+                Box::new(move |f| {
+                    f.paused_until = Some(Some(now + Duration::hours(1)));
+                    f.quiet_holds_pages = true;
+                }),
+            ),
         ];
         for (step, change) in cases {
             let mut f = good(now);
@@ -328,8 +483,36 @@ mod tests {
         f.tray_host = Some(false);
         f.sound = Sound::Unknown;
         f.session.as_mut().unwrap().as_mut().unwrap().scope = "profile alert".into();
+        f.other_alerts = OtherAlerts::Off;
+        f.paused_until = Some(Some(now + Duration::hours(1)));
+        f.refresh.as_mut().unwrap().fresh_at = None;
         let lines = check(&f, now);
         assert!(rings(&lines), "{}", render(&lines));
-        assert_eq!(lines.iter().filter(|l| l.verdict == Verdict::Warn).count(), 5, "{}", render(&lines));
+        assert_eq!(lines.iter().filter(|l| l.verdict == Verdict::Warn).count(), 8, "{}", render(&lines));
+    }
+
+    #[test]
+    fn a_pause_that_holds_pages_and_outlasts_the_next_shift_fails_it() {
+        let now = Utc::now();
+        let mut f = good(now);
+        f.quiet_holds_pages = true;
+        f.paused_until = Some(Some(now + Duration::hours(1)));
+        assert_eq!(verdict_of(&check(&f, now), "next shift"), Verdict::Pass, "the pause ends before the shift (in 3 h)");
+        f.paused_until = Some(Some(now + Duration::hours(4)));
+        assert_eq!(verdict_of(&check(&f, now), "next shift"), Verdict::Fail);
+    }
+
+    #[test]
+    fn what_the_command_line_cannot_know_is_left_out_not_guessed() {
+        let now = Utc::now();
+        let mut f = good(now);
+        (f.refresh, f.paused_until, f.test_page) = (None, None, None);
+        let steps: Vec<String> = check(&f, now).into_iter().map(|l| l.step).collect();
+        for absent in ["refresh", "paused", "test notification", "test alarm"] {
+            assert!(!steps.iter().any(|s| s == absent), "{absent} in {steps:?}");
+        }
+        let report = Report::of(&good(now), now);
+        assert!(report.rings && report.text.contains("ok    test notification: shown and acknowledged after 4 s"), "{}", report.text);
+        assert!(report.text.contains("ok    refresh: last complete round 10 s ago; every 15 s while on call, 60 s otherwise"));
     }
 }

@@ -211,7 +211,7 @@ impl Knobs {
     pub fn move_clock(&self, by: chrono::Duration) {
         let mut inner = self.lock();
         let w = &mut inner.world;
-        for s in w.schedules.iter_mut().flat_map(|s| s.shifts.iter_mut()) {
+        for s in w.schedules.iter_mut().flat_map(|s| s.shifts.iter_mut().chain(s.overrides.iter_mut())) {
             s.start -= by;
             s.end -= by;
         }
@@ -222,6 +222,35 @@ impl Knobs {
                 r.accepted_at = r.accepted_at.map(|t| t - by);
             }
         }
+    }
+
+    /// `username` covers `start..end` on schedule `schedule` (an override,
+    /// as `PUT /api/schedules/{id}/overrides` makes one). `false`: no such
+    /// user or schedule.
+    pub fn cover(&self, schedule: i64, username: &str, start: chrono::DateTime<chrono::Utc>, end: chrono::DateTime<chrono::Utc>) -> bool {
+        let mut inner = self.lock();
+        let w = &mut inner.world;
+        let Some(user) = w.user_by_name(username).map(|u| u.id) else { return false };
+        let Some(s) = w.schedules.iter_mut().find(|s| s.id == schedule) else { return false };
+        s.cover(user, start, end);
+        true
+    }
+
+    /// Each of `username`'s shifts from now on in schedule `schedule`, with
+    /// who is on call just before and just after it (`None`: nobody).
+    #[allow(clippy::type_complexity)]
+    pub fn hand_overs_of(&self, schedule: i64, username: &str) -> Vec<(chrono::DateTime<chrono::Utc>, Option<String>, Option<String>)> {
+        let inner = self.lock();
+        let w = &inner.world;
+        let (Some(me), Some(s)) = (w.user_by_name(username).map(|u| u.id), w.schedule(schedule)) else { return Vec::new() };
+        let now = chrono::Utc::now();
+        let name = |id: i64| w.user(id).map(|u| format!("{} {}", u.first_name, u.last_name));
+        let other = |t: Option<&crate::seed::Shift>| t.filter(|t| t.user != me).and_then(|t| name(t.user));
+        s.shifts
+            .iter()
+            .filter(|t| t.user == me && t.end > now)
+            .map(|t| (t.start, other(s.shifts.iter().find(|b| b.end == t.start)), other(s.shifts.iter().find(|a| a.start == t.end))))
+            .collect()
     }
 
     /// When `username`'s next shift (after now) starts and ends, in any schedule.

@@ -32,6 +32,7 @@ pub(crate) fn routes() -> Router<Arc<Knobs>> {
         .route("/api/schedules", get(schedules))
         .route("/api/schedules/{id}", get(schedule))
         .route("/api/schedules/{id}/shifts", get(shifts))
+        .route("/api/schedules/{id}/overrides", get(overrides))
         .route("/api/schedules/{id}/user-on-call", get(user_on_call))
         .route("/api/escalation-policies", get(policies))
         .route("/api/escalation-policies/{id}", get(policy))
@@ -470,6 +471,20 @@ async fn shifts(State(k): State<Arc<Knobs>>, m: Method, h: HeaderMap, Path(id): 
         .iter()
         .filter(|sh| sh.start < until && sh.end > from)
         .filter_map(|sh| w.user(sh.user).map(|u| json!({ "user": user_json(u, w), "start": ts(sh.start), "end": ts(sh.end) })))
+        .collect();
+    Ok(Json(items).into_response())
+}
+
+/// Every override of the schedule, past and ahead, as `Shift`s.
+async fn overrides(State(k): State<Arc<Knobs>>, m: Method, h: HeaderMap, Path(id): Path<String>) -> ApiResult {
+    authorize(&k, &h, &m, &["schedule"])?;
+    let inner = k.lock();
+    let w = &inner.world;
+    let s = w.schedule(id_of(&id)?).ok_or_else(ApiError::not_found)?;
+    let items: Vec<Value> = s
+        .overrides
+        .iter()
+        .filter_map(|o| w.user(o.user).map(|u| json!({ "user": user_json(u, w), "start": ts(o.start), "end": ts(o.end) })))
         .collect();
     Ok(Json(items).into_response())
 }

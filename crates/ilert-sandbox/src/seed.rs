@@ -57,7 +57,7 @@ impl ScheduleType {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Copy)]
 pub struct Shift {
     pub user: i64,
     pub start: DateTime<Utc>,
@@ -74,13 +74,38 @@ pub struct Schedule {
     /// ISO-8601 rotation of the single layer of a recurring schedule.
     pub rotation: Option<&'static str>,
     pub layer_users: Vec<i64>,
+    /// Overrides are in `shifts` too; these say which turns they are.
     pub shifts: Vec<Shift>,
+    pub overrides: Vec<Shift>,
 }
 
 impl Schedule {
     /// The shift covering `at`, if anybody is on call then.
     pub fn shift_at(&self, at: DateTime<Utc>) -> Option<&Shift> {
         self.shifts.iter().find(|s| s.start <= at && at < s.end)
+    }
+
+    /// `user` covers `start..end`: the turns there are cut around it, as
+    /// ilert's `PUT /schedules/{id}/overrides` does.
+    pub fn cover(&mut self, user: i64, start: DateTime<Utc>, end: DateTime<Utc>) {
+        let mut shifts = Vec::with_capacity(self.shifts.len() + 2);
+        for s in self.shifts.drain(..) {
+            if s.end <= start || s.start >= end {
+                shifts.push(s);
+                continue;
+            }
+            if s.start < start {
+                shifts.push(Shift { end: start, ..s });
+            }
+            if s.end > end {
+                shifts.push(Shift { start: end, ..s });
+            }
+        }
+        let cover = Shift { user, start, end };
+        shifts.push(cover);
+        shifts.sort_by_key(|s| s.start);
+        self.shifts = shifts;
+        self.overrides.push(cover);
     }
 
     /// The first shift that starts after `at`.
@@ -290,6 +315,7 @@ impl World {
                 teams: vec![1],
                 rotation: Some("PT12H"),
                 shifts: rotate(&sre_users, Duration::hours(12), hour - Duration::hours(3)),
+                overrides: Vec::new(),
                 layer_users: sre_users,
             },
             Schedule {
@@ -300,6 +326,7 @@ impl World {
                 teams: vec![2],
                 rotation: Some("P7D"),
                 shifts: rotate(&platform_users, Duration::days(7), hour - Duration::days(2)),
+                overrides: Vec::new(),
                 layer_users: platform_users,
             },
             Schedule {
@@ -310,6 +337,7 @@ impl World {
                 teams: vec![3],
                 rotation: None,
                 layer_users: vec![7, 1, 8],
+                overrides: Vec::new(),
                 shifts: vec![
                     Shift { user: 8, start: hour - Duration::days(3), end: hour - Duration::days(1) },
                     Shift { user: 7, start: hour - Duration::days(1), end: hour + Duration::hours(20) },
@@ -511,6 +539,7 @@ impl World {
                 rotation: Some("PT8H"),
                 layer_users: layer,
                 shifts,
+                overrides: Vec::new(),
             });
         }
         for i in w.policies.len()..LARGE_POLICIES {
@@ -606,6 +635,31 @@ pub(crate) fn uuid_like(v: u128) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_override_cuts_the_turns_around_it_and_is_listed() {
+        let t0 = Utc::now();
+        let h = |n: i64| t0 + Duration::hours(n);
+        let mut s = Schedule {
+            id: 1,
+            name: "S",
+            kind: ScheduleType::Recurring,
+            timezone: "UTC",
+            teams: vec![],
+            rotation: None,
+            layer_users: vec![1, 2],
+            shifts: vec![Shift { user: 1, start: h(0), end: h(12) }, Shift { user: 2, start: h(12), end: h(24) }],
+            overrides: vec![],
+        };
+        s.cover(3, h(10), h(14));
+        let turns: Vec<(i64, i64, i64)> = s.shifts.iter().map(|t| (t.user, (t.start - t0).num_hours(), (t.end - t0).num_hours())).collect();
+        assert_eq!(turns, [(1, 0, 10), (3, 10, 14), (2, 14, 24)]);
+        assert_eq!(s.overrides.len(), 1);
+        // Inside one turn: that turn is cut in two.
+        s.cover(4, h(16), h(18));
+        let users: Vec<i64> = s.shifts.iter().map(|t| t.user).collect();
+        assert_eq!(users, [1, 3, 2, 4, 2]);
+    }
 
     #[test]
     fn the_large_tenant_has_a_real_companys_sizes() {

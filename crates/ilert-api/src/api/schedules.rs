@@ -61,6 +61,19 @@ impl Client {
         self.get_all("schedules", &[("include", "currentShift"), ("include", "nextShift")], 20).await
     }
 
+    /// One schedule's shifts between `from` and `until` (ilert's default is
+    /// last month to three months on; overrides are in them), unpaged.
+    pub async fn schedule_shifts(&self, schedule: i64, from: DateTime<Utc>, until: DateTime<Utc>) -> Result<Vec<Shift>, ApiError> {
+        let fmt = |t: DateTime<Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let (from, until) = (fmt(from), fmt(until));
+        self.get(&format!("schedules/{schedule}/shifts"), &[("from", from.as_str()), ("until", until.as_str())]).await
+    }
+
+    /// One schedule's overrides (someone covering a turn), as shifts.
+    pub async fn schedule_overrides(&self, schedule: i64) -> Result<Vec<Shift>, ApiError> {
+        self.get(&format!("schedules/{schedule}/overrides"), &[]).await
+    }
+
     /// Who is on call on one schedule now; `None` is ilert's 204 "nobody".
     pub async fn user_on_call(&self, schedule: i64) -> Result<Option<Shift>, ApiError> {
         self.get_opt(&format!("schedules/{schedule}/user-on-call"), &[]).await

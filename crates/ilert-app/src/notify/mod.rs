@@ -61,6 +61,8 @@ pub enum NoticeKind {
     SessionEnded,
     /// What the app says of itself (closed to the tray).
     Info,
+    /// "Will it ring?"'s test page: one Acknowledge button, nothing else.
+    Test,
 }
 
 /// One notification to show.

@@ -138,6 +138,7 @@ fn the_session_ending_is_told_once() {
 fn shift(start: DateTime<Utc>, hours: i64, now: DateTime<Utc>) -> MyShift {
     MyShift {
         schedule: Some("Primary".into()),
+        schedule_id: None,
         policies: vec!["SRE Critical".into()],
         start,
         end: start + Duration::hours(hours),

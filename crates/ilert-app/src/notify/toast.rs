@@ -25,6 +25,8 @@ pub enum Press {
     Open(Option<i64>),
     /// A button: the action, on that alert.
     Act(i64, AlertAction),
+    /// The test page answered (its button, or the notification itself).
+    Acknowledged,
 }
 
 /// One notification, ready for a backend.
@@ -39,11 +41,16 @@ pub struct Toast {
     pub page: bool,
     /// The alert a click opens, when the notice is about one.
     pub alert: Option<i64>,
+    /// The check's test page: any press of it answers the check, nothing else.
+    pub test: bool,
 }
 
 /// The id a click on the notification itself is reported with (freedesktop's
 /// `default` action; Windows reports a click without arguments).
 pub const OPEN: &str = "default";
+
+/// The one button of "Will it ring?"'s test page.
+pub const ACKNOWLEDGE: (&str, &str) = ("acknowledge", "Acknowledge");
 
 /// The line a notice with actions gets where no button can carry them.
 pub const ACT_ELSEWHERE: &str = "Accept or resolve it from the tray menu or the window.";
@@ -63,6 +70,10 @@ impl Toast {
         let (title, body) = text::for_server(&notice.title, &notice.body, service.markup);
         let (alert, actions) = match &notice.kind {
             NoticeKind::Alert { id, actions } => (Some(*id), actions.as_slice()),
+            NoticeKind::Test => {
+                let buttons = if service.buttons { vec![ACKNOWLEDGE] } else { Vec::new() };
+                return Toast { title, body, buttons, page: notice.page, alert: None, test: true };
+            }
             _ => (None, &[][..]),
         };
         let (buttons, body) = if actions.is_empty() {
@@ -72,12 +83,16 @@ impl Toast {
         } else {
             (Vec::new(), format!("{body}\n{ACT_ELSEWHERE}"))
         };
-        Toast { title, body, buttons, page: notice.page, alert }
+        Toast { title, body, buttons, page: notice.page, alert, test: false }
     }
 
     /// What a press reported by the service means; `None` for an id this
     /// notification never offered (another program may send any).
     pub fn pressed(&self, id: Option<&str>) -> Option<Press> {
+        if self.test {
+            let offered = |id: &str| id == OPEN || self.buttons.iter().any(|(b, _)| *b == id);
+            return id.is_none_or(offered).then_some(Press::Acknowledged);
+        }
         match id {
             None | Some(OPEN) => Some(Press::Open(self.alert)),
             Some(id) => {
@@ -144,6 +159,20 @@ mod tests {
         let t = Toast::new(&info, FREEDESKTOP);
         assert_eq!(t.pressed(None), Some(Press::Open(None)));
         assert_eq!(t.pressed(Some("accept")), None, "no alert, no action");
+    }
+
+    #[test]
+    fn the_test_page_is_a_page_with_one_button_and_any_press_of_it_acknowledges() {
+        let test = Notice { kind: NoticeKind::Test, title: "Test page".into(), body: "b".into(), page: true };
+        let t = Toast::new(&test, FREEDESKTOP);
+        assert!(t.page && t.alert.is_none());
+        assert_eq!(t.buttons, vec![("acknowledge", "Acknowledge")]);
+        assert_eq!(t.pressed(Some("acknowledge")), Some(Press::Acknowledged));
+        assert_eq!(t.pressed(Some(OPEN)), Some(Press::Acknowledged), "a click on it answers too");
+        assert_eq!(t.pressed(None), Some(Press::Acknowledged));
+        assert_eq!(t.pressed(Some("accept")), None, "never offered");
+        let t = Toast::new(&test, NO_BUTTONS);
+        assert!(t.buttons.is_empty() && t.pressed(Some(OPEN)) == Some(Press::Acknowledged), "no buttons: a click answers");
     }
 
     #[test]

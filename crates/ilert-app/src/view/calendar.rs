@@ -5,10 +5,10 @@
 
 use chrono::{DateTime, Utc};
 
-use super::dashboard::MyShift;
+use super::timeline::ShiftAhead;
 
 /// The calendar of `shifts` for `username` in `tenant`, stamped `now`.
-pub fn ics(shifts: &[MyShift], username: &str, tenant: &str, now: DateTime<Utc>) -> String {
+pub fn ics(shifts: &[ShiftAhead], username: &str, tenant: &str, now: DateTime<Utc>) -> String {
     let stamp = |t: DateTime<Utc>| t.format("%Y%m%dT%H%M%SZ").to_string();
     let mut lines = vec![
         "BEGIN:VCALENDAR".to_string(),
@@ -17,11 +17,19 @@ pub fn ics(shifts: &[MyShift], username: &str, tenant: &str, now: DateTime<Utc>)
         "CALSCALE:GREGORIAN".to_string(),
         format!("X-WR-CALNAME:{}", text(&format!("ilert on-call: {username} ({tenant})"))),
     ];
-    for s in shifts {
+    for ahead in shifts {
+        let s = &ahead.shift;
         let schedule = s.schedule.as_deref().unwrap_or("On call");
         let uid = format!("{}-{}@{}.ilert-desktop", slug(schedule), stamp(s.start), slug(&format!("{username}.{tenant}")));
-        let summary =
-            if s.policies.is_empty() { format!("On call: {schedule}") } else { format!("On call: {schedule} ({})", s.policies.join(", ")) };
+        let cover = if ahead.cover { " (covering)" } else { "" };
+        let summary = if s.policies.is_empty() {
+            format!("On call{cover}: {schedule}")
+        } else {
+            format!("On call{cover}: {schedule} ({})", s.policies.join(", "))
+        };
+        let mut description = vec![format!("Escalation policies: {}", s.policies.join(", "))];
+        description.extend(ahead.before.as_ref().map(|b| format!("Takes over from {b}")));
+        description.extend(ahead.after.as_ref().map(|a| format!("Hands over to {a}")));
         lines.extend([
             "BEGIN:VEVENT".to_string(),
             format!("UID:{uid}"),
@@ -29,7 +37,7 @@ pub fn ics(shifts: &[MyShift], username: &str, tenant: &str, now: DateTime<Utc>)
             format!("DTSTART:{}", stamp(s.start)),
             format!("DTEND:{}", stamp(s.end)),
             format!("SUMMARY:{}", text(&summary)),
-            format!("DESCRIPTION:{}", text(&format!("Escalation policies: {}", s.policies.join(", ")))),
+            format!("DESCRIPTION:{}", text(&description.join("\n"))),
             "TRANSP:OPAQUE".to_string(),
             "END:VEVENT".to_string(),
         ]);
@@ -79,15 +87,19 @@ fn fold(line: &str) -> String {
 mod tests {
     use super::*;
 
-    fn shift(schedule: &str, start_h: i64) -> MyShift {
+    use crate::view::dashboard::MyShift;
+
+    fn shift(schedule: &str, start_h: i64) -> ShiftAhead {
         let base: DateTime<Utc> = "2026-12-07T08:00:00Z".parse().unwrap();
-        MyShift {
+        let shift = MyShift {
             schedule: Some(schedule.into()),
+            schedule_id: None,
             policies: vec!["SRE Critical".into(), "Payments; EU, \\ night".into()],
             start: base + chrono::Duration::hours(start_h),
             end: base + chrono::Duration::hours(start_h + 12),
             current: false,
-        }
+        };
+        ShiftAhead { shift, before: Some("Bob".into()), after: None, cover: false }
     }
 
     #[test]
@@ -99,6 +111,7 @@ mod tests {
         assert_eq!(out.matches("BEGIN:VEVENT").count(), 2);
         assert!(out.contains("DTSTART:20261207T090000Z\r\nDTEND:20261207T210000Z\r\n"));
         assert!(out.contains("Payments\\; EU\\, \\\\ night"), "TEXT escaped: {out}");
+        assert!(out.replace("\r\n ", "").contains("\\nTakes over from Bob\r\n"), "the hand-over in the description: {out}");
         assert!(out.split("\r\n").all(|l| l.len() <= 75), "folded at 75 octets");
         assert!(!out.replace("\r\n", "").contains('\n'), "CRLF only");
         let again = ics(&[shift("SRE Primary", 1)], "ada", "acme", now + chrono::Duration::hours(2));

@@ -249,6 +249,8 @@ pub struct Person {
 #[serde(rename_all = "camelCase")]
 pub struct MyShift {
     pub schedule: Option<String>,
+    /// The schedule's id, for its hand-overs (`view::timeline`).
+    pub schedule_id: Option<i64>,
     pub policies: Vec<String>,
     pub start: DateTime<Utc>,
     pub end: DateTime<Utc>,
@@ -510,6 +512,7 @@ pub fn on_call_now(calls: &[OnCall], policies: Option<&[EscalationPolicy]>, me: 
         };
         let entry = mine.entry((c.start, c.end, sched.clone())).or_insert_with(|| MyShift {
             schedule: Some(sched),
+            schedule_id: Some(s.id),
             policies: Vec::new(),
             start: c.start,
             end: c.end,

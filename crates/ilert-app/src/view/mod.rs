@@ -12,6 +12,7 @@ pub mod calendar;
 pub mod dashboard;
 pub mod session;
 pub mod snapshot;
+pub mod timeline;
 pub mod tray;
 pub mod tray_icon;
 

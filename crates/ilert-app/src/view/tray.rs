@@ -308,6 +308,7 @@ mod tests {
     fn shift(start_h: i64, end_h: i64, now: DateTime<Utc>) -> MyShift {
         MyShift {
             schedule: Some("Primary".into()),
+            schedule_id: None,
             policies: vec!["SRE Critical".into()],
             start: now + Duration::hours(start_h),
             end: now + Duration::hours(end_h) + Duration::minutes(12),

@@ -333,6 +333,19 @@ async fn missing_scope_fault_recovery_grant_and_no_token_in_the_webview() {
     assert!(err.contains("500"), "the error says what ilert answered: {err}");
     screenshot(&client, "error.png").await;
     assert_no_secret_in_page(&client, &sb.knobs().issued_secrets()).await;
+    // Will it ring? (open since the sign-in), asked again now that a round has
+    // failed: no round has completed, and it says what ilert answered.
+    until(&client, "!document.getElementById('check').hasAttribute('aria-busy')", "the first check done").await;
+    click(&client, "#check-again").await;
+    let line = until(
+        &client,
+        "(() => { const l = document.querySelector('#check-lines [data-step=\"refresh\"]'); return l?.dataset.verdict === 'fail' && l.textContent; })()",
+        "the refresh line failing",
+    )
+    .await;
+    let line = line.as_str().unwrap();
+    assert!(line.contains("no round has completed yet") && line.contains("500"), "{line}");
+    click(&client, "#check-close").await;
 
     // ilert recovers; "Try again" loads the panel.
     sb.knobs().clear_faults();
@@ -857,6 +870,69 @@ async fn an_update_is_offered_in_the_window_and_a_tampered_one_refused() {
 /// press only asks in the window, in the core's words, and nothing reaches
 /// ilert or the installer until the person says yes there. Cancel leaves
 /// everything as it was.
+/// The app's tray item on the session's StatusNotifier host: the one not among `before`.
+async fn new_tray_item(before: &[String]) -> String {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Some(o) = common::tray::items().into_iter().find(|i| !before.contains(i)) {
+            return o;
+        }
+        assert!(Instant::now() < deadline, "no tray item");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// A snooze from the tray, where snoozes hold pages: Will it ring? fails
+/// its "paused" line with the way out, and passes it again after Resume.
+#[tokio::test]
+#[ignore = "needs Xvfb, tauri-driver, WebKitWebDriver and a StatusNotifier host; scripts/test runs it"]
+async fn a_snooze_that_holds_pages_fails_will_it_ring_until_resumed() {
+    use common::tray;
+    let _one = ONE_AT_A_TIME.lock().await;
+    let sb = Sandbox::start(Config::default()).await.unwrap();
+    let mut env = real_mode(&sb, Some("profile schedule policy source alert offline_access"));
+    env.push(("ILERT_QUIET_HOLDS_PAGES", "true".into()));
+    let before = tray::items();
+    let driver = start_driver("paused", &env);
+    let client = open_app(&driver).await;
+    sign_in_from_the_first_screen(&client).await;
+    let owner = new_tray_item(&before).await;
+    let verdict = "document.querySelector('#check-lines [data-step=\"paused\"]')?.dataset.verdict";
+    until(&client, &format!("{verdict} === 'pass'"), "not paused after the sign-in").await;
+
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !tray::menu(&owner).iter().any(|(_, l, _)| l == "For 1 hour") {
+        assert!(Instant::now() < deadline, "the tray's pause choices");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    tray::click(&owner, "For 1 hour");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        click(&client, "#check-again").await;
+        let v = client.execute(&format!("return {verdict}"), vec![]).await.unwrap();
+        if v == "fail" {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the paused line: {v}");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    let line = client.find(Locator::Css("#check-lines [data-step='paused']")).await.unwrap().text().await.unwrap();
+    assert!(line.contains("notifications paused until ") && line.contains("Resume notifications in the tray"), "{line}");
+    assert_eq!(client.find(Locator::Css("#check-summary")).await.unwrap().text().await.unwrap(), "A page would NOT ring: see ✗ below.");
+
+    tray::click(&owner, "Resume notifications");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        click(&client, "#check-again").await;
+        if client.execute(&format!("return {verdict}"), vec![]).await.unwrap() == "pass" {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the paused line after Resume");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    client.close().await.unwrap();
+}
+
 #[tokio::test]
 #[ignore = "needs Xvfb, tauri-driver, WebKitWebDriver and a StatusNotifier host; scripts/test runs it"]
 async fn irreversible_tray_items_ask_in_the_window() {
@@ -875,16 +951,7 @@ async fn irreversible_tray_items_ask_in_the_window() {
     let client = open_app(&driver).await;
     sign_in_from_the_first_screen(&client).await;
     panel_state(&client, "panel-alerts", "ready").await;
-    let owner = {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            if let Some(o) = tray::items().into_iter().find(|i| !before.contains(i)) {
-                break o;
-            }
-            assert!(Instant::now() < deadline, "no tray item");
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
-    };
+    let owner = new_tray_item(&before).await;
     let labels = || tray::menu(&owner).into_iter().map(|(_, l, _)| l).collect::<Vec<_>>();
     let has = |l: &str| labels().iter().any(|x| x == l);
     let deadline = Instant::now() + Duration::from_secs(30);

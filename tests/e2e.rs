@@ -607,6 +607,10 @@ async fn alerts_are_granted_listed_and_a_demo_incident_arrives() {
         "the alert's log",
     )
     .await;
+    // Whom ilert told, and how: a push to each responder, and for this HIGH alert a voice call.
+    let told = until(&client, "document.querySelector('#alert-detail .alert-told')?.textContent", "who was told").await;
+    let told = told.as_str().unwrap();
+    assert!(told.contains("Ada Lovelace · push · sent") && told.contains("voice call"), "{told}");
     let escalation = until(&client, "document.querySelector('#alert-detail .detail-escalation')?.textContent", "the escalation").await;
     assert!(escalation.as_str().unwrap().starts_with("escalates to Alan Turing in "), "{escalation}");
     assert!(client.find(Locator::Css("#alert-detail button.open-in-ilert")).await.is_ok(), "the way to ilert");

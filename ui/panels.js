@@ -195,6 +195,14 @@ export function alertDetailView(d, onOpenInIlert, now = new Date()) {
       h("dt", null, "Responders"), h("dd", null, d.responders.join(", ") || "—"),
       escalation ? h("dt", null, "Escalation") : null, escalation ? h("dd", { class: "detail-escalation" }, escalation) : null),
     d.details ? h("p", { class: "detail-details" }, d.details) : null,
+    h("h5", null, "Who was told"),
+    d.told == null
+      ? h("p", { class: "muted small" }, "Could not be read from ilert.")
+      : d.told.length
+        ? h("ul", { class: "alert-told" }, d.told.map((t) => h("li", { class: t.failed ? "failed" : "" },
+            t.at ? h("span", { class: "muted small" }, `${clock(new Date(t.at), now)} `) : null,
+            t.who ?? "Someone", " · ", t.how, " · ", h("span", { class: t.failed ? "error" : "muted" }, t.outcome))))
+        : h("p", { class: "muted small" }, "Nobody yet."),
     h("h5", null, "Log"),
     d.log.length
       ? h("ol", { class: "alert-log" }, d.log.map((l) => h("li", null, l.at ? h("span", { class: "muted small" }, `${clock(new Date(l.at), now)} `) : null, l.text)))

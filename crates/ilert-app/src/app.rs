@@ -249,16 +249,16 @@ impl App {
 
     /// My shifts ahead as an iCalendar file (see [`crate::view::calendar`]).
     pub async fn shifts_calendar(&self) -> Result<String, AppError> {
-        let shifts = self.shifts_ahead().await?;
         let c = self.current().await?.ok_or(AppError::NotSignedIn)?;
+        let shifts = timeline::read(&c.client, chrono::Utc::now()).await?;
         let account = c.session().account();
         Ok(calendar::ics(&shifts, &account.username, &account.tenant, chrono::Utc::now()))
     }
 
-    /// One alert in full: the alert and its log, asked for together.
+    /// One alert in full: the alert, its log and whom ilert told, asked for together.
     pub async fn alert_detail(&self, id: i64) -> Result<AlertDetail, AppError> {
         let c = self.current().await?.ok_or(AppError::NotSignedIn)?;
-        let (alert, log) = tokio::join!(c.client.alert(id), c.client.alert_log(id));
+        let (alert, log, told) = tokio::join!(c.client.alert(id), c.client.alert_log(id), c.client.alert_notifications(id));
         let alert = alert?;
         // A log that cannot be had still shows the alert.
         let (entries, unreadable) = match log {
@@ -268,7 +268,9 @@ impl App {
                 (Vec::new(), 0)
             }
         };
-        Ok(AlertDetail::of(&alert, &entries, unreadable))
+        // Likewise whom ilert told: missing, it is said to be unknown, not "nobody".
+        let told = told.map_err(|e| tracing::warn!(id, error = %e, "whom the alert was sent to could not be read")).ok();
+        Ok(AlertDetail::of(&alert, &entries, unreadable, told.as_deref()))
     }
 
     /// Where ilert's web app shows alert `id`: on the sign-in's own host

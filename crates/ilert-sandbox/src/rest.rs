@@ -42,6 +42,7 @@ pub(crate) fn routes() -> Router<Arc<Knobs>> {
         .route("/api/alerts/count", get(alert_count))
         .route("/api/alerts/{id}", get(alert))
         .route("/api/alerts/{id}/log-entries", get(alert_log))
+        .route("/api/alerts/{id}/notifications", get(alert_notifications))
         .route("/alert/view.jsf", get(alert_page))
         .route("/api/alerts/{id}/accept", put(accept_alert))
         .route("/api/alerts/{id}/resolve", put(resolve_alert))
@@ -675,6 +676,35 @@ async fn alert_log(State(k): State<Arc<Knobs>>, m: Method, h: HeaderMap, Path(id
         items.push(entry(99, at, "AlertAutoResolvedLogEntry", "Alert resolved".to_string()));
     }
     Ok(page_of(items, page))
+}
+
+/// Whom the alert was sent to, and how: a push to each responder when it
+/// was reported, and for a HIGH alert a voice call a minute later, the
+/// second responder's failed (as ilert's description spells it: `firstname`).
+async fn alert_notifications(State(k): State<Arc<Knobs>>, m: Method, h: HeaderMap, Path(id): Path<String>) -> ApiResult {
+    authorize(&k, &h, &m, &["alert"])?;
+    let inner = k.lock();
+    let id = id_of(&id)?;
+    let w = &inner.world;
+    let a = w.alerts.iter().find(|a| a.id == id).ok_or_else(ApiError::not_found)?;
+    let mut items = Vec::new();
+    for (i, r) in a.responders.iter().enumerate() {
+        let Some(u) = w.user(r.user) else { continue };
+        let user = json!({ "id": u.id, "firstname": u.first_name, "lastname": u.last_name });
+        let n = |k: i64, method: &str, at: DateTime<Utc>, ok: bool| {
+            let mut v = json!({ "id": id * 100 + k, "alertId": id, "method": method, "target": format!("{}@example.com", u.username),
+                "subject": a.summary, "user": user, "notificationTime": ts(at), "status": if ok { "SUCCESS" } else { "ERROR" } });
+            if !ok {
+                v["errorMessage"] = json!("the call was not answered");
+            }
+            v
+        };
+        items.push(n(2 * i as i64, "PUSH", a.report_time, true));
+        if a.priority == "HIGH" {
+            items.push(n(2 * i as i64 + 1, "VOICE", a.report_time + chrono::Duration::minutes(1), i != 1));
+        }
+    }
+    Ok(Json(items).into_response())
 }
 
 /// Where ilert's web app shows an alert; here, a page that says which.

@@ -75,6 +75,8 @@ async fn rest_responses_validate_against_ilerts_openapi() {
     let sb = sandbox().await;
     let tokens = sign_in(&sb, "profile schedule policy source:w alert:w team").await;
     let access = tokens["access_token"].as_str().unwrap();
+    let now = chrono::Utc::now();
+    assert!(sb.knobs().cover(1, "ada", now + chrono::Duration::hours(30), now + chrono::Duration::hours(32)), "an override to list");
 
     let cases = [
         ("/users/current", "/api/users/current"),
@@ -85,6 +87,7 @@ async fn rest_responses_validate_against_ilerts_openapi() {
         ("/schedules/{id}", "/api/schedules/3?include=currentShift&include=nextShift"),
         ("/schedules/{id}/shifts", "/api/schedules/1/shifts"),
         ("/schedules/{id}/user-on-call", "/api/schedules/2/user-on-call"),
+        ("/schedules/{id}/overrides", "/api/schedules/1/overrides"),
         ("/escalation-policies", "/api/escalation-policies"),
         ("/escalation-policies/{id}", "/api/escalation-policies/2"),
         ("/alert-sources", "/api/alert-sources"),
@@ -106,6 +109,9 @@ async fn rest_responses_validate_against_ilerts_openapi() {
     let http = reqwest::Client::new();
     let (_, pending) = get(&sb, access, "/api/alerts?states=PENDING").await;
     let id = pending[0]["id"].as_i64().unwrap();
+    let (status, told) = get(&sb, access, &format!("/api/alerts/{id}/notifications")).await;
+    assert!(status == 200 && told.as_array().is_some_and(|t| !t.is_empty()), "{told}");
+    schemas.check("get", "/alerts/{id}/notifications", &told);
     for action in ["accept", "resolve"] {
         let body: Value =
             http.put(format!("{}/api/alerts/{id}/{action}", sb.url())).bearer_auth(access).send().await.unwrap().json().await.unwrap();

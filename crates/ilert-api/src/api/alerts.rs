@@ -12,6 +12,37 @@ open_enum!(
     AlertStatus { Pending = "PENDING", Accepted = "ACCEPTED", Resolved = "RESOLVED" }
 );
 
+open_enum!(
+    /// How ilert reached someone about an alert.
+    NotificationMethod { Push = "PUSH", Voice = "VOICE", Sms = "SMS", Email = "EMAIL", Whatsapp = "WHATSAPP" }
+);
+
+open_enum!(
+    /// Whether a notification went out.
+    NotificationStatus { Scheduled = "SCHEDULED", Success = "SUCCESS", Error = "ERROR" }
+);
+
+/// `GET /api/alerts/{id}/notifications` (scope `alert`): one message ilert
+/// sent (or will send) someone about the alert. The description spells the
+/// user's names `firstname`/`lastname`, ilert's other objects `firstName`:
+/// [`UserRel`] reads either.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct AlertNotification {
+    #[serde(default, deserialize_with = "crate::lenient::opt_int")]
+    pub id: Option<i64>,
+    #[serde(default)]
+    pub method: Option<NotificationMethod>,
+    #[serde(default, deserialize_with = "crate::lenient::rel")]
+    pub user: Option<UserRel>,
+    #[serde(default)]
+    pub notification_time: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub status: Option<NotificationStatus>,
+    #[serde(default)]
+    pub error_message: Option<String>,
+}
+
 /// The alert source an alert came from (ilert embeds the whole source).
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
@@ -157,6 +188,11 @@ impl Client {
         self.get_all(&format!("alerts/{id}/log-entries"), &[("lang", "en")], 100).await
     }
 
+    /// Whom ilert told about alert `id`, and how (one unpaged list).
+    pub async fn alert_notifications(&self, id: i64) -> Result<Vec<AlertNotification>, ApiError> {
+        self.get(&format!("alerts/{id}/notifications"), &[]).await
+    }
+
     /// `PUT /api/alerts/{id}/accept` (scope `alert:w`): the alert as ilert
     /// has it afterwards (a resolved one stays resolved).
     pub async fn accept_alert(&self, id: i64) -> Result<Alert, ApiError> {
@@ -180,5 +216,26 @@ impl Client {
         let query: Vec<(&str, &str)> = owned.iter().map(|(k, v)| (*k, v.as_str())).collect();
         let c: Count = self.get("alerts/count", &query).await?;
         Ok(c.count.max(0) as u64)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Both spellings of a user's names, a method ilert may add later, and
+    /// a notification without a user all read.
+    #[test]
+    fn notifications_read_whichever_way_ilert_spells_them() {
+        let got: Vec<AlertNotification> = serde_json::from_value(serde_json::json!([
+            {"id": 1, "method": "PUSH", "user": {"id": 7, "firstname": "Ada", "lastname": "Lovelace"}, "notificationTime": "2026-05-01T10:00:00Z", "status": "SUCCESS"},
+            {"id": 2, "method": "VOICE", "user": {"id": 8, "firstName": "Grace", "lastName": "Hopper"}, "status": "ERROR", "errorMessage": "busy"},
+            {"id": 3, "method": "PIGEON", "status": "SCHEDULED"},
+        ]))
+        .unwrap();
+        let names: Vec<Option<String>> = got.iter().map(|n| n.user.as_ref().map(UserRel::name)).collect();
+        assert_eq!(names, [Some("Ada Lovelace".into()), Some("Grace Hopper".into()), None]);
+        assert_eq!(got[1].status, Some(NotificationStatus::Error));
+        assert_eq!(got[2].method, Some(NotificationMethod::Unknown("PIGEON".into())));
     }
 }

@@ -31,9 +31,10 @@ pub struct User {
 pub struct UserRel {
     #[serde(deserialize_with = "crate::lenient::int")]
     pub id: i64,
-    #[serde(default)]
+    /// `firstname` where ilert's description spells it so (an alert's notifications).
+    #[serde(default, alias = "firstname")]
     pub first_name: Option<String>,
-    #[serde(default)]
+    #[serde(default, alias = "lastname")]
     pub last_name: Option<String>,
     #[serde(default)]
     pub username: Option<String>,

@@ -139,7 +139,9 @@ pub async fn signed(session: Session) -> Result<Signed, String> {
             .on_calls_of(me.id, now + chrono::Duration::days(ilert_app::view::dashboard::MY_SHIFTS_AHEAD_DAYS), false)
             .await
             .ok()
-            .and_then(|l| l.items.into_iter().filter(|c| c.end > now).map(|c| (c.start, c.end)).min()),
+            // Shifts only, as the window's "my shifts": someone named in a
+            // rule directly comes back with the whole window as an interval.
+            .and_then(|l| l.items.into_iter().filter(|c| c.schedule.is_some() && c.end > now).map(|c| (c.start, c.end)).min()),
         Err(_) => None,
     };
     Ok(Signed { username: account.username, tenant: account.tenant, scope, next_shift })

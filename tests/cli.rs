@@ -1409,6 +1409,33 @@ async fn doctor_fails_when_alerts_were_never_granted() {
     assert_eq!(out.status.code(), Some(1), "{said}");
 }
 
+/// My next shift is checked against quiet hours that hold pages: not on
+/// call now (the tenant's clock moved on past Ada's turn), quiet hours from
+/// a quarter of an hour before her next shift starts fail the line, and
+/// without `quietHoldsPages` it passes. Her place in a rule by name (always
+/// reachable) is not a shift, so it does not make her "on call now".
+#[tokio::test]
+#[ignore = "needs an unlocked Secret Service; scripts/test runs it"]
+async fn doctor_checks_my_next_shift_against_quiet_hours_that_hold_pages() {
+    let cli = Cli::new("doctor-shift").await;
+    cli.login_with_scopes("profile schedule policy source alert offline_access").await;
+    cli.sandbox.knobs().move_clock(chrono::Duration::hours(10));
+    let (start, _) = cli.sandbox.knobs().next_shift_of("ada").expect("a shift ahead");
+    assert!(start > chrono::Utc::now() + chrono::Duration::minutes(30), "not on call now: the next shift starts at {start}");
+    let local = |t: chrono::DateTime<chrono::Utc>| t.with_timezone(&chrono::Local).format("%H:%M").to_string();
+    let quiet = format!("Mon-Sun {}-{}", local(start - chrono::Duration::minutes(15)), local(start + chrono::Duration::minutes(15)));
+    let doctor = |holds: &str| {
+        let mut c = cli.command(&["doctor"]);
+        c.env("ILERT_QUIET_HOURS", &quiet).env("ILERT_QUIET_HOLDS_PAGES", holds);
+        async move { tokio::time::timeout(Duration::from_secs(60), c.output()).await.expect("doctor finishes").unwrap() }
+    };
+    let said = text(&doctor("true").await.stdout);
+    assert!(said.contains("ok    quiet hours: not quiet now"), "{quiet}: {said}");
+    assert!(said.contains("FAIL  next shift: starts ") && said.contains("inside quiet hours that hold pages"), "{quiet}: {said}");
+    let said = text(&doctor("false").await.stdout);
+    assert!(said.contains("ok    next shift: starts ") && said.contains("nothing above would hold it"), "{said}");
+}
+
 /// `shifts --ics`: my shifts ahead as an iCalendar file that a real parser
 /// (Python's icalendar) reads back to the sandbox's own shifts, each with a
 /// UID that stays when the file is made again.

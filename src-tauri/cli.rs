@@ -217,7 +217,9 @@ async fn dispatch(command: Command, options: Options) -> Result<i32, AppError> {
                 }
             };
             if ics {
-                print!("{}", ilert_app::view::calendar::ics(&shifts, &account.username, &account.tenant, chrono::Utc::now()));
+                use ilert_app::view::calendar;
+                let memory = calendar::memory_beside(store.path());
+                print!("{}", calendar::ics_remembering(&shifts, &account.username, &account.tenant, chrono::Utc::now(), &memory));
             } else if shifts.is_empty() {
                 println!("No shifts in the next {} days.", ilert_app::view::dashboard::MY_SHIFTS_AHEAD_DAYS);
             } else {

@@ -1483,4 +1483,34 @@ async fn my_shifts_ahead_as_a_calendar_file() {
     let again = ics(&cli).await;
     let uids = |s: &str| s.lines().filter(|l| l.starts_with("UID:")).map(str::to_string).collect::<Vec<_>>();
     assert_eq!(uids(&first), uids(&again), "the same shifts keep their UIDs");
+
+    // A shift moves (Grace covers the first hour of Ada's next turn on
+    // "Payments Static"): the next file has it at its new time, and its old
+    // event again, cancelled, so a calendar that imported the last file
+    // keeps no stale event.
+    let now = chrono::Utc::now();
+    let (moved, ..) = cli.sandbox.knobs().hand_overs_of(3, "ada").into_iter().find(|(s, ..)| *s > now).expect("a turn ahead");
+    assert!(cli.sandbox.knobs().cover(3, "grace", moved, moved + chrono::Duration::hours(1)));
+    let third = ics(&cli).await;
+    std::fs::write(&file, &third).unwrap();
+    let parsed = std::process::Command::new("/usr/bin/python3")
+        .arg("-c")
+        .arg(
+            "import sys, icalendar\n\
+             cal = icalendar.Calendar.from_ical(open(sys.argv[1], 'rb').read())\n\
+             for e in cal.walk('VEVENT'):\n\
+             \x20   print(e['UID'], e.get('STATUS', 'CONFIRMED'), e.decoded('DTSTART').strftime('%Y-%m-%dT%H:%M:%SZ'), sep='|')",
+        )
+        .arg(&file)
+        .output()
+        .expect("python3-icalendar");
+    assert!(parsed.status.success(), "{}", text(&parsed.stderr));
+    let events = text(&parsed.stdout);
+    let old_uid =
+        uids(&again).into_iter().find(|u| u.contains(&moved.format("%Y%m%dT%H%M%SZ").to_string())).expect("the moved shift's old UID");
+    let old_uid = old_uid.trim_start_matches("UID:").trim().to_string();
+    assert!(events.lines().any(|l| l == format!("{old_uid}|CANCELLED|{}", fmt(moved))), "the old event cancelled: {events}");
+    let new_start = fmt(moved + chrono::Duration::hours(1));
+    assert!(events.lines().any(|l| l.ends_with(&format!("|CONFIRMED|{new_start}"))), "the shift at its new time: {events}");
+    assert_eq!(events.lines().filter(|l| l.contains("|CANCELLED|")).count(), 1, "nothing else cancelled: {events}");
 }

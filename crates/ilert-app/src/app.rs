@@ -252,7 +252,8 @@ impl App {
         let c = self.current().await?.ok_or(AppError::NotSignedIn)?;
         let shifts = timeline::read(&c.client, chrono::Utc::now()).await?;
         let account = c.session().account();
-        Ok(calendar::ics(&shifts, &account.username, &account.tenant, chrono::Utc::now()))
+        let memory = calendar::memory_beside(self.settings.path());
+        Ok(calendar::ics_remembering(&shifts, &account.username, &account.tenant, chrono::Utc::now(), &memory))
     }
 
     /// One alert in full: the alert, its log and whom ilert told, asked for together.

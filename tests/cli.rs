@@ -1436,6 +1436,19 @@ async fn doctor_checks_my_next_shift_against_quiet_hours_that_hold_pages() {
     assert!(said.contains("ok    next shift: starts ") && said.contains("nothing above would hold it"), "{said}");
 }
 
+/// Each event of the iCalendar file `file` as a real parser (Python's
+/// icalendar) reads it: `fields` (Python expressions over the event `e`)
+/// joined by `|`, one line per event. Debian's python3: pyenv's, earlier
+/// on PATH, has no icalendar.
+fn icalendar_events(file: &Path, fields: &str) -> String {
+    let script = format!(
+        "import sys, icalendar\ncal = icalendar.Calendar.from_ical(open(sys.argv[1], 'rb').read())\nfor e in cal.walk('VEVENT'):\n    print({fields}, sep='|')"
+    );
+    let parsed = std::process::Command::new("/usr/bin/python3").arg("-c").arg(script).arg(file).output().expect("python3-icalendar");
+    assert!(parsed.status.success(), "{}", text(&parsed.stderr));
+    text(&parsed.stdout)
+}
+
 /// `shifts --ics`: my shifts ahead as an iCalendar file that a real parser
 /// (Python's icalendar) reads back to the sandbox's own shifts, each with a
 /// UID that stays when the file is made again.
@@ -1458,20 +1471,9 @@ async fn my_shifts_ahead_as_a_calendar_file() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("shifts.ics");
     std::fs::write(&file, &first).unwrap();
-    // Debian's python3 (pyenv's, earlier on PATH, has no icalendar).
-    let parsed = std::process::Command::new("/usr/bin/python3")
-        .arg("-c")
-        .arg(
-            "import sys, icalendar\n\
-             cal = icalendar.Calendar.from_ical(open(sys.argv[1], 'rb').read())\n\
-             for e in cal.walk('VEVENT'):\n\
-             \x20   print(e['UID'], e.decoded('DTSTART').strftime('%Y-%m-%dT%H:%M:%SZ'), e.decoded('DTEND').strftime('%Y-%m-%dT%H:%M:%SZ'), e['SUMMARY'], sep='|')",
-        )
-        .arg(&file)
-        .output()
-        .expect("python3-icalendar");
-    assert!(parsed.status.success(), "{}", text(&parsed.stderr));
-    let events: Vec<Vec<String>> = text(&parsed.stdout).lines().map(|l| l.split('|').map(str::to_string).collect()).collect();
+    let utc = |field: &str| format!("e.decoded('{field}').strftime('%Y-%m-%dT%H:%M:%SZ')");
+    let parsed = icalendar_events(&file, &format!("e['UID'], {}, {}, e['SUMMARY']", utc("DTSTART"), utc("DTEND")));
+    let events: Vec<Vec<String>> = parsed.lines().map(|l| l.split('|').map(str::to_string).collect()).collect();
     let (start, end) = cli.sandbox.knobs().next_shift_of("ada").expect("ada has a shift ahead");
     let fmt = |t: chrono::DateTime<chrono::Utc>| t.format("%Y-%m-%dT%H:%M:%SZ").to_string();
     assert!(
@@ -1493,19 +1495,7 @@ async fn my_shifts_ahead_as_a_calendar_file() {
     assert!(cli.sandbox.knobs().cover(3, "grace", moved, moved + chrono::Duration::hours(1)));
     let third = ics(&cli).await;
     std::fs::write(&file, &third).unwrap();
-    let parsed = std::process::Command::new("/usr/bin/python3")
-        .arg("-c")
-        .arg(
-            "import sys, icalendar\n\
-             cal = icalendar.Calendar.from_ical(open(sys.argv[1], 'rb').read())\n\
-             for e in cal.walk('VEVENT'):\n\
-             \x20   print(e['UID'], e.get('STATUS', 'CONFIRMED'), e.decoded('DTSTART').strftime('%Y-%m-%dT%H:%M:%SZ'), sep='|')",
-        )
-        .arg(&file)
-        .output()
-        .expect("python3-icalendar");
-    assert!(parsed.status.success(), "{}", text(&parsed.stderr));
-    let events = text(&parsed.stdout);
+    let events = icalendar_events(&file, &format!("e['UID'], e.get('STATUS', 'CONFIRMED'), {}", utc("DTSTART")));
     let old_uid =
         uids(&again).into_iter().find(|u| u.contains(&moved.format("%Y%m%dT%H%M%SZ").to_string())).expect("the moved shift's old UID");
     let old_uid = old_uid.trim_start_matches("UID:").trim().to_string();

@@ -9,9 +9,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use ilert_app::doctor::{Facts, Notifications, Refresh, Signed, Sound, TestPage, TEST_ALARM};
+use ilert_app::doctor::{next_shift, Facts, Notifications, Refresh, Signed, Sound, TestPage, TEST_ALARM};
 use ilert_app::notify::alarm::AlarmRamp;
 use ilert_app::settings::Settings;
+use ilert_app::view::dashboard::on_call_now;
 use ilert_app::App;
 use ilert_oauth::Session;
 
@@ -96,11 +97,7 @@ pub async fn in_app(app: &App) -> (Result<Option<Signed>, String>, Option<Runnin
             Ok(scope) => {
                 let snapshot = c.engine.latest();
                 let now = Utc::now();
-                let next_shift = snapshot
-                    .on_call
-                    .data()
-                    .and_then(|b| b.on_call.as_ref())
-                    .and_then(|o| o.my_shifts.iter().filter(|m| m.end > now).map(|m| (m.start, m.end)).min());
+                let next_shift = snapshot.on_call.data().and_then(|b| b.on_call.as_ref()).and_then(|o| next_shift(&o.my_shifts, now));
                 let account = c.session().account();
                 Ok(Some(Signed { username: account.username.clone(), tenant: account.tenant.clone(), scope, next_shift }))
             }
@@ -139,9 +136,8 @@ pub async fn signed(session: Session) -> Result<Signed, String> {
             .on_calls_of(me.id, now + chrono::Duration::days(ilert_app::view::dashboard::MY_SHIFTS_AHEAD_DAYS), false)
             .await
             .ok()
-            // Shifts only, as the window's "my shifts": someone named in a
-            // rule directly comes back with the whole window as an interval.
-            .and_then(|l| l.items.into_iter().filter(|c| c.schedule.is_some() && c.end > now).map(|c| (c.start, c.end)).min()),
+            // My shifts as the window has them: from schedules only.
+            .and_then(|l| next_shift(&on_call_now(&l.items, None, Some(me.id), now).my_shifts, now)),
         Err(_) => None,
     };
     Ok(Signed { username: account.username, tenant: account.tenant, scope, next_shift })

@@ -13,6 +13,7 @@ use serde::Serialize;
 use crate::notify::alarm::AlarmRamp;
 use crate::notify::quiet::QuietHours;
 use crate::notify::{Notice, NoticeKind, OtherAlerts};
+use crate::view::dashboard::MyShift;
 use crate::view::Dnd;
 
 /// How one step stands.
@@ -351,6 +352,12 @@ pub fn check(f: &Facts, now: DateTime<Utc>) -> Vec<Line> {
     out
 }
 
+/// My next (or current) shift among `mine`: the one that starts first and
+/// has not ended. The window and the command line both judge by it.
+pub fn next_shift(mine: &[MyShift], now: DateTime<Utc>) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
+    mine.iter().filter(|m| m.end > now).map(|m| (m.start, m.end)).min()
+}
+
 /// A page would ring: no step fails.
 pub fn rings(lines: &[Line]) -> bool {
     lines.iter().all(|l| l.verdict != Verdict::Fail)
@@ -500,6 +507,23 @@ mod tests {
         assert_eq!(verdict_of(&check(&f, now), "next shift"), Verdict::Pass, "the pause ends before the shift (in 3 h)");
         f.paused_until = Some(Some(now + Duration::hours(4)));
         assert_eq!(verdict_of(&check(&f, now), "next shift"), Verdict::Fail);
+    }
+
+    #[test]
+    fn the_next_shift_is_the_first_not_ended() {
+        let now = Utc::now();
+        let shift = |from: i64, to: i64| MyShift {
+            schedule: None,
+            schedule_id: None,
+            policies: vec![],
+            start: now + Duration::hours(from),
+            end: now + Duration::hours(to),
+            current: from <= 0,
+        };
+        let mine = [shift(-20, -8), shift(30, 42), shift(-2, 10)];
+        assert_eq!(next_shift(&mine, now), Some((now - Duration::hours(2), now + Duration::hours(10))), "the current one, not the past");
+        assert_eq!(next_shift(&mine[..2], now), Some((now + Duration::hours(30), now + Duration::hours(42))));
+        assert_eq!(next_shift(&mine[..1], now), None);
     }
 
     #[test]

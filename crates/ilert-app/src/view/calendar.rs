@@ -59,9 +59,21 @@ pub fn ics_remembering(shifts: &[ShiftAhead], username: &str, tenant: &str, now:
 /// `before` (the last file's events) still ahead and gone cancelled; and
 /// the events it holds, to remember for the next one.
 pub fn ics(shifts: &[ShiftAhead], username: &str, tenant: &str, now: DateTime<Utc>, before: &[Written]) -> (String, Vec<Written>) {
-    let stamp = |t: DateTime<Utc>| t.format("%Y%m%dT%H%M%SZ").to_string();
     // Minutes since 1970: each file's events supersede the last file's.
     let sequence = now.timestamp().max(0) / 60;
+    // The lines every event has, then `rest`.
+    let vevent = |e: &Written, rest: [String; 2]| {
+        let head = [
+            "BEGIN:VEVENT".to_string(),
+            format!("UID:{}", e.uid),
+            format!("DTSTAMP:{}", stamp(now)),
+            format!("SEQUENCE:{sequence}"),
+            format!("DTSTART:{}", stamp(e.start)),
+            format!("DTEND:{}", stamp(e.end)),
+            format!("SUMMARY:{}", text(&e.summary)),
+        ];
+        head.into_iter().chain(rest).chain(["END:VEVENT".to_string()])
+    };
     let mut lines = vec![
         "BEGIN:VCALENDAR".to_string(),
         "VERSION:2.0".to_string(),
@@ -84,36 +96,21 @@ pub fn ics(shifts: &[ShiftAhead], username: &str, tenant: &str, now: DateTime<Ut
         let mut description = vec![format!("Escalation policies: {}", s.policies.join(", "))];
         description.extend(ahead.before.as_ref().map(|b| format!("Takes over from {b}")));
         description.extend(ahead.after.as_ref().map(|a| format!("Hands over to {a}")));
-        lines.extend([
-            "BEGIN:VEVENT".to_string(),
-            format!("UID:{uid}"),
-            format!("DTSTAMP:{}", stamp(now)),
-            format!("SEQUENCE:{sequence}"),
-            format!("DTSTART:{}", stamp(s.start)),
-            format!("DTEND:{}", stamp(s.end)),
-            format!("SUMMARY:{}", text(&summary)),
-            format!("DESCRIPTION:{}", text(&description.join("\n"))),
-            "TRANSP:OPAQUE".to_string(),
-            "END:VEVENT".to_string(),
-        ]);
-        written.push(Written { uid, start: s.start, end: s.end, summary });
+        let event = Written { uid, start: s.start, end: s.end, summary };
+        let rest = [format!("DESCRIPTION:{}", text(&description.join("\n"))), "TRANSP:OPAQUE".to_string()];
+        lines.extend(vevent(&event, rest));
+        written.push(event);
     }
     for gone in before.iter().filter(|b| b.end > now && !written.iter().any(|w| w.uid == b.uid)) {
-        lines.extend([
-            "BEGIN:VEVENT".to_string(),
-            format!("UID:{}", gone.uid),
-            format!("DTSTAMP:{}", stamp(now)),
-            format!("SEQUENCE:{sequence}"),
-            format!("DTSTART:{}", stamp(gone.start)),
-            format!("DTEND:{}", stamp(gone.end)),
-            format!("SUMMARY:{}", text(&gone.summary)),
-            "STATUS:CANCELLED".to_string(),
-            "TRANSP:TRANSPARENT".to_string(),
-            "END:VEVENT".to_string(),
-        ]);
+        lines.extend(vevent(gone, ["STATUS:CANCELLED".to_string(), "TRANSP:TRANSPARENT".to_string()]));
     }
     lines.push("END:VCALENDAR".to_string());
     (lines.iter().map(|l| fold(l)).collect::<Vec<_>>().join(""), written)
+}
+
+/// A DATE-TIME in UTC.
+fn stamp(t: DateTime<Utc>) -> String {
+    t.format("%Y%m%dT%H%M%SZ").to_string()
 }
 
 /// A TEXT value: backslash, semicolon, comma and line breaks escaped.

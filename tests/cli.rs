@@ -12,6 +12,7 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::Command;
 
 mod common;
+use common::wait_for;
 /// A loopback update feed, for the update tests (not in `common`: the bench shares that).
 #[path = "common/feed.rs"]
 mod feed;
@@ -547,18 +548,6 @@ fn running_from(path: &Path) -> Option<u32> {
         let pid: u32 = e.file_name().to_str()?.parse().ok()?;
         (std::fs::read_link(e.path().join("exe")).ok()? == path).then_some(pid)
     })
-}
-
-/// Polls `probe` until it yields, at most 30 s.
-async fn wait_for<T>(what: &str, mut probe: impl FnMut() -> Option<T>) -> T {
-    let deadline = std::time::Instant::now() + Duration::from_secs(30);
-    loop {
-        if let Some(v) = probe() {
-            return v;
-        }
-        assert!(std::time::Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
 }
 
 /// Starts the app and waits for its item at the StatusNotifier host: the one

@@ -21,7 +21,7 @@ mod common;
 /// A loopback update feed, for the update tests (not in `common`: the bench shares that).
 #[path = "common/feed.rs"]
 mod feed;
-use common::free_port;
+use common::{free_port, wait_for};
 
 /// One app at a time: two WebKit instances on two cores make timing noisy.
 static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
@@ -876,13 +876,27 @@ async fn an_update_is_offered_in_the_window_and_a_tampered_one_refused() {
 /// everything as it was.
 /// The app's tray item on the session's StatusNotifier host: the one not among `before`.
 async fn new_tray_item(before: &[String]) -> String {
+    wait_for("the app's tray item", || common::tray::items().into_iter().find(|i| !before.contains(i))).await
+}
+
+/// A page expression: the verdict of the check's `step` (`pass`, `warn`, `fail`).
+fn verdict_of(step: &str) -> String {
+    format!("document.querySelector('#check-lines [data-step=\"{step}\"]')?.dataset.verdict")
+}
+
+/// Presses Check again until the check's `step` has `verdict` (a check
+/// already running takes no press: the button is disabled while it runs).
+async fn check_again_until(client: &Client, step: &str, verdict: &str) {
+    let expr = format!("return {}", verdict_of(step));
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        if let Some(o) = common::tray::items().into_iter().find(|i| !before.contains(i)) {
-            return o;
+        click(client, "#check-again").await;
+        let v = client.execute(&expr, vec![]).await.unwrap();
+        if v == verdict {
+            return;
         }
-        assert!(Instant::now() < deadline, "no tray item");
-        tokio::time::sleep(Duration::from_millis(200)).await;
+        assert!(Instant::now() < deadline, "the {step} line: {v}, not {verdict}");
+        tokio::time::sleep(Duration::from_millis(300)).await;
     }
 }
 
@@ -901,39 +915,17 @@ async fn a_snooze_that_holds_pages_fails_will_it_ring_until_resumed() {
     let client = open_app(&driver).await;
     sign_in_from_the_first_screen(&client).await;
     let owner = new_tray_item(&before).await;
-    let verdict = "document.querySelector('#check-lines [data-step=\"paused\"]')?.dataset.verdict";
-    until(&client, &format!("{verdict} === 'pass'"), "not paused after the sign-in").await;
+    until(&client, &format!("{} === 'pass'", verdict_of("paused")), "not paused after the sign-in").await;
 
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while !tray::menu(&owner).iter().any(|(_, l, _)| l == "For 1 hour") {
-        assert!(Instant::now() < deadline, "the tray's pause choices");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    wait_for("the tray's pause choices", || tray::menu(&owner).iter().any(|(_, l, _)| l == "For 1 hour").then_some(())).await;
     tray::click(&owner, "For 1 hour");
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        click(&client, "#check-again").await;
-        let v = client.execute(&format!("return {verdict}"), vec![]).await.unwrap();
-        if v == "fail" {
-            break;
-        }
-        assert!(Instant::now() < deadline, "the paused line: {v}");
-        tokio::time::sleep(Duration::from_millis(300)).await;
-    }
+    check_again_until(&client, "paused", "fail").await;
     let line = client.find(Locator::Css("#check-lines [data-step='paused']")).await.unwrap().text().await.unwrap();
     assert!(line.contains("notifications paused until ") && line.contains("Resume notifications in the tray"), "{line}");
     assert_eq!(client.find(Locator::Css("#check-summary")).await.unwrap().text().await.unwrap(), "A page would NOT ring: see ✗ below.");
 
     tray::click(&owner, "Resume notifications");
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        click(&client, "#check-again").await;
-        if client.execute(&format!("return {verdict}"), vec![]).await.unwrap() == "pass" {
-            break;
-        }
-        assert!(Instant::now() < deadline, "the paused line after Resume");
-        tokio::time::sleep(Duration::from_millis(300)).await;
-    }
+    check_again_until(&client, "paused", "pass").await;
     client.close().await.unwrap();
 }
 
@@ -1050,7 +1042,6 @@ async fn will_it_ring_checks_in_the_window_and_a_test_page_is_acknowledged() {
 
     // Right after the sign-in, the check, without a click.
     until(&client, "!document.getElementById('check').hidden && document.getElementById('check-lines').children.length", "the check").await;
-    let verdict = |step: &str| format!("document.querySelector('#check-lines [data-step=\"{step}\"]')?.dataset.verdict");
     let verdicts = client
         .execute(
             "return Object.fromEntries([...document.querySelectorAll('#check-lines li')].map(l => [l.dataset.step, l.dataset.verdict]))",
@@ -1073,16 +1064,7 @@ async fn will_it_ring_checks_in_the_window_and_a_test_page_is_acknowledged() {
     // The test page: shown as a page, acknowledged on the notification.
     let before = server.received().len();
     click(&client, "#check-test").await;
-    let shown = {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            if let Some(i) = server.received().iter().position(|r| r.summary == "Test page from ilert Desktop") {
-                break i;
-            }
-            assert!(Instant::now() < deadline, "no test page: {:?}", server.received());
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-    };
+    let shown = wait_for("the test page", || server.received().iter().position(|r| r.summary == "Test page from ilert Desktop")).await;
     assert!(shown >= before);
     let page = &server.received()[shown];
     assert!(page.rest.contains("\"acknowledge\"") && page.rest.contains("\"Acknowledge\""), "its button: {page:?}");
@@ -1090,8 +1072,8 @@ async fn will_it_ring_checks_in_the_window_and_a_test_page_is_acknowledged() {
     until(&client, "document.getElementById('check-test').disabled", "the check waiting for the press").await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     server.invoke_action(&keyring.address, shown as u32 + 1, "acknowledge");
-    until(&client, &format!("{} === 'pass'", verdict("test notification")), "the test page acknowledged").await;
-    until(&client, &format!("{} === 'pass'", verdict("test alarm")), "the alarm played").await;
+    until(&client, &format!("{} === 'pass'", verdict_of("test notification")), "the test page acknowledged").await;
+    until(&client, &format!("{} === 'pass'", verdict_of("test alarm")), "the alarm played").await;
     let sounds = pulse.sounds();
     assert!(!sounds.is_empty(), "the alarm reached the output");
     let played: f64 = sounds.iter().map(|(a, b)| b - a).sum();

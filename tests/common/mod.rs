@@ -3,6 +3,18 @@
 
 use std::path::{Path, PathBuf};
 
+/// Polls `probe` until it yields, at most 30 s.
+pub async fn wait_for<T>(what: &str, mut probe: impl FnMut() -> Option<T>) -> T {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        if let Some(v) = probe() {
+            return v;
+        }
+        assert!(std::time::Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+}
+
 /// Where screenshots go: `$E2E_ARTIFACTS`, else `artifacts/screenshots/`.
 pub fn artifact(name: &str) -> PathBuf {
     let dir = std::env::var_os("E2E_ARTIFACTS")

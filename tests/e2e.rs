@@ -884,13 +884,17 @@ fn verdict_of(step: &str) -> String {
     format!("document.querySelector('#check-lines [data-step=\"{step}\"]')?.dataset.verdict")
 }
 
-/// Presses Check again until the check's `step` has `verdict` (a check
-/// already running takes no press: the button is disabled while it runs).
+/// Presses Check again until the check's `step` has `verdict`, reading each
+/// answer only once its run is over (while a check runs, the rows on screen
+/// are the last run's and the button takes no press).
 async fn check_again_until(client: &Client, step: &str, verdict: &str) {
     let expr = format!("return {}", verdict_of(step));
+    let idle = "!document.getElementById('check').hasAttribute('aria-busy')";
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
+        until(client, idle, "the check done").await;
         click(client, "#check-again").await;
+        until(client, idle, "the check done").await;
         let v = client.execute(&expr, vec![]).await.unwrap();
         if v == verdict {
             return;

@@ -2,7 +2,7 @@
 //! shipped sound (`sounds/alarm.wav`, made by `sounds/make-alarm`), again
 //! every [`PERIOD`], louder each time as the `alarm` setting's ramp says,
 //! until the notifier has no page ringing. Which pages ring is decided in
-//! `ilert_app::notify`; this only follows it ([`follow`]).
+//! `ilert_app::notify`; this only plays what the frame says ([`play`]).
 //!
 //! The output stream is opened when the alarm starts and closed when it
 //! stops: an open stream keeps the sound server (and this process) awake.
@@ -12,11 +12,8 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use ilert_app::notify::alarm::AlarmRamp;
-use ilert_app::App;
-use tauri::{AppHandle, Emitter, Manager, Runtime};
-
-/// Carries the ids of the pages ringing (`[]`: silent), to the window.
-pub const ALARM_EVENT: &str = "alarm";
+use ilert_app::surface::AlarmFrame;
+use tauri::{AppHandle, Manager, Runtime};
 
 const SOUND: &[u8] = include_bytes!("sounds/alarm.wav");
 /// From one start of the sound to the next (the sound is 0.7 s).
@@ -27,10 +24,9 @@ enum Command {
     Stop,
 }
 
-/// The player's thread, and what it was last told.
+/// The player's thread.
 pub struct Alarm {
     tx: Mutex<Sender<Command>>,
-    ringing: Mutex<Vec<i64>>,
 }
 
 /// Starts the player's thread; it sleeps in `recv` while nothing rings.
@@ -46,7 +42,7 @@ pub fn init<R: Runtime>(handle: &AppHandle<R>) {
     if let Err(e) = spawned {
         tracing::warn!(error = %e, "no thread for the alarm; pages will not sound");
     }
-    handle.manage(Alarm { tx: Mutex::new(tx), ringing: Mutex::new(Vec::new()) });
+    handle.manage(Alarm { tx: Mutex::new(tx) });
 }
 
 /// Rings until told to stop; a sound device that cannot be opened is a
@@ -114,34 +110,10 @@ pub fn try_out(ramp: AlarmRamp, length: Duration) -> Result<(), String> {
     Ok(())
 }
 
-/// Makes the sound follow the notifier: rings while a page rings, stops
-/// when none does; the window hears which.
-pub fn follow<R: Runtime>(handle: &AppHandle<R>) {
-    let app = handle.state::<App>();
-    let now = app.ringing();
+/// Plays what the frame says: rings while a page rings (a new ramp is
+/// taken at the next repetition), stops when none does.
+pub fn play<R: Runtime>(handle: &AppHandle<R>, frame: &AlarmFrame) {
     let Some(alarm) = handle.try_state::<Alarm>() else { return };
-    let mut was = alarm.ringing.lock().unwrap_or_else(|e| e.into_inner());
-    if *was == now {
-        return;
-    }
-    let ramp = app.settings().current().alarm.unwrap_or_default();
-    let command = match (was.is_empty(), now.is_empty()) {
-        (_, true) => Some(Command::Stop),
-        (true, false) => Some(Command::Ring(ramp)),
-        (false, false) => None,
-    };
-    if let Some(c) = command {
-        let _ = alarm.tx.lock().unwrap_or_else(|e| e.into_inner()).send(c);
-    }
-    *was = now.clone();
-    drop(was);
-    let _ = handle.emit_to("main", ALARM_EVENT, now);
-    crate::tray::show(handle, app.snapshot().as_ref());
-}
-
-/// The person silenced it (tray, window): the pages stay, the sound stops.
-pub fn silence<R: Runtime>(handle: &AppHandle<R>) {
-    handle.state::<App>().silence_alarm();
-    tracing::info!("alarm silenced");
-    follow(handle);
+    let command = if frame.ringing.is_empty() { Command::Stop } else { Command::Ring(frame.ramp) };
+    let _ = alarm.tx.lock().unwrap_or_else(|e| e.into_inner()).send(command);
 }

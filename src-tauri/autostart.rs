@@ -7,7 +7,6 @@
 //! reads them (`ilert_app::autostart` says why the plugin's are not used);
 //! macOS keeps tauri-plugin-autostart's LaunchAgent.
 
-use ilert_app::App;
 use tauri::{AppHandle, Manager, Runtime};
 
 /// The flag the entry starts the app with.
@@ -43,9 +42,8 @@ pub fn plugin<R: Runtime>(profile: Option<&str>) -> tauri::plugin::TauriPlugin<R
 /// The profile whose entry this process keeps.
 pub struct Profile(pub Option<String>);
 
-/// Writes or removes the entry as the setting says.
-pub fn apply<R: Runtime>(handle: &AppHandle<R>) {
-    let want = handle.state::<App>().settings().current().start_at_login.unwrap_or(false);
+/// Writes or removes the entry as the frame says (the setting).
+pub fn apply<R: Runtime>(handle: &AppHandle<R>, want: bool) {
     let profile = handle.try_state::<Profile>().and_then(|p| p.0.clone());
     let entry = Entry::for_profile(profile.as_deref());
     match platform::set(handle, &entry, want) {

@@ -1,7 +1,7 @@
 //! The `#[tauri::command]`s the UI may call, each one line over
 //! [`ilert_app::App`]. They return data, never tokens; a sign-in reports its
-//! steps as `progress` events, and the data itself arrives as `snapshot`
-//! events (see `events`).
+//! steps as `progress` events (`dispatch`), and the data itself arrives as
+//! `snapshot` events (`surfaces`).
 
 use std::sync::Arc;
 
@@ -9,14 +9,12 @@ use ilert_app::accounts::SignedOut;
 use ilert_app::actions::{ActionOutcome, AlertAction};
 use ilert_app::doctor::Report;
 use ilert_app::settings::{Settings, SettingsState};
-use ilert_app::sign_in::Progress;
+use ilert_app::surface::{AppInfo, Question};
 use ilert_app::updates::UpdateView;
 use ilert_app::view::timeline::ShiftAhead;
-use ilert_app::view::{AlertDetail, AppInfo, Question, SessionInfo, Snapshot};
+use ilert_app::view::{AlertDetail, SessionInfo, Snapshot};
 use ilert_app::{App, IpcError};
-use tauri::{AppHandle, Emitter, Runtime, State};
-
-use crate::events::PROGRESS_EVENT;
+use tauri::{AppHandle, Runtime, State};
 
 type Result<T> = std::result::Result<T, IpcError>;
 
@@ -30,14 +28,12 @@ pub fn get_settings(app: State<'_, App>) -> Result<SettingsState> {
     Ok(app.settings().state()?)
 }
 
-/// Saves the settings, then follows them where the OS keeps its own copy
-/// (start at login); what notifies and rings changes at once.
+/// Saves the settings; what notifies, rings and starts at login follows
+/// them at once (the next frame), and a check turned on is made.
 #[tauri::command]
 pub fn set_settings<R: Runtime>(handle: AppHandle<R>, app: State<'_, App>, settings: Settings) -> Result<SettingsState> {
     let state = app.settings().set(settings)?;
     app.settings_changed();
-    crate::autostart::apply(&handle);
-    crate::alarm::follow(&handle);
     crate::updates::follow(&handle);
     Ok(state)
 }
@@ -45,14 +41,8 @@ pub fn set_settings<R: Runtime>(handle: AppHandle<R>, app: State<'_, App>, setti
 /// Signs in through the system browser (or the embedded sandbox when
 /// `demo`), then brings the window back to the front.
 #[tauri::command]
-pub async fn sign_in<R: Runtime>(handle: AppHandle<R>, app: State<'_, App>, demo: bool, add_scope: Option<String>) -> Result<SessionInfo> {
-    let progress = |p: Progress| {
-        let _ = handle.emit_to("main", PROGRESS_EVENT, p);
-    };
-    let open = |url: &str| tauri_plugin_opener::open_url(url, None::<&str>).map_err(|e| e.to_string());
-    let info = app.sign_in(demo, add_scope.as_deref(), progress, open).await?;
-    crate::windows::bring_back(&handle);
-    Ok(info)
+pub async fn sign_in<R: Runtime>(handle: AppHandle<R>, demo: bool, add_scope: Option<String>) -> Result<SessionInfo> {
+    crate::dispatch::sign_in(&handle, demo, add_scope).await
 }
 
 #[tauri::command]
@@ -96,15 +86,8 @@ pub async fn demo_incident(app: State<'_, App>) -> Result<()> {
 /// Accepts or resolves an alert; the change shows at once in every snapshot
 /// (and changes back if ilert refuses, which a notification then says).
 #[tauri::command]
-pub async fn act_on_alert<R: Runtime>(handle: AppHandle<R>, app: State<'_, App>, id: i64, action: AlertAction) -> Result<ActionOutcome> {
-    let result = app.act(id, action).await.map_err(IpcError::from);
-    // Refused or unconfirmed (not a missing scope, which the window asks for): said by a notification too.
-    if let Err(e) = &result {
-        if e.kind != ilert_app::ErrorKind::ScopeNotGranted {
-            crate::notifications::tell_failure(&handle, action, &e.message);
-        }
-    }
-    result
+pub async fn act_on_alert(app: State<'_, App>, id: i64, action: AlertAction) -> Result<ActionOutcome> {
+    app.act_telling(id, action).await
 }
 
 /// The pages whose alarm is ringing (alert ids); changes come as `alarm` events.
@@ -115,8 +98,8 @@ pub fn ringing(app: State<'_, App>) -> Vec<i64> {
 
 /// Stops the alarm; the pages stay in the list, unanswered.
 #[tauri::command]
-pub fn silence_alarm<R: Runtime>(handle: AppHandle<R>) {
-    crate::alarm::silence(&handle);
+pub fn silence_alarm(app: State<'_, App>) {
+    app.silence_alarm();
 }
 
 /// One alert in full (details, who it escalates to, its log).

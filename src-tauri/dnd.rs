@@ -2,14 +2,14 @@
 //! ring through it (the app plays the sound itself); the tray says it is on.
 //! - Linux: the notification server's paused state (dunst's
 //!   `org.dunstproject.cmd0` `paused`, followed by its `PropertiesChanged`,
-//!   so nothing polls), or GNOME's `show-banners`, read when the tray is drawn.
+//!   so nothing polls), or GNOME's `show-banners`, read at each frame.
 //! - Windows: the shell's notification state (`SHQueryUserNotificationState`:
-//!   Focus assist's quiet time, a presentation, a full-screen app), read when
-//!   the tray is drawn.
+//!   Focus assist's quiet time, a presentation, a full-screen app), read at
+//!   each frame.
 //! - macOS: Focus cannot be read by an app without an entitlement, so it is
 //!   [`Dnd::Unknown`], never a guess.
 
-use ilert_app::view::Dnd;
+use ilert_app::surface::Dnd;
 use tauri::{AppHandle, Runtime};
 
 /// Do Not Disturb now.
@@ -23,9 +23,11 @@ pub fn read_once() -> Dnd {
     platform::read_once()
 }
 
-/// Follows Do Not Disturb where the desktop announces its changes; the tray
-/// is redrawn at each change.
+/// Tells the core how to read Do Not Disturb (at each frame), and follows
+/// it where the desktop announces its changes: each one is a new frame.
 pub fn watch<R: Runtime>(handle: &AppHandle<R>) {
+    use tauri::Manager;
+    handle.state::<ilert_app::App>().read_dnd_with(now);
     platform::watch(handle);
 }
 
@@ -33,7 +35,7 @@ pub fn watch<R: Runtime>(handle: &AppHandle<R>) {
 mod platform {
     use std::sync::atomic::{AtomicBool, Ordering};
 
-    use ilert_app::view::Dnd;
+    use ilert_app::surface::Dnd;
     use tauri::{AppHandle, Manager, Runtime};
 
     static DUNST_PAUSED: AtomicBool = AtomicBool::new(false);
@@ -89,7 +91,7 @@ mod platform {
         let set = |paused: bool| {
             if DUNST_PAUSED.swap(paused, Ordering::Relaxed) != paused {
                 tracing::info!(paused, "Do Not Disturb (dunst)");
-                crate::tray::show(handle, handle.state::<ilert_app::App>().snapshot().as_ref());
+                handle.state::<ilert_app::App>().redraw();
             }
         };
         let iface = zbus::names::InterfaceName::from_static_str_unchecked(DUNST);
@@ -121,7 +123,7 @@ mod platform {
 
 #[cfg(windows)]
 mod platform {
-    use ilert_app::view::Dnd;
+    use ilert_app::surface::Dnd;
     use tauri::{AppHandle, Runtime};
     use windows_sys::Win32::UI::Shell::{
         SHQueryUserNotificationState, QUNS_BUSY, QUNS_PRESENTATION_MODE, QUNS_QUIET_TIME, QUNS_RUNNING_D3D_FULL_SCREEN,
@@ -145,13 +147,13 @@ mod platform {
         now()
     }
 
-    /// Windows announces no change: the state is read when the tray is drawn.
+    /// Windows announces no change: the state is read at each frame.
     pub fn watch<R: Runtime>(_handle: &AppHandle<R>) {}
 }
 
 #[cfg(target_os = "macos")]
 mod platform {
-    use ilert_app::view::Dnd;
+    use ilert_app::surface::Dnd;
     use tauri::{AppHandle, Runtime};
 
     pub fn now() -> Dnd {

@@ -45,7 +45,7 @@ pub async fn facts(
     let test = test_page.map(|(identifier, wait)| tokio::spawn(test(identifier, alarm, wait)));
     let notifications = blocking(platform::notifications).await.unwrap_or(Notifications::Missing("it did not answer within 5 s".into()));
     let sound = blocking(platform::sound).await.unwrap_or(Sound::Unknown);
-    let dnd = blocking(crate::dnd::read_once).await.unwrap_or(ilert_app::view::Dnd::Unknown);
+    let dnd = blocking(crate::dnd::read_once).await.unwrap_or(ilert_app::surface::Dnd::Unknown);
     let tray_host = blocking(platform::tray_host).await.flatten();
     let entry = crate::autostart::Entry::for_profile(profile);
     let start_at_login = settings.start_at_login.unwrap_or(false).then(|| platform::login_entry(&entry));

@@ -5,28 +5,44 @@
 //! # Layout
 //! - `command_list.rs`: the one list of commands (build.rs, the handler, the capability test).
 //! - `commands`: the `#[tauri::command]`s the UI may call, one line each.
-//! - `events`: sign-in progress and the engine's snapshots, pushed to the window.
-//! - `tray`: the tray icon and its menu, following the snapshots.
-//! - `notifications`: the notifier's notices shown natively.
-//! - `alarm`: a page's sound, louder each time, until it is answered.
-//! - `dnd`: whether the desktop's Do Not Disturb is on.
+//! - `surfaces`: the only subscriber: the core's frames drawn on the tray,
+//!   the alarm, the window and the start-at-login entry; its outbox's
+//!   notices shown.
+//! - `dispatch`: the only dispatcher: an intent from any surface to the
+//!   core, and what is left (window, browser, sign-in, exit) done.
+//! - `tray`: draws the tray's part of a frame; a press is an intent's id.
+//! - `notifications`: draws a notice natively; a press is an intent.
+//! - `alarm`: plays a page's sound, louder each time, while the frame says so.
+//! - `dnd`: reads the desktop's Do Not Disturb for the core.
 //! - `windows`: the main window; closing it hides it to the tray.
 //! - `dialogs`: native dialogs opened from Rust (the calendar file's save dialog).
 //! - `autostart`: start at login, hidden in the tray (a setting).
 //! - `links`: `ilert-desktop://alert/ID` links open the window at the alert.
 //! - `updates`: a newer version, checked daily, installed on the person's word.
 //! - `cli`: the command line (same binary; no subcommand opens the window).
+//! - `doctor`: what "Will it ring?" asks the desktop.
+//!
+//! # The one rule
+//! What the surfaces show is decided in the core, which publishes it as one
+//! frame; what a person asks anywhere is one intent. So the modules form one
+//! way: `surfaces` → the drawers (`tray`, `alarm`, `notifications`,
+//! `autostart`) → `dispatch` → `windows`, `updates`; `commands`, `links` →
+//! `dispatch`. A drawer imports no other drawer, and no module one that
+//! imports it back (`tests/layers.rs` fails on a circle). Inputs from the
+//! desktop (Do Not Disturb, an update found) go into the core, never
+//! straight to a drawer.
 
 pub mod alarm;
 pub mod autostart;
 pub mod cli;
 pub mod commands;
 pub mod dialogs;
+pub mod dispatch;
 pub mod dnd;
 pub mod doctor;
-pub mod events;
 pub mod links;
 pub mod notifications;
+pub mod surfaces;
 pub mod tray;
 pub mod updates;
 pub mod windows;
@@ -84,7 +100,8 @@ pub fn run(options: cli::Options, link: Option<String>) {
     let builder = tauri::Builder::default().plugin(single).plugin(tauri_plugin_deep_link::init());
     #[cfg(target_os = "macos")]
     let builder = builder.plugin(autostart::plugin(options.profile.as_deref()));
-    let profile = autostart::Profile(options.profile.clone());
+    // Managed before any plugin starts: the first frame writes (or removes) this profile's entry.
+    let builder = builder.manage(autostart::Profile(options.profile.clone()));
     build_app(builder, app)
         .on_page_load(move |_, payload| {
             if bench && matches!(payload.event(), tauri::webview::PageLoadEvent::Finished) {
@@ -110,9 +127,6 @@ pub fn run(options: cli::Options, link: Option<String>) {
                 windows::open(app.handle(), asked_alert);
             }
             links::init(app.handle());
-            app.manage(profile);
-            autostart::apply(app.handle());
-            alarm::init(app.handle());
             dnd::watch(app.handle());
             updates::start(app.handle());
             Ok(())
@@ -134,15 +148,15 @@ macro_rules! handler {
 }
 
 /// The app without its runtime and context, so tests can pass
-/// `tauri::test::mock_builder()` and their own [`App`]. The engine's
-/// snapshots are forwarded to the window from the start, and the
-/// remembered session is restored without waiting for the page.
+/// `tauri::test::mock_builder()` and their own [`App`]. The core's loop and
+/// its one subscriber run from the start, and the remembered session is
+/// restored without waiting for the page.
 pub fn build_app<R: Runtime>(builder: tauri::Builder<R>, app: App) -> tauri::Builder<R> {
     builder
         .plugin(tauri_plugin_opener::init())
         .plugin(tauri_plugin_dialog::init())
         .plugin(updates::plugin())
-        .plugin(events::plugin())
+        .plugin(surfaces::plugin())
         .manage(app)
         .invoke_handler(with_app_commands!(handler))
 }
@@ -209,7 +223,7 @@ mod tests {
         webview.hide().unwrap();
         let seen: Arc<Mutex<Vec<u64>>> = Default::default();
         let sink = seen.clone();
-        app.listen_any(crate::events::SNAPSHOT_EVENT, move |e| {
+        app.listen_any(crate::surfaces::SNAPSHOT_EVENT, move |e| {
             let v: serde_json::Value = serde_json::from_str(e.payload()).unwrap();
             if let Some(seq) = v["seq"].as_u64() {
                 sink.lock().unwrap().push(seq);

@@ -4,6 +4,7 @@
 //! an Apple event through the deep-link plugin. Which alert a link names is
 //! `ilert_app::links`'s to say.
 
+use ilert_app::Intent;
 use tauri::{AppHandle, Runtime};
 use tauri_plugin_deep_link::DeepLinkExt;
 
@@ -12,7 +13,7 @@ use tauri_plugin_deep_link::DeepLinkExt;
 pub fn opened<R: Runtime>(handle: &AppHandle<R>, argv: &[String]) {
     let alert = argv.iter().skip(1).find_map(|a| ilert_app::links::alert_in(a));
     tracing::info!(alert, "launched again");
-    crate::windows::open(handle, alert);
+    crate::dispatch::intent_from(handle, alert.map_or(Intent::Open, Intent::ShowAlert), "second launch");
 }
 
 /// The alert of the link this process was started with (a positional
@@ -43,7 +44,7 @@ pub fn init<R: Runtime>(handle: &AppHandle<R>) {
     handle.deep_link().on_open_url(move |event| {
         for url in event.urls() {
             if let Some(id) = ilert_app::links::alert_in(url.as_str()) {
-                crate::windows::open(&h, Some(id));
+                crate::dispatch::intent_from(&h, Intent::ShowAlert(id), "link");
             }
         }
     });

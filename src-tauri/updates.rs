@@ -15,16 +15,13 @@
 use std::sync::Mutex;
 use std::time::{Duration, SystemTime};
 
-use ilert_app::notify::{Notice, NoticeKind};
-use ilert_app::updates::{Channel, ChannelInputs, Refusal, UpdateView, WAKE_EVERY};
+use ilert_app::updates::{Channel, ChannelInputs, Refusal, WAKE_EVERY};
 use ilert_app::App;
 use tauri::plugin::TauriPlugin;
-use tauri::{AppHandle, Emitter, Manager, Runtime};
+use tauri::{AppHandle, Manager, Runtime};
 use tauri_plugin_updater::{Error, Update, Updater, UpdaterExt};
 use tracing::Instrument;
 
-/// Carries [`UpdateView`].
-pub const UPDATE_EVENT: &str = "update";
 /// A feed that does not answer within this is tried again the next day.
 const CHECK_TIMEOUT: Duration = Duration::from_secs(30);
 /// A whole download (tens of megabytes on a slow line).
@@ -75,12 +72,11 @@ struct Found(Mutex<Option<Update>>);
 #[derive(Default)]
 struct Wake(tokio::sync::Notify);
 
-/// Started with the app: forwards the update state to the window and the
-/// tray, and runs the checks where this build has somewhere to look.
+/// Started with the app: runs the checks where this build has somewhere to
+/// look (what they find is the core's update state, which the frame shows).
 pub fn start<R: Runtime>(handle: &AppHandle<R>) {
     handle.manage(Found::default());
     handle.manage(Wake::default());
-    forward(handle);
     let channel = channel(handle);
     if !channel.checks() {
         return;
@@ -150,12 +146,7 @@ pub fn install<R: Runtime>(handle: &AppHandle<R>) {
                 tracing::info!(%version, "installed; it runs from the next start");
                 app.updates().installed(&version);
             }
-            Err(why) => {
-                app.updates().refused(&version, &why);
-                let notice =
-                    Notice { kind: NoticeKind::Info, title: "Update not installed".into(), body: why.message(&version), page: false };
-                crate::notifications::show_all(&handle, vec![notice]);
-            }
+            Err(why) => app.update_refused(&version, &why),
         }
     });
 }
@@ -181,17 +172,4 @@ pub fn refusal(e: &Error) -> Refusal {
         Error::MissingSignedVersion => Refusal::UnversionedSignature,
         other => Refusal::Other(other.to_string()),
     }
-}
-
-/// Every change of the update state, to the window and the tray.
-fn forward<R: Runtime>(handle: &AppHandle<R>) {
-    let mut rx = handle.state::<App>().updates().subscribe();
-    let h = handle.clone();
-    tauri::async_runtime::spawn(async move {
-        while rx.changed().await.is_ok() {
-            let view: UpdateView = rx.borrow_and_update().clone();
-            crate::tray::show(&h, h.state::<App>().snapshot().as_ref());
-            let _ = h.emit_to("main", UPDATE_EVENT, view);
-        }
-    });
 }

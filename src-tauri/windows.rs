@@ -4,7 +4,6 @@
 //! a new one, which paints from the snapshot Rust already holds. Quit in the
 //! tray's menu ends the app.
 
-use ilert_app::notify::{Notice, NoticeKind};
 use ilert_app::App;
 use tauri::{AppHandle, Emitter, Manager, RunEvent, Runtime, WebviewUrl, WebviewWindowBuilder, Window, WindowEvent};
 
@@ -73,18 +72,13 @@ fn build<R: Runtime>(handle: &AppHandle<R>, fragment: Option<String>) {
 /// Carries nothing: a question waits (`asked`), the window takes it.
 pub const ASK_EVENT: &str = "ask";
 
-/// A step chosen in the tray that cannot be undone: the window opens and
-/// asks; nothing happens until the person says yes there.
-pub fn ask<R: Runtime>(handle: &AppHandle<R>, ask: ilert_app::view::Ask) {
-    tracing::info!(?ask, "asking in the window");
-    handle.state::<App>().ask(ask);
+/// A step chosen elsewhere that cannot be undone waits in the core
+/// (`App::take_question`): the window opens and asks; nothing happens until
+/// the person says yes there.
+pub fn ask<R: Runtime>(handle: &AppHandle<R>) {
+    tracing::info!("asking in the window");
     open(handle, None);
     let _ = handle.emit_to(MAIN, ASK_EVENT, ());
-}
-
-/// The person was in the browser (or launched the app again): bring the window back to the front.
-pub fn bring_back<R: Runtime>(handle: &AppHandle<R>) {
-    open(handle, None);
 }
 
 pub fn on_event<R: Runtime>(window: &Window<R>, event: &WindowEvent) {
@@ -98,20 +92,7 @@ pub fn on_event<R: Runtime>(window: &Window<R>, event: &WindowEvent) {
     }
     // The window closes for real; `on_run_event` keeps the app running.
     tracing::info!("window closed: ilert Desktop goes on in the tray");
-    // Said once per profile, ever: a marker beside the settings file.
-    let marker = handle.state::<App>().settings().path().with_file_name("told-close-to-tray");
-    if !marker.exists() {
-        if let Err(e) = ilert_app::settings::write_private(&marker, b"") {
-            tracing::warn!(error = %e, "cannot remember having said so");
-        }
-        let notice = Notice {
-            kind: NoticeKind::Info,
-            title: "ilert Desktop is still running".into(),
-            body: "It keeps watching in the tray. Quit it from the tray's menu.".into(),
-            page: false,
-        };
-        crate::notifications::show_all(handle, vec![notice]);
-    }
+    handle.state::<App>().window_closed_to_tray();
 }
 
 /// The last window closed asks the app to exit (with no code); with a

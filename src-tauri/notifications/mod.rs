@@ -10,14 +10,16 @@
 //! - macOS: a user notification (`macos.rs`) with one button whose menu holds
 //!   the actions, which is what an unentitled app can show.
 //!
-//! A click on the notification brings the window back, at the alert.
+//! A click on the notification brings the window back, at the alert; a
+//! press goes to the dispatcher as an intent.
 
 use std::time::{Duration, Instant};
 
 use ilert_app::actions::AlertAction;
 use ilert_app::notify::toast::{Press, Toast};
-use ilert_app::notify::{Notice, NoticeKind};
-use tauri::{AppHandle, Manager, Runtime};
+use ilert_app::notify::Notice;
+use ilert_app::Intent;
+use tauri::{AppHandle, Runtime};
 
 #[cfg(all(unix, not(target_os = "macos")))]
 #[path = "freedesktop.rs"]
@@ -34,20 +36,18 @@ mod backend;
 #[cfg(not(target_os = "macos"))]
 const SHOW_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// Shows each notice on its own thread: a call to the notification service
+/// Shows a notice on its own thread: a call to the notification service
 /// never blocks the runtime, and the thread stays to hear a press where the
 /// service reports it that way.
-pub fn show_all<R: Runtime>(handle: &AppHandle<R>, notices: Vec<Notice>) {
-    for notice in notices {
-        let handle = handle.clone();
-        let spawned = std::thread::Builder::new().name("notification".into()).spawn(move || show(&handle, notice));
-        if let Err(e) = spawned {
-            tracing::warn!(error = %e, "no thread for a notification");
-        }
+pub fn show<R: Runtime>(handle: &AppHandle<R>, notice: Notice) {
+    let handle = handle.clone();
+    let spawned = std::thread::Builder::new().name("notification".into()).spawn(move || show_here(&handle, notice));
+    if let Err(e) = spawned {
+        tracing::warn!(error = %e, "no thread for a notification");
     }
 }
 
-fn show<R: Runtime>(handle: &AppHandle<R>, notice: Notice) {
+fn show_here<R: Runtime>(handle: &AppHandle<R>, notice: Notice) {
     let toast = Toast::new(&notice, backend::service());
     let _span = tracing::info_span!("notify.show", kind = ?notice.kind, page = notice.page).entered();
     let pressed_on = handle.clone();
@@ -55,13 +55,19 @@ fn show<R: Runtime>(handle: &AppHandle<R>, notice: Notice) {
     backend::show(&toast, &identifier, move |press| pressed(&pressed_on, press));
 }
 
+/// A press, as the intent it asks for. The buttons' own ids stay the ones
+/// the service reports (`accept`, `resolve`: the notification names the
+/// alert), checked against what was offered by [`Toast::pressed`].
 fn pressed<R: Runtime>(handle: &AppHandle<R>, press: Press) {
-    match press {
-        Press::Open(alert) => crate::windows::open(handle, alert),
-        Press::Act(id, action) => act(handle, id, action),
+    let intent = match press {
+        Press::Open(Some(alert)) => Intent::ShowAlert(alert),
+        Press::Open(None) => Intent::Open,
+        Press::Act(id, AlertAction::Accept) => Intent::Accept(id),
+        Press::Act(id, AlertAction::Resolve) => Intent::Resolve(id),
         // Only the check's own test page carries it, and that one is not shown from here.
-        Press::Acknowledged => {}
-    }
+        Press::Acknowledged => return,
+    };
+    crate::dispatch::intent_from(handle, intent, "notification");
 }
 
 /// "Will it ring?"'s test page: shown as a page is, then waited for until
@@ -114,26 +120,4 @@ fn within<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Option<T
         tracing::warn!(secs = SHOW_TIMEOUT.as_secs(), "the notification service did not answer; notice dropped");
     }
     got
-}
-
-/// A button on a notification: the action, and a notification if it failed.
-pub fn act<R: Runtime>(handle: &AppHandle<R>, id: i64, action: AlertAction) {
-    let handle = handle.clone();
-    tauri::async_runtime::spawn(async move {
-        match handle.state::<ilert_app::App>().act(id, action).await {
-            Ok(out) => tracing::info!(id, status = %out.status, "{}", out.message),
-            Err(e) => {
-                tracing::warn!(id, error = %e, "the action failed");
-                tell_failure(&handle, action, &ilert_app::IpcError::from(e).message);
-            }
-        }
-    });
-}
-
-/// An action ilert refused or did not confirm, told as a notification (the
-/// row has changed back already).
-pub fn tell_failure<R: Runtime>(handle: &AppHandle<R>, action: AlertAction, why: &str) {
-    let what = if action == AlertAction::Accept { "accept" } else { "resolve" };
-    let notice = Notice { kind: NoticeKind::Info, title: format!("Could not {what} the alert"), body: why.to_string(), page: false };
-    show_all(handle, vec![notice]);
 }

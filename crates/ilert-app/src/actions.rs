@@ -138,7 +138,12 @@ pub async fn act(client: &Client, engine: &Engine, id: i64, action: AlertAction,
         }
         Err(e) => Err(e),
     };
-    engine.refresh_now();
+    // Confirmed, ilert's answer is the alert as it is now: shown as it is,
+    // no round of requests after it (the next refresh comes at its time).
+    // Anything else may have changed more than the row: ask again now.
+    if result.is_err() {
+        engine.refresh_now();
+    }
     match result {
         Ok(alert) => {
             let status = status_of(&alert).to_string();

@@ -13,8 +13,8 @@ use serde::Serialize;
 use crate::notify::alarm::AlarmRamp;
 use crate::notify::quiet::QuietHours;
 use crate::notify::{Notice, NoticeKind, OtherAlerts};
+use crate::surface::Dnd;
 use crate::view::dashboard::MyShift;
-use crate::view::Dnd;
 
 /// How one step stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -21,6 +21,7 @@ use crate::error::AppError;
 use crate::notify::alarm::AlarmRamp;
 use crate::notify::quiet::QuietHours;
 use crate::notify::{NotifyConfig, OtherAlerts};
+use crate::private_file;
 use crate::view::AlertScope;
 
 /// The app's identifier: its config directory and keyring service name.
@@ -348,44 +349,11 @@ pub fn update(path: &Path, f: impl FnOnce(&mut Settings)) -> Result<Settings, Ap
     Ok(file)
 }
 
-/// Writes a settings file atomically (temporary file + rename), so a crash
-/// never leaves half a file behind. The directory is made private (0700) and
-/// the file is 0600. The temporary file is created exclusively
-/// (`O_CREAT|O_EXCL`, which never follows a symlink): a link planted at its
-/// path by another local user is removed (the link, not its target) and the
-/// creation retried, so nothing is ever written through it.
+/// Writes a settings file whole, 0600 in a 0700 directory, never through a
+/// planted link ([`private_file::write`]).
 pub fn save(path: &Path, settings: &Settings) -> Result<(), AppError> {
     let json = serde_json::to_vec_pretty(settings).expect("settings serialize");
-    write_private(path, &json).map_err(|e| AppError::Settings(format!("cannot write {}: {e}", path.display())))
-}
-
-/// Writes `bytes` to `path` as [`save`] does: atomically, 0600 in a 0700
-/// directory, never through a planted link. The notifier's seen-sets too.
-pub fn write_private(path: &Path, json: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    if let Some(dir) = path.parent() {
-        ilert_oauth::account_lock::create_private_dir(dir)?;
-    }
-    let tmp = path.with_extension("json.tmp");
-    let mut file = match create_exclusive(&tmp) {
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-            // Left by a crash, or planted: remove_file removes a link, not its target.
-            std::fs::remove_file(&tmp)?;
-            create_exclusive(&tmp)?
-        }
-        other => other?,
-    };
-    file.write_all(json).and_then(|()| file.sync_all())?;
-    drop(file);
-    std::fs::rename(&tmp, path)
-}
-
-fn create_exclusive(path: &Path) -> std::io::Result<std::fs::File> {
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    options.open(path)
+    private_file::write(path, &json).map_err(|e| AppError::Settings(format!("cannot write {}: {e}", path.display())))
 }
 
 /// What the window's settings form shows.

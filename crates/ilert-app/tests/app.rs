@@ -9,36 +9,20 @@ use ilert_app::settings::{self, Settings, SettingsStore};
 use ilert_app::sign_in::Progress;
 use ilert_app::view::Panel;
 use ilert_app::{App, AppError, ErrorKind};
-use ilert_sandbox::{browser, Config, Sandbox};
+use ilert_sandbox::{Config, Sandbox};
+
+mod apps;
+use apps::{any_port, app, app_at, approving_browser};
 
 /// A redirect URI on a loopback port that was free a moment ago.
 fn free_redirect() -> String {
     format!("http://127.0.0.1:{}/callback", std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port())
 }
 
-/// A browser that approves whatever authorize URL it is given.
-fn approving_browser(url: &str) -> Result<(), String> {
-    let url = url.to_string();
-    tokio::spawn(async move {
-        let loc = browser::approve(&url).await;
-        reqwest::get(&loc).await.unwrap();
-    });
-    Ok(())
-}
-
 fn collect() -> (Arc<Mutex<Vec<Progress>>>, impl Fn(Progress)) {
     let seen = Arc::new(Mutex::new(Vec::new()));
     let sink = seen.clone();
     (seen, move |p| sink.lock().unwrap().push(p))
-}
-
-fn app(dir: &tempfile::TempDir, overrides: Settings) -> App {
-    let profile = format!("app-{}-{}", std::process::id(), dir.path().file_name().unwrap().to_string_lossy().replace('.', ""));
-    app_at(dir.path().join("settings.json"), Some(profile), overrides)
-}
-
-fn app_at(path: std::path::PathBuf, profile: Option<String>, overrides: Settings) -> App {
-    App::new(SettingsStore::open(path, overrides).unwrap(), profile)
 }
 
 /// The settings of a test's own ilert app at `sb`, as the environment gives them.
@@ -50,11 +34,6 @@ fn at_sandbox(sb: &Sandbox, redirect: String) -> Settings {
         redirect_uri: Some(redirect),
         ..Default::default()
     }
-}
-
-/// Any port: the tests run in parallel, and the demo registers whatever port the receiver got.
-fn any_port() -> Settings {
-    Settings { redirect_uri: Some("http://127.0.0.1:0/callback".into()), ..Default::default() }
 }
 
 #[tokio::test]

@@ -4,77 +4,19 @@
 //! without it is what a running sandbox needs: the middleware that applies
 //! them, and client registration (the demo registers its receiver).
 
+use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::body::Body;
-use axum::extract::{Request, State};
+use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde::{Deserialize, Serialize};
 
+pub use crate::fault::{Fault, FaultKind, OAuthEvent};
 pub use crate::state::Knobs;
-
-/// What an injected fault does to a matching request.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum FaultKind {
-    /// Answer with this status and ilert's `{status, message}` body. A 429
-    /// carries no `Retry-After`, as ilert sends it.
-    Status { status: u16 },
-    /// Send the headers, then drop the connection mid-body.
-    Drop,
-    /// Wait this long before handling the request normally.
-    Delay { millis: u64 },
-    /// 200 with a body that is not JSON.
-    Garbled,
-    /// 200 with a JSON body labelled `text/html`.
-    WrongContentType,
-    /// 429 with `Retry-After: secs` (ilert sends none; a proxy might).
-    RetryAfter { secs: u64 },
-    /// This status and JSON body, as given (an answer ilert might send).
-    Json { status: u16, body: serde_json::Value },
-}
-
-/// A fault on requests whose path starts with `path` (and whose method is
-/// `method`, when given), for the next `times` requests (all, when `None`).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Fault {
-    pub path: String,
-    #[serde(default)]
-    pub method: Option<String>,
-    #[serde(flatten)]
-    pub kind: FaultKind,
-    #[serde(default)]
-    pub times: Option<u32>,
-}
-
-impl Fault {
-    pub fn new(path: impl Into<String>, kind: FaultKind) -> Fault {
-        Fault { path: path.into(), method: None, kind, times: None }
-    }
-    pub fn times(mut self, n: u32) -> Fault {
-        self.times = Some(n);
-        self
-    }
-    pub fn status(path: impl Into<String>, status: u16) -> Fault {
-        Fault::new(path, FaultKind::Status { status })
-    }
-}
-
-/// One request to an OAuth endpoint, as the sandbox answered it.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-pub struct OAuthEvent {
-    /// `authorize`, `consent`, `token`, `token_info` or `revoke`.
-    pub endpoint: String,
-    /// For `token`: `authorization_code` or `refresh_token`.
-    pub grant_type: Option<String>,
-    pub status: u16,
-    /// ilert's error code when the request failed.
-    pub error: Option<String>,
-}
 
 impl Knobs {
     /// The integration key of an alert source, which `POST /api/events`
@@ -461,5 +403,31 @@ impl futures_core::Stream for FailingBody {
             return std::task::Poll::Ready(None);
         }
         std::task::Poll::Ready(Some(Err(std::io::Error::new(std::io::ErrorKind::ConnectionReset, "injected drop"))))
+    }
+}
+
+/// ilert's rate limits ([`crate::limits`]), when a test turned them on.
+pub(crate) async fn rate_limit(State(knobs): State<Arc<Knobs>>, req: Request, next: Next) -> Response {
+    let Some(limit) = knobs.lock().config.rate_limit else { return next.run(req).await };
+    if !req.uri().path().starts_with("/api/") {
+        return next.run(req).await;
+    }
+    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
+    let window = limit.window.as_nanos().max(1);
+    let index = now.as_nanos() / window;
+    let ip = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string()).unwrap_or_else(|| "127.0.0.1".into());
+    let mut keys = vec![(format!("ip {ip}"), limit.per_ip)];
+    if let (Some(per_token), Some(token)) = (limit.per_token, req.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok())) {
+        keys.push((format!("token {token}"), per_token));
+    }
+    if knobs.lock().limits.admit(index, &keys) {
+        return next.run(req).await;
+    }
+    let body = Json(serde_json::json!({"status": 429, "message": "Too many requests"}));
+    if limit.retry_after {
+        let left = Duration::from_nanos((window - now.as_nanos() % window) as u64).as_secs_f64().ceil() as u64;
+        (StatusCode::TOO_MANY_REQUESTS, [(header::RETRY_AFTER, left.to_string())], body).into_response()
+    } else {
+        (StatusCode::TOO_MANY_REQUESTS, body).into_response()
     }
 }

@@ -38,6 +38,7 @@ mod admin;
 #[cfg(feature = "browser")]
 pub mod browser;
 mod events;
+mod fault;
 pub mod knobs;
 pub mod limits;
 mod nulls;
@@ -349,7 +350,7 @@ fn router(knobs: Knobs, port: u16) -> axum::Router {
         .layer(axum::middleware::from_fn_with_state(state.clone(), knobs::nulls_mode))
         .layer(axum::middleware::from_fn_with_state(state.clone(), knobs::team_context))
         .layer(axum::middleware::from_fn_with_state(state.clone(), knobs::faults_and_latency))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), limits::rate_limit));
+        .layer(axum::middleware::from_fn_with_state(state.clone(), knobs::rate_limit));
     #[cfg(feature = "admin")]
     let app = app.merge(admin::routes());
     app.layer(axum::middleware::from_fn_with_state(Arc::new(port), host_guard)).with_state(state)

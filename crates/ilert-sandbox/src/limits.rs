@@ -2,20 +2,11 @@
 //! in fixed windows on the wall clock (the minute), per client address (700
 //! a minute) and per token, a 429 without `Retry-After` once a count is
 //! spent, and a new count when the window turns. Off unless a test or the
-//! command line turns it on: the other tests must not trip over it.
+//! command line turns it on: the other tests must not trip over it. The
+//! middleware that counts is `knobs::rate_limit`.
 
 use std::collections::HashMap;
-use std::net::SocketAddr;
-use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
-
-use axum::extract::{ConnectInfo, Request, State};
-use axum::http::{header, StatusCode};
-use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
-use axum::Json;
-
-use crate::state::Knobs;
+use std::time::Duration;
 
 /// One limiter's settings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,7 +38,7 @@ pub struct Counts {
 impl Counts {
     /// Counts one request under `keys` in window `index`; `false` when any
     /// count was spent already (the request is refused and not counted).
-    fn admit(&mut self, index: u128, keys: &[(String, u32)]) -> bool {
+    pub(crate) fn admit(&mut self, index: u128, keys: &[(String, u32)]) -> bool {
         let spent = keys.iter().any(|(k, limit)| self.counts.get(k).is_some_and(|&(w, n)| w == index && n >= *limit));
         if spent {
             self.refused.push(index);
@@ -61,31 +52,6 @@ impl Counts {
             entry.1 += 1;
         }
         true
-    }
-}
-
-pub(crate) async fn rate_limit(State(knobs): State<Arc<Knobs>>, req: Request, next: Next) -> Response {
-    let Some(limit) = knobs.lock().config.rate_limit else { return next.run(req).await };
-    if !req.uri().path().starts_with("/api/") {
-        return next.run(req).await;
-    }
-    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
-    let window = limit.window.as_nanos().max(1);
-    let index = now.as_nanos() / window;
-    let ip = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string()).unwrap_or_else(|| "127.0.0.1".into());
-    let mut keys = vec![(format!("ip {ip}"), limit.per_ip)];
-    if let (Some(per_token), Some(token)) = (limit.per_token, req.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok())) {
-        keys.push((format!("token {token}"), per_token));
-    }
-    if knobs.lock().limits.admit(index, &keys) {
-        return next.run(req).await;
-    }
-    let body = Json(serde_json::json!({"status": 429, "message": "Too many requests"}));
-    if limit.retry_after {
-        let left = Duration::from_nanos((window - now.as_nanos() % window) as u64).as_secs_f64().ceil() as u64;
-        (StatusCode::TOO_MANY_REQUESTS, [(header::RETRY_AFTER, left.to_string())], body).into_response()
-    } else {
-        (StatusCode::TOO_MANY_REQUESTS, body).into_response()
     }
 }
 

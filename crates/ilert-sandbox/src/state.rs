@@ -10,7 +10,7 @@ use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use rand::Rng;
 use serde::Serialize;
 
-use crate::knobs::{Fault, OAuthEvent};
+use crate::fault::{Fault, OAuthEvent};
 use crate::seed::World;
 use crate::{ClientApp, Config};
 

@@ -86,7 +86,7 @@ impl SeenStore {
     pub fn save(&self, account: &str, seen: &Seen) {
         let path = self.path(account);
         let json = serde_json::to_vec(seen).expect("seen-set serializes");
-        if let Err(e) = crate::settings::write_private(&path, &json) {
+        if let Err(e) = crate::private_file::write(&path, &json) {
             tracing::warn!(file = %path.display(), error = %e, "the seen-set cannot be written");
         }
     }

@@ -42,7 +42,7 @@ pub fn remembered(path: &Path) -> Vec<Written> {
 }
 
 pub fn remember(path: &Path, events: &[Written]) -> std::io::Result<()> {
-    std::fs::write(path, serde_json::to_vec(events).map_err(std::io::Error::other)?)
+    crate::private_file::write(path, &serde_json::to_vec(events).map_err(std::io::Error::other)?)
 }
 
 /// [`ics`] with the last file's events read from `memory` and this one's

@@ -1,8 +1,12 @@
-//! The app as the window sees it: the parts below, put together once. Each
-//! method is a few lines over [`settings`](crate::settings),
-//! [`sign_in`](crate::sign_in), [`accounts`](crate::accounts),
-//! [`demo`](crate::demo) and the [`engine`](crate::engine); the Tauri
-//! commands are one line over these.
+//! The app: the parts below, put together once. Each method is a few lines
+//! over [`settings`](crate::settings), [`sign_in`](crate::sign_in),
+//! [`accounts`](crate::accounts), [`demo`](crate::demo) and the
+//! [`engine`](crate::engine); the Tauri commands are one line over these.
+//! Its loop (`frames.rs`) publishes what every surface shows, and
+//! `handle.rs` runs what a person asks from any of them.
+
+mod frames;
+mod handle;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -20,9 +24,10 @@ use crate::notify::seen::SeenStore;
 use crate::notify::{Notice, Notifier, PauseFor, Quiet};
 use crate::settings::{keyring_service, SettingsStore};
 use crate::sign_in::{self, Pending, Plan, Progress};
+use crate::surface::{AppInfo, Ask, Question};
 use crate::updates::Updates;
 use crate::view::timeline::{self, ShiftAhead};
-use crate::view::{calendar, AlertDetail, AppInfo, Ask, Question, SessionInfo, Snapshot};
+use crate::view::{calendar, AlertDetail, SessionInfo, Snapshot};
 
 pub struct App {
     settings: SettingsStore,
@@ -40,6 +45,8 @@ pub struct App {
     updates: Updates,
     /// A step chosen in the tray that the window must ask about first.
     asked: std::sync::Mutex<Option<Ask>>,
+    /// The frame and the outbox (`frames.rs`).
+    surfaces: frames::Surfaces,
     /// Show the link instead of opening a browser (`ILERT_NO_BROWSER=1`).
     pub no_browser: bool,
 }
@@ -62,6 +69,7 @@ impl App {
             engine: EngineConfig::default(),
             updates: Updates::default(),
             asked: Default::default(),
+            surfaces: Default::default(),
             no_browser: false,
         }
     }
@@ -94,9 +102,9 @@ impl App {
         &self.updates
     }
 
-    /// The tray chose a step that cannot be undone: the window asks (the
+    /// A surface chose a step that cannot be undone: the window asks (the
     /// latest choice wins; nothing happens until the person says yes there).
-    pub fn ask(&self, ask: Ask) {
+    fn ask(&self, ask: Ask) {
         *self.asked.lock().unwrap_or_else(|e| e.into_inner()) = Some(ask);
     }
 
@@ -303,31 +311,32 @@ impl App {
     }
 
     /// What this snapshot tells that was never told (see [`crate::notify`]).
-    pub fn notices(&self, snapshot: &Snapshot) -> Vec<Notice> {
+    fn notices(&self, snapshot: &Snapshot) -> Vec<Notice> {
         self.notifier().observe(snapshot, chrono::Utc::now())
     }
 
     /// Snoozes notifications (`None`: resumes, quiet hours too until their
-    /// end); what quiet held comes back as one summary.
-    pub fn pause_notifications(&self, choice: Option<PauseFor>) -> Vec<Notice> {
+    /// end); what quiet held is told as one summary.
+    fn pause_notifications(&self, choice: Option<PauseFor>) {
         let now = chrono::Utc::now();
         let shift_end = self.snapshot().and_then(|s| s.my_shift_ends(now));
         let until = match choice {
             Some(c) => match c.until(chrono::Local::now(), shift_end) {
                 Some(u) => Some(u),
-                None => return Vec::new(),
+                None => return,
             },
             None => None,
         };
         let held = self.notifier().pause(until, now);
+        tracing::info!(?until, "notifications paused or resumed");
+        self.tell(held);
         self.pause_changed.notify_one();
-        held
     }
 
     /// Waits until quiet starts or ends by itself (a snooze's end, quiet
     /// hours), and returns what it held (`[]` at a start). Sleeps, without
     /// waking, while nothing is scheduled.
-    pub async fn quiet_changed(&self) -> Vec<Notice> {
+    async fn quiet_changed(&self) -> Vec<Notice> {
         loop {
             let changed = self.pause_changed.notified();
             let Some(at) = self.notifier().next_change(chrono::Utc::now()) else {
@@ -355,12 +364,15 @@ impl App {
     /// Stops the alarm; the pages stay in the list, unanswered.
     pub fn silence_alarm(&self) {
         self.notifier().silence();
+        tracing::info!("alarm silenced");
+        self.redraw();
     }
 
     /// The settings were saved: what notifies, rings and is quiet follows them now.
     pub fn settings_changed(&self) {
         self.notifier().reconfigure(self.settings.current().notify_config());
         self.pause_changed.notify_one();
+        self.redraw();
     }
 
     /// Refreshes now and waits (at most 90 s) for the result.

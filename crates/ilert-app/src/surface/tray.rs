@@ -5,9 +5,9 @@
 
 use chrono::{DateTime, Duration, Local, Utc};
 
-use super::dashboard::{MyShift, Panel};
-use super::snapshot::Snapshot;
 use crate::notify::Quiet;
+use crate::view::dashboard::{MyShift, Panel};
+use crate::view::Snapshot;
 
 /// The tray's states, from least to most pressing.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -278,45 +278,8 @@ fn span(d: Duration) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::view::board::OnCallBoard;
-    use crate::view::dashboard::{OnCallNow, Stale};
-    use crate::view::SessionInfo;
-
-    fn snapshot(on_call: Panel<OnCallBoard>, fresh_secs_ago: Option<i64>, now: DateTime<Utc>) -> Snapshot {
-        let session = SessionInfo {
-            username: "ada".into(),
-            tenant: "t".into(),
-            issuer: "i".into(),
-            scopes: vec![],
-            access_expires_at: None,
-            persistent: true,
-            demo: false,
-            can_act: true,
-        };
-        let mut s = Snapshot::loading("k".into(), session);
-        s.seq = 1;
-        s.fetched_at = Some(now);
-        s.fresh_at = fresh_secs_ago.map(|a| now - Duration::seconds(a));
-        s.on_call = on_call;
-        s
-    }
-
-    fn board(shifts: Vec<MyShift>) -> OnCallBoard {
-        OnCallBoard { on_call: Some(OnCallNow { policies: vec![], my_shifts: shifts }), schedules: None, partial_error: None }
-    }
-
-    fn shift(start_h: i64, end_h: i64, now: DateTime<Utc>) -> MyShift {
-        MyShift {
-            schedule: Some("Primary".into()),
-            schedule_id: None,
-            policies: vec!["SRE Critical".into()],
-            start: now + Duration::hours(start_h),
-            end: now + Duration::hours(end_h) + Duration::minutes(12),
-            current: start_h <= 0,
-        }
-    }
-
-    const MINUTE: std::time::Duration = std::time::Duration::from_secs(60);
+    use crate::surface::fixtures::{board, shift, snapshot, MINUTE};
+    use crate::view::dashboard::Stale;
 
     #[test]
     fn signed_out_and_ended_sessions_say_so() {

@@ -1,0 +1,102 @@
+//! One frame: what every surface shows at one moment, built from every
+//! input at once (the snapshot, quiet and the alarm, Do Not Disturb, the
+//! update state, the settings). The app's loop ([`crate::App::run`])
+//! publishes a new one when an input changes and it differs from the last,
+//! and the glue only draws it: the tray, the alarm, the window, and the
+//! OS's own copy of a setting.
+
+use std::sync::Arc;
+
+use crate::notify::alarm::AlarmRamp;
+use crate::updates::UpdateView;
+use crate::view::Snapshot;
+
+use super::menu::{tray_menu, Entry};
+use super::tray::{Quietness, TrayState, TrayView};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Frame {
+    pub tray: TrayFrame,
+    pub alarm: AlarmFrame,
+    pub window: WindowFrame,
+    /// The start-at-login entry the OS keeps (a setting; the OS holds the copy that counts).
+    pub start_at_login: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrayFrame {
+    /// Its badge (and, in a macOS menu bar, its template dot).
+    pub state: TrayState,
+    /// Beside the icon where the desktop shows one; empty: none.
+    pub label: String,
+    pub tooltip: String,
+    pub menu: Vec<Entry>,
+}
+
+/// Silent while no page rings; else the pages ringing and how loud each round is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AlarmFrame {
+    pub ringing: Vec<i64>,
+    pub ramp: AlarmRamp,
+}
+
+#[derive(Debug, Clone)]
+pub struct WindowFrame {
+    /// `None`: signed out.
+    pub snapshot: Option<Arc<Snapshot>>,
+    pub update: UpdateView,
+    /// The pages whose alarm rings (the window offers to silence it).
+    pub ringing: Vec<i64>,
+}
+
+/// A snapshot is the same when it is the same publication: each one the
+/// engine publishes is new to the window (it carries its own `seq`), and
+/// comparing by pointer costs nothing however large the lists are.
+impl PartialEq for WindowFrame {
+    fn eq(&self, other: &WindowFrame) -> bool {
+        let same = match (&self.snapshot, &other.snapshot) {
+            (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+            (None, None) => true,
+            _ => false,
+        };
+        same && self.update == other.update && self.ringing == other.ringing
+    }
+}
+
+/// What a frame is built from.
+pub struct Inputs<'a> {
+    pub snapshot: Option<&'a Arc<Snapshot>>,
+    /// The engine's pace: data older than a few rounds is stale.
+    pub interval: std::time::Duration,
+    pub quiet: Quietness,
+    pub ringing: Vec<i64>,
+    pub update: UpdateView,
+    pub ramp: AlarmRamp,
+    pub start_at_login: bool,
+}
+
+impl Frame {
+    pub fn of(inputs: Inputs<'_>) -> Frame {
+        let view = TrayView::now(inputs.snapshot.map(Arc::as_ref), inputs.interval, inputs.quiet);
+        let menu = tray_menu(&view, &inputs.update);
+        Frame {
+            tray: TrayFrame { state: view.state, label: view.label, tooltip: view.tooltip, menu },
+            alarm: AlarmFrame { ringing: inputs.ringing.clone(), ramp: inputs.ramp },
+            window: WindowFrame { snapshot: inputs.snapshot.cloned(), update: inputs.update, ringing: inputs.ringing },
+            start_at_login: inputs.start_at_login,
+        }
+    }
+
+    /// Before the first input is read: signed out, silent.
+    pub fn empty() -> Frame {
+        Frame::of(Inputs {
+            snapshot: None,
+            interval: std::time::Duration::from_secs(60),
+            quiet: Quietness::default(),
+            ringing: Vec::new(),
+            update: UpdateView::None,
+            ramp: AlarmRamp::default(),
+            start_at_login: false,
+        })
+    }
+}

@@ -1,7 +1,7 @@
 //! The `#[tauri::command]`s the UI may call, each one line over
 //! [`ilert_app::App`]. They return data, never tokens; a sign-in reports its
-//! steps as `progress` events (`dispatch`), and the data itself arrives as
-//! `snapshot` events (`surfaces`).
+//! steps as `progress` events (`dispatch`), and what the window shows
+//! arrives as `window` events (`surfaces`).
 
 use std::sync::Arc;
 
@@ -9,8 +9,7 @@ use ilert_app::accounts::SignedOut;
 use ilert_app::actions::{ActionOutcome, AlertAction};
 use ilert_app::doctor::Report;
 use ilert_app::settings::{Settings, SettingsState};
-use ilert_app::surface::{AppInfo, Question};
-use ilert_app::updates::UpdateView;
+use ilert_app::surface::{AppInfo, Question, WindowFrame};
 use ilert_app::view::timeline::ShiftAhead;
 use ilert_app::view::{AlertDetail, SessionInfo, Snapshot};
 use ilert_app::{App, IpcError};
@@ -55,18 +54,19 @@ pub async fn session_info(app: State<'_, App>) -> Result<Option<SessionInfo>> {
     Ok(app.session_info().await?)
 }
 
-/// The latest snapshot, for the first render; later ones come as events.
+/// What the window shows now, for its first render; later frames come as
+/// `window` events.
 #[tauri::command]
-pub fn snapshot(app: State<'_, App>) -> Option<Arc<Snapshot>> {
-    let latest = app.snapshot();
+pub fn window_frame(app: State<'_, App>) -> WindowFrame {
+    let frame = app.frames().borrow().window.clone();
     // `scripts/bench` times a reopened window to the moment its data is in it.
-    if latest.is_some() && crate::bench() {
+    if frame.snapshot.is_some() && crate::bench() {
         println!("bench: snapshot served");
     }
-    latest
+    frame
 }
 
-/// Refresh now; the result also arrives as a `snapshot` event.
+/// Refresh now; the result also arrives as a `window` event.
 #[tauri::command]
 pub async fn refresh(app: State<'_, App>) -> Result<Arc<Snapshot>> {
     Ok(app.refresh().await?)
@@ -88,12 +88,6 @@ pub async fn demo_incident(app: State<'_, App>) -> Result<()> {
 #[tauri::command]
 pub async fn act_on_alert(app: State<'_, App>, id: i64, action: AlertAction) -> Result<ActionOutcome> {
     app.act_telling(id, action).await
-}
-
-/// The pages whose alarm is ringing (alert ids); changes come as `alarm` events.
-#[tauri::command]
-pub fn ringing(app: State<'_, App>) -> Vec<i64> {
-    app.ringing()
 }
 
 /// Stops the alarm; the pages stay in the list, unanswered.
@@ -123,14 +117,8 @@ pub fn alert_in_link(link: String) -> Option<i64> {
     ilert_app::links::alert_in(&link)
 }
 
-/// What is known of a newer version; changes come as `update` events.
-#[tauri::command]
-pub fn update_state(app: State<'_, App>) -> UpdateView {
-    app.updates().view()
-}
-
 /// Install, the person's word: download, verify the signature, install.
-/// The outcome comes as `update` events.
+/// The outcome comes as `window` events.
 #[tauri::command]
 pub fn install_update<R: Runtime>(handle: AppHandle<R>) {
     crate::updates::install(&handle);

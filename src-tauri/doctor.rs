@@ -92,7 +92,7 @@ fn joined<T>(r: Result<Result<T, String>, tokio::task::JoinError>) -> Result<T, 
 /// The running app's account, as the check needs it: the scope, my next
 /// shift from the latest snapshot, and what only it knows.
 pub async fn in_app(app: &App) -> (Result<Option<Signed>, String>, Option<Running>) {
-    let signed = match app.current().await {
+    let signed = match app.current_or_restore().await {
         Ok(Some(c)) => match c.session().granted_scope().await {
             Ok(scope) => {
                 let snapshot = c.engine.latest();

@@ -190,7 +190,9 @@ mod tests {
         assert_eq!(res["effective"]["clientId"], "cid");
         assert_eq!(res["fromEnvironment"], serde_json::json!(["clientId", "tenant"]));
         assert_eq!(ask("session_info").unwrap(), serde_json::Value::Null, "signed out");
-        assert_eq!(ask("snapshot").unwrap(), serde_json::Value::Null, "nothing to show");
+        let frame = ask("window_frame").unwrap();
+        assert_eq!(frame["snapshot"], serde_json::Value::Null, "nothing to show");
+        assert_eq!((frame["ringing"].clone(), frame["update"]["state"].clone()), (serde_json::json!([]), serde_json::json!("none")));
         // An error crosses as {kind, message}, kind from the one enum.
         let err = ask("refresh").unwrap_err();
         assert_eq!(err["kind"], "notSignedIn", "{err}");
@@ -223,9 +225,9 @@ mod tests {
         webview.hide().unwrap();
         let seen: Arc<Mutex<Vec<u64>>> = Default::default();
         let sink = seen.clone();
-        app.listen_any(crate::surfaces::SNAPSHOT_EVENT, move |e| {
+        app.listen_any(crate::surfaces::WINDOW_EVENT, move |e| {
             let v: serde_json::Value = serde_json::from_str(e.payload()).unwrap();
-            if let Some(seq) = v["seq"].as_u64() {
+            if let Some(seq) = v["snapshot"]["seq"].as_u64() {
                 sink.lock().unwrap().push(seq);
             }
         });
@@ -233,7 +235,7 @@ mod tests {
         tauri::async_runtime::block_on(async {
             let approve = |url: &str| {
                 let url = url.to_string();
-                tauri::async_runtime::spawn(async move { reqwest::get(ilert_sandbox::browser::approve(&url).await).await.unwrap() });
+                tauri::async_runtime::spawn(async move { ilert_sandbox::browser::approve_and_follow(&url).await });
                 Ok(())
             };
             core.sign_in(true, None, |_| {}, approve).await.unwrap();

@@ -11,12 +11,10 @@ use ilert_app::App;
 use tauri::plugin::TauriPlugin;
 use tauri::{AppHandle, Emitter, Manager, Runtime};
 
-/// Carries `Option<Snapshot>`: `null` when signed out.
-pub const SNAPSHOT_EVENT: &str = "snapshot";
-/// Carries the ids of the pages ringing (`[]`: silent).
-pub const ALARM_EVENT: &str = "alarm";
-/// Carries [`ilert_app::updates::UpdateView`].
-pub const UPDATE_EVENT: &str = "update";
+/// Carries [`ilert_app::surface::WindowFrame`]: the snapshot (`null` when
+/// signed out), the pages ringing, the update state. The window's one event
+/// about what it shows.
+pub const WINDOW_EVENT: &str = "window";
 
 /// Started with the app (a plugin, so it has its own setup hook, also under
 /// the tests' mock runtime): runs the core's loop, draws what it publishes,
@@ -32,7 +30,7 @@ pub fn plugin<R: Runtime>() -> TauriPlugin<R> {
             show_notices(handle);
             let h = handle.clone();
             tauri::async_runtime::spawn(async move {
-                if let Err(e) = h.state::<App>().current().await {
+                if let Err(e) = h.state::<App>().current_or_restore().await {
                     tracing::warn!(error = %e, "the saved sign-in could not be restored");
                 }
             });
@@ -65,19 +63,8 @@ fn draw<R: Runtime>(handle: &AppHandle<R>, last: Option<&Frame>, frame: &Frame) 
     if last.is_none_or(|l| l.alarm != frame.alarm) {
         crate::alarm::play(handle, &frame.alarm);
     }
-    let window = &frame.window;
-    let same_snapshot = last.is_some_and(|l| match (&l.window.snapshot, &window.snapshot) {
-        (Some(a), Some(b)) => Arc::ptr_eq(a, b),
-        (a, b) => a.is_none() && b.is_none(),
-    });
-    if !same_snapshot {
-        let _ = handle.emit_to("main", SNAPSHOT_EVENT, &window.snapshot);
-    }
-    if last.is_none_or(|l| l.window.ringing != window.ringing) {
-        let _ = handle.emit_to("main", ALARM_EVENT, &window.ringing);
-    }
-    if last.is_none_or(|l| l.window.update != window.update) {
-        let _ = handle.emit_to("main", UPDATE_EVENT, &window.update);
+    if last.is_none_or(|l| l.window != frame.window) {
+        let _ = handle.emit_to("main", WINDOW_EVENT, &frame.window);
     }
     if last.is_none_or(|l| l.start_at_login != frame.start_at_login) {
         crate::autostart::apply(handle, frame.start_at_login);

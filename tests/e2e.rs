@@ -160,8 +160,7 @@ async fn approve_from_waiting_screen(client: &Client) -> String {
     view(client, "waiting").await;
     let url = until(client, "document.getElementById('authorize-url').value", "the authorize link").await;
     let url = url.as_str().unwrap().to_string();
-    let loc = browser::approve(&url).await;
-    let page = reqwest::get(&loc).await.unwrap();
+    let page = browser::approve_and_follow(&url).await;
     assert_eq!(page.status(), 200, "the receiver took the callback");
     url
 }
@@ -1033,9 +1032,9 @@ async fn irreversible_tray_items_ask_in_the_window() {
 async fn will_it_ring_checks_in_the_window_and_a_test_page_is_acknowledged() {
     let _one = ONE_AT_A_TIME.lock().await;
     let sb = Sandbox::start(Config::default()).await.unwrap();
-    let keyring = common::PrivateKeyring::start(std::env::var("DISPLAY").ok().as_deref());
-    let server = common::NotificationServer::start(&keyring.address, "body actions");
-    let pulse = common::Pulse::start();
+    let keyring = common::keyring::PrivateKeyring::start(std::env::var("DISPLAY").ok().as_deref());
+    let server = common::notifications::NotificationServer::start(&keyring.address, "body actions");
+    let pulse = common::sound::Pulse::start();
     let mut env = real_mode(&sb, Some("profile schedule policy source alert offline_access"));
     env.extend([("DBUS_SESSION_BUS_ADDRESS", keyring.address.clone()), ("PULSE_SERVER", pulse.address())]);
     env.push(("ILERT_QUIET_HOURS", "Mon-Sun 00:00-24:00".into()));

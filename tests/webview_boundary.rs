@@ -52,7 +52,7 @@ fn capabilities_grant_only_the_apps_commands() {
     let list_rs = std::fs::read_to_string(root().join("src-tauri/command_list.rs")).unwrap();
     let list = list_rs.split("$then![").nth(1).unwrap().split(']').next().unwrap();
     let commands: BTreeSet<String> = list.split(',').map(|c| c.trim().to_string()).filter(|c| !c.is_empty()).collect();
-    assert!(commands.contains("sign_in") && commands.contains("snapshot"));
+    assert!(commands.contains("sign_in") && commands.contains("window_frame"));
 
     let dir = root().join("src-tauri/capabilities");
     let mut granted = BTreeSet::new();

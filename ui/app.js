@@ -192,8 +192,8 @@ async function enterDashboard() {
   // About this build, where a signed-in person looks: whether it updates itself.
   message($("session-updates"), info?.selfUpdate.whyNot ?? null);
   show("dashboard");
-  const latest = await ipc.snapshot();
-  if (latest) render(latest);
+  const now = await ipc.windowFrame();
+  if (now.snapshot) render(now.snapshot);
   if (alertAfterSignIn !== null) {
     const id = alertAfterSignIn;
     alertAfterSignIn = null;
@@ -204,8 +204,9 @@ async function enterDashboard() {
 /** Renders one snapshot of the engine, whether or not this window is visible. */
 function render(snap) {
   if (document.body.dataset.view !== "dashboard") return;
-  // No account any more; our own sign-out says how it went itself.
-  if (!snap) return signingOut ? undefined : showSignedOut("You were signed out.");
+  // No account any more; our own sign-out says how it went itself. A frame
+  // from before this sign-in's first snapshot (none shown yet) tells nothing.
+  if (!snap) return signingOut || !shown ? undefined : showSignedOut("You were signed out.");
   if (snap.sessionEnded) return expired();
   // An answer to `snapshot` may arrive after a newer event: never go back.
   if (shown && snap.account === shown.account && snap.seq < shown.seq) return;
@@ -515,20 +516,22 @@ async function start() {
   });
   document.addEventListener("paste", pasted);
   await ipc.onProgress(onProgress);
-  await ipc.onSnapshot(render);
+  // The one event about what the window shows: the snapshot, the alarm's
+  // button while a page rings (tray and notification can silence it too), the update bar.
+  const frame = (/** @type {ipc.WindowFrame} */ f) => {
+    render(f.snapshot);
+    $("silence").hidden = !f.ringing.length;
+    renderUpdate(f.update);
+  };
+  await ipc.onWindow(frame);
   await ipc.onOpenAlert(openAlert);
-  // The alarm's button, while a page rings (tray and notification can silence it too).
-  const alarm = (/** @type {number[]} */ ids) => ($("silence").hidden = !ids.length);
   $("silence").addEventListener("click", () => ipc.silenceAlarm().catch(() => {}));
-  await ipc.onAlarm(alarm);
-  ipc.ringing().then(alarm, () => {});
   $("alerts-all").addEventListener("change", () => shown && renderAlerts(shown));
   $("grant-alert-write").addEventListener("click", () => grant("alert:w"));
   $("update-install").addEventListener("click", () => ipc.installUpdate());
   $("update-later").addEventListener("click", () => ipc.dismissUpdate());
   $("update-restart").addEventListener("click", () => ipc.restartApp());
-  await ipc.onUpdate(renderUpdate);
-  ipc.updateState().then(renderUpdate, () => {});
+  ipc.windowFrame().then(frame, () => {});
   for (const b of document.querySelectorAll(".open-check")) b.addEventListener("click", () => openCheck());
   $("check-again").addEventListener("click", () => openCheck());
   $("shifts-ahead-show").addEventListener("click", toggleShiftsAhead);

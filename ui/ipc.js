@@ -59,22 +59,17 @@ export function onProgress(handler) {
   return tauri.event.listen("progress", (e) => handler(e.payload));
 }
 
-/** Calls `handler(snapshot)` for every snapshot the refresh engine publishes (`null`: signed out). @param {(s: Snapshot|null) => void} handler */
-export function onSnapshot(handler) {
+/** @typedef {import("./bindings/WindowFrame").WindowFrame} WindowFrame */
+/** What the window shows now: the snapshot (`null`: signed out), the pages ringing, the update state. @returns {Promise<WindowFrame>} */
+export const windowFrame = () => invoke("window_frame");
+/** Calls `handler(frame)` whenever any of it changes: the window's one event about what it shows. @param {(f: WindowFrame) => void} handler */
+export function onWindow(handler) {
   if (!tauri?.event) return Promise.resolve(() => {});
-  return tauri.event.listen("snapshot", (e) => handler(e.payload));
+  return tauri.event.listen("window", (e) => handler(e.payload));
 }
 
-/** The pages whose alarm rings now (alert ids). @returns {Promise<number[]>} */
-export const ringing = () => invoke("ringing");
 /** @returns {Promise<null>} */
 export const silenceAlarm = () => invoke("silence_alarm");
-
-/** Calls `handler(ids)` when the alarm starts, stops or rings for other pages. @param {(ids: number[]) => void} handler */
-export function onAlarm(handler) {
-  if (!tauri?.event) return Promise.resolve(() => {});
-  return tauri.event.listen("alarm", (e) => handler(e.payload));
-}
 
 /** Calls `handler(alertId)` when a notification about that alert is clicked. @param {(id: number) => void} handler */
 export function onOpenAlert(handler) {
@@ -83,9 +78,7 @@ export function onOpenAlert(handler) {
 }
 
 /** @typedef {import("./bindings/UpdateView").UpdateView} UpdateView */
-/** What is known of a newer version. @returns {Promise<UpdateView>} */
-export const updateState = () => invoke("update_state");
-/** Install the version offered (download, verify, install); the outcome comes as `update` events. @returns {Promise<null>} */
+/** Install the version offered (download, verify, install); the outcome comes as `window` events. @returns {Promise<null>} */
 export const installUpdate = () => invoke("install_update");
 /** Later: out of sight until the next check. @returns {Promise<null>} */
 export const dismissUpdate = () => invoke("dismiss_update");
@@ -114,10 +107,4 @@ export const willItRing = (testPage) => invoke("will_it_ring", { testPage });
 export function onOpenCheck(handler) {
   if (!tauri?.event) return Promise.resolve(() => {});
   return tauri.event.listen("open-check", () => handler());
-}
-
-/** Calls `handler(view)` whenever the update state changes. @param {(u: UpdateView) => void} handler */
-export function onUpdate(handler) {
-  if (!tauri?.event) return Promise.resolve(() => {});
-  return tauri.event.listen("update", (e) => handler(e.payload));
 }

@@ -41,7 +41,7 @@ escalatesToMe: boolean,
  */
 responder: boolean, 
 /**
- * Within the person's [`AlertScope`] (or a page): notified, and
+ * Within the person's [`NotifyAlerts`] (or a page): notified, and
  * counted in the tray.
  */
 concernsMe: boolean, 

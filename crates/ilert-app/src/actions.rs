@@ -138,16 +138,16 @@ pub async fn act(client: &Client, engine: &Engine, id: i64, action: AlertAction,
         }
         Err(e) => Err(e),
     };
-    // Confirmed, ilert's answer is the alert as it is now: shown as it is,
-    // no round of requests after it (the next refresh comes at its time).
-    // Anything else may have changed more than the row: ask again now.
-    if result.is_err() {
-        engine.refresh_now();
-    }
     match result {
         Ok(alert) => {
             let status = status_of(&alert).to_string();
-            amend(engine, id, &status, Some(&accepted_by(&alert)));
+            // ilert's answer, published with the round it starts (two snapshots per action).
+            let by = accepted_by(&alert);
+            engine.confirm(|s| {
+                if let Panel::Ready { data, .. } = &s.alerts {
+                    s.alerts = Panel::Ready { data: data.with_status(id, &status, Some(&by)), unreadable: 0 };
+                }
+            });
             let others: Vec<String> = accepted_by(&alert).into_iter().filter(|n| Some(n.as_str()) != me).collect();
             let message = match (action, status.as_str(), already) {
                 (_, "RESOLVED", true) | (AlertAction::Accept, "RESOLVED", _) => "Already resolved".to_string(),
@@ -160,10 +160,11 @@ pub async fn act(client: &Client, engine: &Engine, id: i64, action: AlertAction,
             Ok(ActionOutcome { id, status, message })
         }
         Err(e) => {
-            // Refused or unreachable: show it as it was.
+            // Refused or unreachable: show it as it was, and ask ilert again.
             if let Some(row) = &before {
                 put_back(engine, row, &row.status, row.accepted_by.clone());
             }
+            engine.refresh_now();
             Err(e.into())
         }
     }

@@ -8,6 +8,7 @@
 //! asked (Refresh now) or when the wall clock jumped ahead of the monotonic
 //! one, which is what a laptop waking from sleep looks like.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
@@ -15,7 +16,7 @@ use ilert_api::Client;
 use tokio::sync::{watch, Notify};
 
 use crate::view::dashboard;
-use crate::view::{AlertScope, SessionInfo, Snapshot};
+use crate::view::{NotifyAlerts, SessionInfo, Snapshot};
 
 /// When the engine asks ilert, and what of it concerns the person. ilert
 /// counts requests per account and per address in one-minute windows; a
@@ -31,7 +32,7 @@ pub struct EngineConfig {
     pub max_backoff: Duration,
     /// How often a wait looks at the wall clock, to notice a wake from sleep.
     pub tick: Duration,
-    pub alert_scope: AlertScope,
+    pub notify_alerts: NotifyAlerts,
     /// How long who I am, the policies, the schedules and the alert sources
     /// are reused before they are read again ([`dashboard::SlowLists`]); the
     /// alerts and who is on call are read every round. Refresh now reads all.
@@ -45,7 +46,7 @@ impl Default for EngineConfig {
             on_call_interval: Duration::from_secs(15),
             max_backoff: Duration::from_secs(300),
             tick: Duration::from_secs(15),
-            alert_scope: AlertScope::OnCall,
+            notify_alerts: NotifyAlerts::OnCall,
             slow_lists: Duration::from_secs(300),
         }
     }
@@ -103,11 +104,19 @@ pub async fn wait(wait: Duration, tick: Duration, wake: &Notify, wall: &(dyn Fn(
     }
 }
 
+/// What wakes the engine's task early.
+struct Wake {
+    asked: Arc<Notify>,
+    quiet_start: Arc<AtomicBool>,
+}
+
 /// The handle on one account's engine; dropping it stops the task.
 pub struct Engine {
     tx: Arc<watch::Sender<Arc<Snapshot>>>,
     latest: watch::Receiver<Arc<Snapshot>>,
     wake: Arc<Notify>,
+    /// The next round's start is not published ([`Engine::confirm`]).
+    quiet_start: Arc<AtomicBool>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -119,8 +128,10 @@ impl Engine {
         let (tx, latest) = watch::channel(Arc::new(Snapshot::loading(account, first)));
         let tx = Arc::new(tx);
         let wake = Arc::new(Notify::new());
-        let task = tokio::spawn(run(client, demo, asked, config, tx.clone(), wake.clone()));
-        Engine { tx, latest, wake, task }
+        let quiet_start = Arc::new(AtomicBool::new(false));
+        let task =
+            tokio::spawn(run(client, demo, asked, config, tx.clone(), Wake { asked: wake.clone(), quiet_start: quiet_start.clone() }));
+        Engine { tx, latest, wake, quiet_start, task }
     }
 
     pub fn latest(&self) -> Arc<Snapshot> {
@@ -146,6 +157,22 @@ impl Engine {
     pub fn refresh_now(&self) {
         self.wake.notify_one();
     }
+
+    /// ilert confirmed an action: `f` puts its answer into the latest
+    /// snapshot without publishing it, and a round starts at once without
+    /// saying so; its result, which carries both, is the one publication.
+    /// So an action costs every surface two snapshots: shown at once
+    /// ([`Engine::amend`]), then as ilert has it.
+    pub fn confirm(&self, f: impl FnOnce(&mut Snapshot)) {
+        self.tx.send_if_modified(|s| {
+            let mut next = Snapshot::clone(s);
+            f(&mut next);
+            *s = Arc::new(next);
+            false
+        });
+        self.quiet_start.store(true, Ordering::SeqCst);
+        self.wake.notify_one();
+    }
 }
 
 impl Drop for Engine {
@@ -155,21 +182,24 @@ impl Drop for Engine {
 }
 
 #[tracing::instrument(name = "app.engine", skip_all, fields(account = %client.session().account().key()))]
-async fn run(client: Client, demo: bool, asked: String, config: EngineConfig, tx: Arc<watch::Sender<Arc<Snapshot>>>, wake: Arc<Notify>) {
+async fn run(client: Client, demo: bool, asked: String, config: EngineConfig, tx: Arc<watch::Sender<Arc<Snapshot>>>, wake: Wake) {
     let mut failures = 0u32;
     let mut slow = dashboard::SlowLists::new(config.slow_lists);
     loop {
-        tx.send_modify(|s| {
-            if !s.refreshing {
-                let mut next = Snapshot::clone(s);
-                next.refreshing = true;
-                *s = Arc::new(next);
+        let said = !wake.quiet_start.swap(false, Ordering::SeqCst);
+        tx.send_if_modified(|s| {
+            if s.refreshing {
+                return false;
             }
+            let mut next = Snapshot::clone(s);
+            next.refreshing = true;
+            *s = Arc::new(next);
+            said
         });
         let d = dashboard::fetch_with(&client, &mut slow).await;
         failures = if d.all_ok() { 0 } else { failures.saturating_add(1) };
         let session = SessionInfo::of(client.session(), demo, &asked).await;
-        let mut snapshot = tx.borrow().next(d, session, None, config.alert_scope);
+        let mut snapshot = tx.borrow().next(d, session, None, config.notify_alerts);
         let on_call = snapshot.on_call_now();
         let pause = config.next_wait(on_call, failures, client.rate_gate().next_refresh(config.interval(on_call)));
         snapshot.next_refresh_at = chrono::Duration::from_std(pause).ok().map(|p| chrono::Utc::now() + p);
@@ -180,7 +210,7 @@ async fn run(client: Client, demo: bool, asked: String, config: EngineConfig, tx
             tracing::info!("the session ended; the engine stops");
             return;
         }
-        let woke = wait(pause, config.tick, &wake, &SystemTime::now).await;
+        let woke = wait(pause, config.tick, &wake.asked, &SystemTime::now).await;
         match woke {
             Woke::Due => {}
             // The person asked, or hours passed asleep: everything afresh.

@@ -22,7 +22,7 @@ use crate::notify::alarm::AlarmRamp;
 use crate::notify::quiet::QuietHours;
 use crate::notify::{NotifyConfig, OtherAlerts};
 use crate::private_file;
-use crate::view::AlertScope;
+use crate::view::NotifyAlerts;
 
 /// The app's identifier: its config directory and keyring service name.
 pub const APP_ID: &str = "com.ilert.desktop";
@@ -108,7 +108,7 @@ pub struct Settings {
     pub scopes: Option<String>,
     /// Which new alerts notify and count in the tray: on-call (my on-call policies' and mine), all, mine.
     #[arg(long, env = "ILERT_NOTIFY_ALERTS", value_enum, global = true)]
-    pub notify_alerts: Option<AlertScope>,
+    pub notify_alerts: Option<NotifyAlerts>,
     /// Seconds between refreshes while on call (default 15).
     #[arg(long, env = "ILERT_POLL_ON_CALL_SECS", global = true)]
     pub poll_on_call_secs: Option<u64>,
@@ -165,7 +165,7 @@ impl Settings {
         EngineConfig {
             interval: secs(self.poll_secs, base.interval),
             on_call_interval: secs(self.poll_on_call_secs, base.on_call_interval),
-            alert_scope: self.notify_alerts.unwrap_or(base.alert_scope),
+            notify_alerts: self.notify_alerts.unwrap_or(base.notify_alerts),
             ..base
         }
     }

@@ -5,7 +5,7 @@
 
 use std::sync::{Arc, Mutex};
 
-use ilert_app::settings::{self, Settings, SettingsStore};
+use ilert_app::settings::{self, Settings};
 use ilert_app::sign_in::Progress;
 use ilert_app::view::Panel;
 use ilert_app::{App, AppError, ErrorKind};

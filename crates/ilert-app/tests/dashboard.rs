@@ -77,7 +77,7 @@ async fn an_escalated_alert_pages_me_whether_or_not_ilert_lists_me_as_its_respon
         sb.knobs().move_clock(chrono::Duration::minutes(20));
         let d = fetch(&c).await;
         let me = d.user.data().map(|u| u.id);
-        let open = ilert_app::view::OpenAlerts::of(d.alerts.data().unwrap(), me, d.on_call.data(), ilert_app::view::AlertScope::OnCall);
+        let open = ilert_app::view::OpenAlerts::of(d.alerts.data().unwrap(), me, d.on_call.data(), ilert_app::view::NotifyAlerts::OnCall);
         let row = open.alerts.iter().find(|r| r.summary == "Escalated").cloned().expect("the alert is listed");
         assert_eq!(row.responder, !initial_only, "listed as its responder only when ilert adds escalated people");
         assert!(row.page && row.rings(), "a page for me either way (initial responders only: {initial_only}): {row:?}");
@@ -217,7 +217,7 @@ async fn explicit_nulls_and_float_numbers_read() {
     assert!(alerts.iter().any(|a| a.assigned_to.is_none() && a.merged_into_id.is_none()));
     let merged: Vec<_> = alerts.iter().filter(|a| a.is_merged()).collect();
     assert_eq!(merged.len(), 1, "the merged copy is read");
-    let open = ilert_app::view::OpenAlerts::of(&alerts, None, None, ilert_app::view::AlertScope::All);
+    let open = ilert_app::view::OpenAlerts::of(&alerts, None, None, ilert_app::view::NotifyAlerts::All);
     assert!(open.get(merged[0].id).is_none(), "and shown only as its parent");
 }
 
@@ -225,14 +225,14 @@ async fn explicit_nulls_and_float_numbers_read() {
 /// sandbox answers in (`alert_order`), the app's list is the same, newest first.
 #[tokio::test]
 async fn the_open_alerts_do_not_depend_on_the_order_ilert_sends() {
-    use ilert_app::view::{AlertScope, OpenAlerts};
+    use ilert_app::view::{NotifyAlerts, OpenAlerts};
     use ilert_sandbox::AlertOrder;
     let (sb, c) = client(ALL).await;
     let mut lists = Vec::new();
     for order in [AlertOrder::Newest, AlertOrder::Oldest, AlertOrder::Id] {
         sb.knobs().set_alert_order(order);
         let listed = c.alerts(&ilert_api::api::alerts::AlertFilter::open()).await.unwrap();
-        let open = OpenAlerts::of(&listed, None, None, AlertScope::All);
+        let open = OpenAlerts::of(&listed, None, None, NotifyAlerts::All);
         lists.push(open.alerts.iter().map(|r| r.id).collect::<Vec<_>>());
     }
     assert!(lists[0].len() > 3);
@@ -248,7 +248,7 @@ async fn the_open_alerts_do_not_depend_on_the_order_ilert_sends() {
 #[tokio::test]
 async fn alerts_read_in_any_order_with_references_without_ids_and_merges() {
     use ilert_api::api::alerts::AlertFilter;
-    use ilert_app::view::{AlertScope, OpenAlerts};
+    use ilert_app::view::{NotifyAlerts, OpenAlerts};
     let (sb, c) = client(ALL).await;
     let at = |h: u32| format!("2026-12-07T{h:02}:00:00Z");
     let alert = |id: i64, h: u32| serde_json::json!({"id": id, "summary": format!("a{id}"), "status": "PENDING", "priority": "HIGH", "reportTime": at(h), "alertSource": {"id": 1201, "name": "Checkout"}});
@@ -265,7 +265,7 @@ async fn alerts_read_in_any_order_with_references_without_ids_and_merges() {
     sb.knobs().add_fault(Fault::new("/api/alerts", FaultKind::Json { status: 200, body: serde_json::Value::Array(odd) }));
     let listed = c.alerts(&AlertFilter::open()).await.unwrap();
     assert_eq!(listed.unreadable, 0, "every alert reads");
-    let open = OpenAlerts::of(&listed, None, None, AlertScope::All);
+    let open = OpenAlerts::of(&listed, None, None, NotifyAlerts::All);
     let ids: Vec<i64> = open.alerts.iter().map(|r| r.id).collect();
     assert_eq!(ids, [4, 2, 3, 1], "newest first, then id; each once; the merged one is its parent's");
     assert_eq!(open.get(2).unwrap().source, "", "a source without an id names none");

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use ilert_api::Client;
-use ilert_app::view::dashboard::{fetch, Dashboard};
+use ilert_app::view::dashboard::{fetch, Round};
 use ilert_oauth::endpoint::http_client;
 use ilert_oauth::token_store::{MemoryStore, TokenStore};
 use ilert_sandbox::{Config, Fault, FaultKind, Sandbox};
@@ -38,13 +38,13 @@ fn faults() -> Vec<(FaultKind, &'static str)> {
     ]
 }
 
-fn panel(d: &Dashboard, name: &str) -> serde_json::Value {
+fn panel(d: &Round, name: &str) -> serde_json::Value {
     serde_json::to_value(d).unwrap()[name].clone()
 }
 
 /// Policies feed the on-call panel only as names; their failure leaves the
 /// panel ready (policies then come from the on-calls alone).
-fn expect_error(d: &Dashboard, path: &str, name: &str, kind: &str) {
+fn expect_error(d: &Round, path: &str, name: &str, kind: &str) {
     let p = panel(d, name);
     if path == "/api/escalation-policies" {
         assert_eq!(p["state"], "ready", "{path}: {p}");

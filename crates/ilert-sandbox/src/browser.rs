@@ -47,6 +47,13 @@ pub async fn approve(authorize_url: &str) -> String {
     }
 }
 
+/// Approves and follows the redirect to the app's receiver, as a person's
+/// browser does; the receiver's page (tests only).
+pub async fn approve_and_follow(authorize_url: &str) -> reqwest::Response {
+    let loc = approve(authorize_url).await;
+    reqwest::get(&loc).await.expect("the app's receiver answers")
+}
+
 fn location(resp: &reqwest::Response) -> Option<String> {
     resp.status().is_redirection().then(|| resp.headers().get(reqwest::header::LOCATION)?.to_str().ok().map(str::to_string)).flatten()
 }

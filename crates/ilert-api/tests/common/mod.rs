@@ -29,7 +29,7 @@ pub async fn session_in(sb: &Sandbox, scopes: &str, store: Arc<dyn TokenStore>) 
     let s = SignIn::start(&settings, http_client()).await.unwrap();
     sb.knobs().register_client("api-test", s.redirect_uri().as_str());
     let url = s.authorize_url().to_string();
-    let b = tokio::spawn(async move { reqwest::get(browser::approve(&url).await).await.unwrap() });
+    let b = tokio::spawn(async move { browser::approve_and_follow(&url).await });
     let session = s.finish(store).await.unwrap();
     b.await.unwrap();
     Arc::new(session)

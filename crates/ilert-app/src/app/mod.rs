@@ -195,9 +195,10 @@ impl App {
     }
 
     /// The current account; on first call, the one the keyring keeps for
-    /// the remembered account (no browser). An account whose session ilert
-    /// ended is dropped here, so the next call restores or says signed out.
-    pub async fn current(&self) -> Result<Option<Arc<SignedIn>>, AppError> {
+    /// the remembered account is restored (no browser). An account whose
+    /// session ilert ended is dropped here, so the next call restores or
+    /// says signed out.
+    pub async fn current_or_restore(&self) -> Result<Option<Arc<SignedIn>>, AppError> {
         let live = || self.accounts.current().filter(|c| !c.engine.latest().session_ended);
         if let Some(c) = live() {
             return Ok(Some(c));
@@ -225,9 +226,14 @@ impl App {
         }
     }
 
+    /// [`App::current_or_restore`], or [`AppError::NotSignedIn`].
+    async fn signed_in(&self) -> Result<Arc<SignedIn>, AppError> {
+        self.current_or_restore().await?.ok_or(AppError::NotSignedIn)
+    }
+
     /// Who is signed in, restoring on first call. `Ok(None)`: signed out.
     pub async fn session_info(&self) -> Result<Option<SessionInfo>, AppError> {
-        let Some(c) = self.current().await? else { return Ok(None) };
+        let Some(c) = self.current_or_restore().await? else { return Ok(None) };
         Ok(Some(SessionInfo::of(c.session(), c.demo, self.settings.current().scopes()).await))
     }
 
@@ -243,7 +249,7 @@ impl App {
 
     /// Accepts or resolves an alert of the current account (see [`crate::actions`]).
     pub async fn act(&self, id: i64, action: AlertAction) -> Result<ActionOutcome, AppError> {
-        let c = self.current().await?.ok_or(AppError::NotSignedIn)?;
+        let c = self.signed_in().await?;
         let me = c.engine.latest().user.data().map(|u| u.name());
         actions::act(&c.client, &c.engine, id, action, me.as_deref()).await
     }
@@ -251,13 +257,13 @@ impl App {
     /// My shifts in the next 14 days with their hand-overs, read now (the
     /// schedules' turns are not part of the refresh rounds).
     pub async fn shifts_ahead(&self) -> Result<Vec<ShiftAhead>, AppError> {
-        let c = self.current().await?.ok_or(AppError::NotSignedIn)?;
+        let c = self.signed_in().await?;
         Ok(timeline::read(&c.client, chrono::Utc::now()).await?)
     }
 
     /// My shifts ahead as an iCalendar file (see [`crate::view::calendar`]).
     pub async fn shifts_calendar(&self) -> Result<String, AppError> {
-        let c = self.current().await?.ok_or(AppError::NotSignedIn)?;
+        let c = self.signed_in().await?;
         let shifts = timeline::read(&c.client, chrono::Utc::now()).await?;
         let account = c.session().account();
         let memory = calendar::memory_beside(self.settings.path());
@@ -266,7 +272,7 @@ impl App {
 
     /// One alert in full: the alert, its log and whom ilert told, asked for together.
     pub async fn alert_detail(&self, id: i64) -> Result<AlertDetail, AppError> {
-        let c = self.current().await?.ok_or(AppError::NotSignedIn)?;
+        let c = self.signed_in().await?;
         let (alert, log, told) = tokio::join!(c.client.alert(id), c.client.alert_log(id), c.client.alert_notifications(id));
         let alert = alert?;
         // A log that cannot be had still shows the alert.
@@ -285,7 +291,7 @@ impl App {
     /// Where ilert's web app shows alert `id`: on the sign-in's own host
     /// (app.ilert.com, or the tenant's), `/alert/view.jsf?id=ID`.
     pub async fn alert_web_url(&self, id: i64) -> Result<String, AppError> {
-        let c = self.current().await?.ok_or(AppError::NotSignedIn)?;
+        let c = self.signed_in().await?;
         let mut url = c.session().endpoint().endpoints().authorize.clone();
         url.set_path("/alert/view.jsf");
         url.set_query(Some(&format!("id={id}")));
@@ -377,7 +383,7 @@ impl App {
 
     /// Refreshes now and waits (at most 90 s) for the result.
     pub async fn refresh(&self) -> Result<Arc<Snapshot>, AppError> {
-        let c = self.current().await?.ok_or(AppError::NotSignedIn)?;
+        let c = self.signed_in().await?;
         let mut rx = c.engine.subscribe();
         let seq = rx.borrow_and_update().seq;
         c.engine.refresh_now();
@@ -392,7 +398,7 @@ impl App {
     /// Revokes at ilert and forgets locally; the local part always happens.
     pub async fn sign_out(&self) -> Result<SignedOut, AppError> {
         // Restore first, so a sign-out before the window loaded still revokes.
-        let _ = self.current().await;
+        let _ = self.current_or_restore().await;
         let Some(current) = self.accounts.remove_current() else { return Ok(SignedOut::not_signed_in()) };
         let forget = || if current.demo { Ok(()) } else { self.settings.change(|f| f.account = None) };
         let out = accounts::sign_out(current.session(), forget).await;

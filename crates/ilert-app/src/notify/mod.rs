@@ -1,7 +1,7 @@
 //! The notifier's rules: from each snapshot, what to tell the person, once.
 //! Plain data in, [`Notice`]s out; the Tauri side only shows them.
 //!
-//! - A new open alert that concerns me (the [`AlertScope`] setting) is told
+//! - A new open alert that concerns me (the [`NotifyAlerts`] setting) is told
 //!   once per account, ever ([`seen`]); more than [`MAX_SINGLE`] at once
 //!   become one summary. Only fresh data tells: a stale panel repeats old news.
 //! - Alerts that opened while the machine slept and are still open are new
@@ -17,7 +17,7 @@
 //!   and sums them up when it ends; a page still rings unless the person
 //!   let quiet hold pages too.
 //!
-//! [`AlertScope`]: crate::view::AlertScope
+//! [`NotifyAlerts`]: crate::view::NotifyAlerts
 
 pub mod alarm;
 pub mod quiet;

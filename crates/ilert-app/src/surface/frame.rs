@@ -40,9 +40,14 @@ pub struct AlarmFrame {
     pub ramp: AlarmRamp,
 }
 
-#[derive(Debug, Clone)]
+/// What the window is sent, whole, each time any of it changes (one event,
+/// `window`), and what it asks for when it opens (`window_frame`).
+#[derive(Debug, Clone, serde::Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS), ts(export))]
+#[serde(rename_all = "camelCase")]
 pub struct WindowFrame {
     /// `None`: signed out.
+    #[cfg_attr(test, ts(as = "Option<Snapshot>"))]
     pub snapshot: Option<Arc<Snapshot>>,
     pub update: UpdateView,
     /// The pages whose alarm rings (the window offers to silence it).

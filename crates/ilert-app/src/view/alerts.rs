@@ -13,7 +13,7 @@ use super::dashboard::OnCallNow;
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[cfg_attr(test, derive(ts_rs::TS), ts(export))]
 #[serde(rename_all = "camelCase")]
-pub enum AlertScope {
+pub enum NotifyAlerts {
     /// Alerts of the escalation policies I am on call for now, and those I
     /// am a responder of.
     #[default]
@@ -46,7 +46,7 @@ pub struct AlertRow {
     pub escalates_to_me: bool,
     /// I am one of its responders (the Alerts panel's default view).
     pub responder: bool,
-    /// Within the person's [`AlertScope`] (or a page): notified, and
+    /// Within the person's [`NotifyAlerts`] (or a page): notified, and
     /// counted in the tray.
     pub concerns_me: bool,
     /// HIGH priority, and on a policy I am on call for or waiting for me
@@ -105,7 +105,7 @@ pub struct OpenAlerts {
 impl OpenAlerts {
     /// `me`: the person's user id (unknown: only "all" can say anything);
     /// `on_call`: who is on call now, for the policies I am on call for.
-    pub fn of(alerts: &[Alert], me: Option<i64>, on_call: Option<&OnCallNow>, scope: AlertScope) -> OpenAlerts {
+    pub fn of(alerts: &[Alert], me: Option<i64>, on_call: Option<&OnCallNow>, scope: NotifyAlerts) -> OpenAlerts {
         let my_policies: Vec<i64> = on_call
             .map(|o| o.policies.iter().filter(|p| p.levels.iter().any(|l| l.people.iter().any(|x| x.mine))).map(|p| p.id).collect())
             .unwrap_or_default();
@@ -126,9 +126,9 @@ impl OpenAlerts {
                 let page = a.priority.as_deref() == Some("HIGH") && (responder || on_my_policy);
                 let concerns_me = page
                     || match scope {
-                        AlertScope::All => true,
-                        AlertScope::Mine => responder,
-                        AlertScope::OnCall => responder || on_my_policy,
+                        NotifyAlerts::All => true,
+                        NotifyAlerts::Mine => responder,
+                        NotifyAlerts::OnCall => responder || on_my_policy,
                     };
                 let escalates_to_me = me.is_some_and(|me| a.next_escalation_user.as_ref().is_some_and(|u| u.id == me));
                 AlertRow { escalates_to_me, ..AlertRow::of(a, responder, concerns_me, page) }
@@ -218,7 +218,7 @@ mod tests {
         let alerts = [alert(1, "PENDING", 10, 2), alert(2, "ACCEPTED", 11, 1), alert(3, "PENDING", 12, 2), alert(4, "RESOLVED", 10, 1)];
         let oc = on_call_for(10, 1);
         let ids = |o: &OpenAlerts| o.mine().map(|r| r.id).collect::<Vec<_>>();
-        let on_call = OpenAlerts::of(&alerts, Some(1), Some(&oc), AlertScope::OnCall);
+        let on_call = OpenAlerts::of(&alerts, Some(1), Some(&oc), NotifyAlerts::OnCall);
         assert_eq!(on_call.alerts.len(), 3, "resolved is not open");
         // No report times: newest first falls back on the id, highest first.
         assert_eq!(ids(&on_call), [2, 1], "my policy's, and where I am a responder");
@@ -228,20 +228,20 @@ mod tests {
             [2],
             "the panel's default: mine as a responder"
         );
-        assert_eq!(ids(&OpenAlerts::of(&alerts, Some(1), Some(&oc), AlertScope::Mine)), [2, 1], "1 is a page: HIGH on my policy");
-        assert_eq!(ids(&OpenAlerts::of(&alerts, Some(1), Some(&oc), AlertScope::All)), [3, 2, 1]);
-        assert_eq!(ids(&OpenAlerts::of(&alerts, None, None, AlertScope::OnCall)), Vec::<i64>::new(), "unknown me: nothing is mine");
+        assert_eq!(ids(&OpenAlerts::of(&alerts, Some(1), Some(&oc), NotifyAlerts::Mine)), [2, 1], "1 is a page: HIGH on my policy");
+        assert_eq!(ids(&OpenAlerts::of(&alerts, Some(1), Some(&oc), NotifyAlerts::All)), [3, 2, 1]);
+        assert_eq!(ids(&OpenAlerts::of(&alerts, None, None, NotifyAlerts::OnCall)), Vec::<i64>::new(), "unknown me: nothing is mine");
         let pages = |o: &OpenAlerts| o.alerts.iter().filter(|r| r.rings()).map(|r| r.id).collect::<Vec<_>>();
         assert_eq!(pages(&on_call), [1], "2 is accepted, 3 neither on my policy nor mine");
         let mut low = alert(5, "PENDING", 10, 1);
         low.priority = Some("LOW".into());
-        assert_eq!(pages(&OpenAlerts::of(&[low], Some(1), Some(&oc), AlertScope::OnCall)), Vec::<i64>::new(), "LOW never pages");
+        assert_eq!(pages(&OpenAlerts::of(&[low], Some(1), Some(&oc), NotifyAlerts::OnCall)), Vec::<i64>::new(), "LOW never pages");
     }
 
     #[test]
     fn a_row_taken_out_comes_back_in_its_place_with_the_counts() {
         let alerts = [alert(1, "PENDING", 10, 1), alert(2, "ACCEPTED", 10, 1), alert(3, "PENDING", 10, 1)];
-        let all = OpenAlerts::of(&alerts, Some(1), None, AlertScope::All);
+        let all = OpenAlerts::of(&alerts, Some(1), None, NotifyAlerts::All);
         let row = all.get(2).unwrap().clone();
         let without = all.with_status(2, "RESOLVED", None);
         assert!(without.get(2).is_none() && without.accepted == 0);

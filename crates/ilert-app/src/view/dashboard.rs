@@ -149,9 +149,10 @@ impl<T> Panel<T> {
     }
 }
 
+/// What one refresh round read: every panel, each with its data or why not.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Dashboard {
+pub struct Round {
     pub fetched_at: DateTime<Utc>,
     pub user: Panel<User>,
     pub on_call: Panel<OnCallNow>,
@@ -161,10 +162,10 @@ pub struct Dashboard {
     pub alerts: Panel<Vec<Alert>>,
 }
 
-impl Dashboard {
+impl Round {
     /// Every panel failed for the same reason (the session could not give a token).
-    fn failed(now: DateTime<Utc>, e: ApiError) -> Dashboard {
-        Dashboard {
+    fn failed(now: DateTime<Utc>, e: ApiError) -> Round {
+        Round {
             fetched_at: now,
             user: Panel::error(&e),
             on_call: Panel::error(&e),
@@ -324,14 +325,14 @@ impl SlowLists {
 }
 
 /// Fetches every panel the granted scopes allow, concurrently.
-pub async fn fetch(client: &Client) -> Dashboard {
+pub async fn fetch(client: &Client) -> Round {
     fetch_with(client, &mut SlowLists::default()).await
 }
 
 /// Fetches every panel the granted scopes allow, concurrently, reusing the
 /// slow lists `slow` still holds fresh.
 #[tracing::instrument(name = "app.dashboard", skip_all)]
-pub async fn fetch_with(client: &Client, slow: &mut SlowLists) -> Dashboard {
+pub async fn fetch_with(client: &Client, slow: &mut SlowLists) -> Round {
     let now = Utc::now();
     let (kept_user, kept_mine) = (slow.fresh(&slow.user).cloned(), slow.fresh(&slow.mine).cloned());
     let (kept_policies, kept_schedules, kept_sources) =
@@ -340,7 +341,7 @@ pub async fn fetch_with(client: &Client, slow: &mut SlowLists) -> Dashboard {
     let (reused_policies, reused_schedules, reused_sources) = (kept_policies.is_some(), kept_schedules.is_some(), kept_sources.is_some());
     let scope = match client.session().granted_scope().await {
         Ok(s) => s,
-        Err(e) => return Dashboard::failed(now, ApiError::from(e)),
+        Err(e) => return Round::failed(now, ApiError::from(e)),
     };
     // ilert never said what it granted: ask for every panel and let its
     // 403s tell.
@@ -450,7 +451,7 @@ pub async fn fetch_with(client: &Client, slow: &mut SlowLists) -> Dashboard {
     fn listed<T>(r: Result<Listed<T>, ApiError>) -> Result<(Vec<T>, usize), ApiError> {
         r.map(|l| (l.items, l.unreadable))
     }
-    Dashboard {
+    Round {
         fetched_at: now,
         user: user.map_or_else(|| Panel::not_granted("profile"), Panel::from_result),
         on_call,

@@ -14,8 +14,8 @@ pub mod snapshot;
 pub mod timeline;
 
 pub use alert_detail::AlertDetail;
-pub use alerts::{AlertRow, AlertScope, OpenAlerts};
+pub use alerts::{AlertRow, NotifyAlerts, OpenAlerts};
 pub use board::OnCallBoard;
-pub use dashboard::{Dashboard, Panel, Stale};
+pub use dashboard::{Panel, Round, Stale};
 pub use session::SessionInfo;
 pub use snapshot::Snapshot;

@@ -8,9 +8,9 @@ use ilert_api::api::alert_sources::AlertSource;
 use ilert_api::api::users::User;
 use serde::Serialize;
 
-use super::alerts::{AlertScope, OpenAlerts};
+use super::alerts::{NotifyAlerts, OpenAlerts};
 use super::board::{self, OnCallBoard};
-use super::dashboard::{Dashboard, Panel};
+use super::dashboard::{Panel, Round};
 use super::session::SessionInfo;
 
 #[derive(Debug, Clone, Serialize)]
@@ -61,7 +61,7 @@ impl Snapshot {
 
     /// The snapshot after this one, from a new fetch: where a panel failed,
     /// the data it had is kept and marked stale.
-    pub fn next(&self, d: Dashboard, session: SessionInfo, next_refresh_at: Option<DateTime<Utc>>, scope: AlertScope) -> Snapshot {
+    pub fn next(&self, d: Round, session: SessionInfo, next_refresh_at: Option<DateTime<Utc>>, scope: NotifyAlerts) -> Snapshot {
         let at = self.fetched_at;
         let on_call = board::join(&d.on_call, &d.schedules);
         let me = d.user.data().map(|u| u.id).or_else(|| self.user.data().map(|u| u.id));

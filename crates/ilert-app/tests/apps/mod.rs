@@ -1,5 +1,6 @@
 //! An [`App`] as the tests make one: its own settings file and keyring
 //! profile, a browser that approves, any free port for the demo.
+#![allow(dead_code)] // each test binary uses its own part
 
 use ilert_app::settings::{Settings, SettingsStore};
 use ilert_app::App;
@@ -8,10 +9,7 @@ use ilert_sandbox::browser;
 /// A browser that approves whatever authorize URL it is given.
 pub fn approving_browser(url: &str) -> Result<(), String> {
     let url = url.to_string();
-    tokio::spawn(async move {
-        let loc = browser::approve(&url).await;
-        reqwest::get(&loc).await.unwrap();
-    });
+    tokio::spawn(async move { browser::approve_and_follow(&url).await });
     Ok(())
 }
 

@@ -4,4 +4,4 @@
  * Which new alerts concern the person: what the notifier tells and the
  * tray counts. A setting (`notifyAlerts`).
  */
-export type AlertScope = "onCall" | "all" | "mine";
+export type NotifyAlerts = "onCall" | "all" | "mine";

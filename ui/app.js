@@ -6,7 +6,7 @@
 import * as ipc from "./ipc.js";
 import { $, h } from "./dom.js";
 import { askedAlert, clock } from "./format.js";
-import { renderPanel, latest, onCallView, sourcesView, alertsView, alertDetailView, shownAlerts, sessionView, checkView, timelineView } from "./panels.js";
+import { renderPanel, latest, onCallView, sourcesView, alertsView, alertDetailView, sessionView, checkView, timelineView } from "./panels.js";
 
 /** @type {import("./ipc.js").AppInfo} */
 let info;
@@ -215,7 +215,7 @@ function render(snap) {
   $("refresh").disabled = snap.refreshing;
   renderPanel($("panel-on-call"), snap.onCall, {
     render: (data) => onCallView(data.onCall, data.schedules),
-    isEmpty: (data) => !(data.onCall?.policies.length || data.onCall?.myShifts.length || data.schedules?.length),
+    isEmpty: (data) => data.empty,
     empty: "No escalation policies or schedules yet.",
     onGrant: grant, onRetry: refresh,
   });
@@ -247,8 +247,8 @@ function renderAlerts(snap) {
   });
   $("alerts-grant-write").hidden = !(snap.alerts.state === "ready" && !canAct(snap));
   const open = latest(snap.alerts);
-  const rows = open ? shownAlerts(open, /** @type {HTMLInputElement} */ ($("alerts-all")).checked) : null;
-  $("alert-count").textContent = rows ? `(${rows.filter((a) => a.status === "PENDING").length} pending, ${rows.filter((a) => a.status === "ACCEPTED").length} accepted)` : "";
+  const all = /** @type {HTMLInputElement} */ ($("alerts-all")).checked;
+  $("alert-count").textContent = open ? `(${all ? open.countedAll : open.countedResponder})` : "";
 }
 
 /** Whether the sign-in may change alerts: the core decides (ilert's scope levels), the window follows. @param {ipc.Snapshot} snap */

@@ -150,7 +150,7 @@ const ALERT_CLASS = { PENDING: "bad", ACCEPTED: "warn" };
  * @param {import("./bindings/OpenAlerts").OpenAlerts} open
  * @param {boolean} all
  */
-export function shownAlerts(open, all) {
+function shownAlerts(open, all) {
   return all ? open.alerts : open.alerts.filter((a) => a.responder);
 }
 

@@ -6,4 +6,9 @@ import type { ScheduleNow } from "./ScheduleNow";
  * Either half may be missing when its request failed or its scope was not
  * granted; `partial_error` then says why.
  */
-export type OnCallBoard = { onCall: OnCallNow | null, schedules: Array<ScheduleNow> | null, partialError?: string, };
+export type OnCallBoard = { onCall: OnCallNow | null, schedules: Array<ScheduleNow> | null, partialError?: string, 
+/**
+ * No policy, no shift of mine, no schedule: the panel says so (decided
+ * here, not again by the window).
+ */
+empty: boolean, };

@@ -8,4 +8,9 @@ export type OpenAlerts = { alerts: Array<AlertRow>,
 /**
  * Of those that concern me: still pending, and accepted.
  */
-pending: number, accepted: number, };
+pending: number, accepted: number, 
+/**
+ * "2 pending, 1 accepted" of every row, and of the rows I am a
+ * responder of: the Alerts panel's two views.
+ */
+countedAll: string, countedResponder: string, };

@@ -35,13 +35,13 @@ fn snapshot(account: &str, alerts: Panel<OpenAlerts>, shifts: Vec<MyShift>) -> S
     };
     let mut s = Snapshot::loading(account.into(), session);
     s.alerts = alerts;
-    let board = OnCallBoard { on_call: Some(OnCallNow { policies: vec![], my_shifts: shifts }), schedules: None, partial_error: None };
+    let board = OnCallBoard::new(Some(OnCallNow { policies: vec![], my_shifts: shifts }), None, None);
     s.on_call = Panel::Ready { data: board, unreadable: 0 };
     s
 }
 
 fn ready(rows: Vec<AlertRow>) -> Panel<OpenAlerts> {
-    Panel::Ready { data: OpenAlerts { pending: rows.len(), accepted: 0, alerts: rows }, unreadable: 0 }
+    Panel::Ready { data: OpenAlerts { pending: rows.len(), accepted: 0, alerts: rows, ..Default::default() }, unreadable: 0 }
 }
 
 fn notifier(dir: &tempfile::TempDir) -> Notifier {

@@ -28,7 +28,7 @@ pub fn snapshot(on_call: Panel<OnCallBoard>, fresh_secs_ago: Option<i64>, now: D
 }
 
 pub fn board(shifts: Vec<MyShift>) -> OnCallBoard {
-    OnCallBoard { on_call: Some(OnCallNow { policies: vec![], my_shifts: shifts }), schedules: None, partial_error: None }
+    OnCallBoard::new(Some(OnCallNow { policies: vec![], my_shifts: shifts }), None, None)
 }
 
 pub fn shift(start_h: i64, end_h: i64, now: DateTime<Utc>) -> MyShift {

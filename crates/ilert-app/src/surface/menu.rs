@@ -185,7 +185,7 @@ mod tests {
     fn with_alerts(mut s: Snapshot, rows: &[(i64, &str)], can_act: bool) -> Snapshot {
         let alerts = rows.iter().map(|(id, status)| alert_row(*id, status)).collect::<Vec<_>>();
         let pending = rows.iter().filter(|(_, st)| *st == "PENDING").count();
-        let data = OpenAlerts { alerts, pending, accepted: rows.len() - pending };
+        let data = OpenAlerts { alerts, pending, accepted: rows.len() - pending, ..Default::default() };
         s.alerts = Panel::Ready { data, unreadable: 0 };
         s.session.can_act = can_act;
         s

@@ -339,7 +339,10 @@ mod tests {
         use crate::view::OpenAlerts;
         let now = Utc::now();
         let mut s = snapshot(Panel::Ready { data: board(vec![shift(-1, 3, now)]), unreadable: 0 }, Some(0), now);
-        let counts = |pending, accepted| Panel::Ready { data: OpenAlerts { alerts: vec![], pending, accepted }, unreadable: 0 };
+        let counts = |pending, accepted| Panel::Ready {
+            data: OpenAlerts { alerts: vec![], pending, accepted, ..Default::default() },
+            unreadable: 0,
+        };
         s.alerts = counts(2, 1);
         let v = TrayView::of(Some(&s), now, MINUTE);
         assert_eq!(

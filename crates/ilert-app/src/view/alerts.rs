@@ -92,7 +92,7 @@ impl AlertRow {
 }
 
 /// The open alerts, newest first.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
 #[cfg_attr(test, derive(ts_rs::TS), ts(export))]
 #[serde(rename_all = "camelCase")]
 pub struct OpenAlerts {
@@ -100,6 +100,10 @@ pub struct OpenAlerts {
     /// Of those that concern me: still pending, and accepted.
     pub pending: usize,
     pub accepted: usize,
+    /// "2 pending, 1 accepted" of every row, and of the rows I am a
+    /// responder of: the Alerts panel's two views.
+    pub counted_all: String,
+    pub counted_responder: String,
 }
 
 impl OpenAlerts {
@@ -142,7 +146,13 @@ impl OpenAlerts {
         let mine = alerts.iter().filter(|r| r.concerns_me);
         let pending = mine.clone().filter(|r| r.status == "PENDING").count();
         let accepted = mine.filter(|r| r.status == "ACCEPTED").count();
-        OpenAlerts { alerts, pending, accepted }
+        let words = |rows: &mut dyn Iterator<Item = &AlertRow>| {
+            let (p, a) = rows.fold((0, 0), |(p, a), r| (p + usize::from(r.status == "PENDING"), a + usize::from(r.status == "ACCEPTED")));
+            format!("{p} pending, {a} accepted")
+        };
+        let counted_all = words(&mut alerts.iter());
+        let counted_responder = words(&mut alerts.iter().filter(|r| r.responder));
+        OpenAlerts { alerts, pending, accepted, counted_all, counted_responder }
     }
 
     /// This list with one alert's status changed (RESOLVED: gone from it),

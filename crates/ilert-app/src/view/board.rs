@@ -17,12 +17,20 @@ pub struct OnCallBoard {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[cfg_attr(test, ts(optional))]
     pub partial_error: Option<String>,
+    /// No policy, no shift of mine, no schedule: the panel says so (decided
+    /// here, not again by the window).
+    pub empty: bool,
 }
 
 impl OnCallBoard {
+    pub fn new(on_call: Option<OnCallNow>, schedules: Option<Vec<ScheduleNow>>, partial_error: Option<String>) -> OnCallBoard {
+        let empty = !(on_call.as_ref().is_some_and(|o| !o.policies.is_empty() || !o.my_shifts.is_empty())
+            || schedules.as_ref().is_some_and(|s| !s.is_empty()));
+        OnCallBoard { on_call, schedules, partial_error, empty }
+    }
+
     pub fn is_empty(&self) -> bool {
-        !(self.on_call.as_ref().is_some_and(|o| !o.policies.is_empty() || !o.my_shifts.is_empty())
-            || self.schedules.as_ref().is_some_and(|s| !s.is_empty()))
+        self.empty
     }
 }
 
@@ -34,7 +42,7 @@ pub fn join(on_call: &Panel<OnCallNow>, schedules: &Panel<Vec<ScheduleNow>>) -> 
     if oc.is_some() || sc.is_some() {
         let partial_error = [error_of(on_call), error_of(schedules)].into_iter().flatten().next();
         return Panel::Ready {
-            data: OnCallBoard { on_call: oc, schedules: sc, partial_error },
+            data: OnCallBoard::new(oc, sc, partial_error),
             unreadable: unreadable_of(on_call) + unreadable_of(schedules),
         };
     }

@@ -26,11 +26,12 @@
 //! What the surfaces show is decided in the core, which publishes it as one
 //! frame; what a person asks anywhere is one intent. So the modules form one
 //! way: `surfaces` → the drawers (`tray`, `alarm`, `notifications`,
-//! `autostart`) → `dispatch` → `windows`, `updates`; `commands`, `links` →
-//! `dispatch`. A drawer imports no other drawer, and no module one that
-//! imports it back (`tests/layers.rs` fails on a circle). Inputs from the
-//! desktop (Do Not Disturb, an update found) go into the core, never
-//! straight to a drawer.
+//! `autostart`) → `dispatch` → `windows`; `links` → `dispatch`; `commands`
+//! → `dispatch`, `updates`, `dialogs`, `doctor`; `cli` → `doctor` → the
+//! drawers it tries out and `dnd`. A drawer imports no other drawer, and no
+//! module one that imports it back (`tests/layers.rs` fails on a circle).
+//! Inputs from the desktop (Do Not Disturb, an update found) go into the
+//! core, never straight to a drawer.
 
 pub mod alarm;
 pub mod autostart;

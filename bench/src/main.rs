@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use clap::{Parser, Subcommand};
 use ilert_api::Client;
-use ilert_app::view::dashboard::{fetch, fetch_with, SlowLists};
+use ilert_app::engine::fetch::{fetch, fetch_with, SlowLists};
 use ilert_oauth::config::Endpoints;
 use ilert_oauth::endpoint::http_client;
 use ilert_oauth::session::RefreshPolicy;
@@ -230,7 +230,7 @@ async fn core(runs: usize) {
 /// (`ilert_app::engine::EngineConfig`): each round reads the alerts and who
 /// is on call, and the slow lists (who I am, policies, schedules, sources)
 /// once they are older than `slow_lists` (5 min;
-/// `ilert_app::view::dashboard::SlowLists`); the session info needs no
+/// `ilert_app::engine::fetch::SlowLists`); the session info needs no
 /// request. So a minute costs the round's own requests times the rounds per
 /// minute, plus the slow lists' requests once per five minutes, plus the
 /// access token's refresh once an hour. Counted by the sandbox, per path, on

@@ -28,11 +28,13 @@
 //! - [`autostart`]: the start-at-login command, quoted as each desktop reads it.
 //!
 //! # The one rule
-//! Imports run one way, down this list: `app` → `doctor` → `surface` →
-//! `settings` → `accounts`, `sign_in`, `demo` → `engine`, `actions`,
-//! `notify` → `view` → `error`, with `intent`, `updates`, `links`,
-//! `logging`, `autostart` and `private_file` beside them, importing nothing
-//! above. `tests/layers.rs` fails on any import circle.
+//! Imports run one way, down this list: `app` and `doctor` → `surface` →
+//! `accounts`, `sign_in` → `demo` → `settings` → `intent` → `notify` →
+//! `actions` → `engine` → `view` → `error`, `private_file`; `updates`,
+//! `links`, `logging` and `autostart` import nothing of the crate. So the
+//! settings are read on top and handed down as each part's config, and the
+//! model knows nothing of what shows it. `tests/layers.rs` fails on any
+//! import circle.
 
 pub mod accounts;
 pub mod actions;

@@ -5,7 +5,7 @@
 use std::time::{Duration, Instant};
 
 use ilert_api::ApiError;
-use ilert_app::view::dashboard::fetch;
+use ilert_app::engine::fetch::fetch;
 use ilert_app::view::Panel;
 use ilert_app::ErrorKind;
 use ilert_sandbox::{Fault, FaultKind};
@@ -88,7 +88,7 @@ async fn an_escalated_alert_pages_me_whether_or_not_ilert_lists_me_as_its_respon
 /// alerts and who is on call every round; a list that failed is not kept.
 #[tokio::test]
 async fn slow_lists_are_read_again_only_when_old() {
-    use ilert_app::view::dashboard::{fetch_with, SlowLists};
+    use ilert_app::engine::fetch::{fetch_with, SlowLists};
     let (sb, c) = client(ALL).await;
     let mut slow = SlowLists::new(Duration::from_millis(600));
     sb.knobs().add_fault(Fault::status("/api/schedules", 500).times(1));

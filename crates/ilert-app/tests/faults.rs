@@ -7,7 +7,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use ilert_api::Client;
-use ilert_app::view::dashboard::{fetch, Round};
+use ilert_app::engine::fetch::fetch;
+use ilert_app::view::dashboard::Round;
 use ilert_oauth::endpoint::http_client;
 use ilert_oauth::token_store::{MemoryStore, TokenStore};
 use ilert_sandbox::{Config, Fault, FaultKind, Sandbox};

@@ -1,21 +1,20 @@
-//! Everything the app shows, fetched at once: each panel concurrently, each
-//! with its own outcome, so one slow or failing panel never blocks or hides
-//! the others. Panels whose scope was not granted are not fetched at all.
+//! The panels' model: each panel with its own outcome (ready, not granted,
+//! failed with its last good data, loading), what one refresh round read
+//! ([`Round`]), and the rules that make who is on call and my shifts out of
+//! ilert's lists. Reading them is the engine's (`engine::fetch`).
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use ilert_api::api::alert_sources::AlertSource;
-use ilert_api::api::alerts::{Alert, AlertFilter};
+use ilert_api::api::alerts::Alert;
 use ilert_api::api::escalation_policies::EscalationPolicy;
 use ilert_api::api::on_calls::OnCall;
 use ilert_api::api::schedules::{Schedule, Shift};
 use ilert_api::api::users::User;
-use ilert_api::client::Listed;
-use ilert_api::scope::can_read;
-use ilert_api::{ApiError, Client};
+use ilert_api::ApiError;
 
 use crate::error::ErrorKind;
 
@@ -67,14 +66,14 @@ fn is_zero(n: &usize) -> bool {
 }
 
 impl<T> Panel<T> {
-    fn from_result(r: Result<T, ApiError>) -> Panel<T> {
+    pub(crate) fn from_result(r: Result<T, ApiError>) -> Panel<T> {
         Panel::with_unreadable(r.map(|data| (data, 0)))
     }
 
     /// Only a 403 that names its scope offers "Grant access": one that names
     /// none is shown as the refusal it is (asking again for a scope already
     /// granted would change nothing).
-    fn with_unreadable(r: Result<(T, usize), ApiError>) -> Panel<T> {
+    pub(crate) fn with_unreadable(r: Result<(T, usize), ApiError>) -> Panel<T> {
         match r {
             Ok((data, unreadable)) => Panel::Ready { data, unreadable },
             Err(ApiError::ScopeNotGranted { scope: Some(scope), message }) => {
@@ -85,11 +84,11 @@ impl<T> Panel<T> {
         }
     }
 
-    fn error(e: &ApiError) -> Panel<T> {
+    pub(crate) fn error(e: &ApiError) -> Panel<T> {
         Panel::Error { kind: ErrorKind::of_api(e), message: e.to_string(), last: None }
     }
 
-    fn not_granted(scope: &str) -> Panel<T> {
+    pub(crate) fn not_granted(scope: &str) -> Panel<T> {
         Panel::NotGranted { scope: scope.to_string(), message: format!("the '{scope}' scope was not granted to this sign-in") }
     }
 
@@ -160,48 +159,6 @@ pub struct Round {
     pub alert_sources: Panel<Vec<AlertSource>>,
     /// The open ones (PENDING, ACCEPTED), every page.
     pub alerts: Panel<Vec<Alert>>,
-}
-
-impl Round {
-    /// Every panel failed for the same reason (the session could not give a token).
-    fn failed(now: DateTime<Utc>, e: ApiError) -> Round {
-        Round {
-            fetched_at: now,
-            user: Panel::error(&e),
-            on_call: Panel::error(&e),
-            schedules: Panel::error(&e),
-            alert_sources: Panel::error(&e),
-            alerts: Panel::error(&e),
-        }
-    }
-
-    pub fn session_expired(&self) -> bool {
-        self.user.is_session_expired()
-            || self.on_call.is_session_expired()
-            || self.schedules.is_session_expired()
-            || self.alert_sources.is_session_expired()
-            || self.alerts.is_session_expired()
-    }
-
-    /// Whether every panel that was asked for answered.
-    pub fn all_ok(&self) -> bool {
-        !(self.user.is_error()
-            || self.on_call.is_error()
-            || self.schedules.is_error()
-            || self.alert_sources.is_error()
-            || self.alerts.is_error())
-    }
-
-    /// The first failure, for the status line.
-    pub fn first_error(&self) -> Option<(ErrorKind, &str)> {
-        fn of<T>(p: &Panel<T>) -> Option<(ErrorKind, &str)> {
-            match p {
-                Panel::Error { kind, message, .. } => Some((*kind, message.as_str())),
-                _ => None,
-            }
-        }
-        of(&self.user).or(of(&self.on_call)).or(of(&self.schedules)).or(of(&self.alert_sources)).or(of(&self.alerts))
-    }
 }
 
 /// Who is on call now, per escalation policy and level, and my shifts.
@@ -279,186 +236,33 @@ pub struct ShiftNow {
     pub end: DateTime<Utc>,
 }
 
-/// The lists that change slowly — who I am, my shifts ahead, the escalation
-/// policies, the schedules, the alert sources — as last read, each with
-/// when. The refresh engine reads the alerts and who is on call now every
-/// round, these only once they are older than their age (or when the person
-/// asks): on a tenant of 290 sources, 90 schedules and 80 policies they are
-/// most of a round's requests, and ilert's limit counts every one.
-#[derive(Debug, Default)]
-pub struct SlowLists {
-    max_age: std::time::Duration,
-    user: Option<Kept<User>>,
-    mine: Option<Kept<Listed<OnCall>>>,
-    policies: Option<Kept<Listed<EscalationPolicy>>>,
-    schedules: Option<Kept<Listed<Schedule>>>,
-    sources: Option<Kept<Listed<AlertSource>>>,
-}
-
-#[derive(Debug)]
-struct Kept<T> {
-    at: tokio::time::Instant,
-    value: T,
-}
-
-impl SlowLists {
-    /// Keeps what was read for up to `max_age` (zero: read every round).
-    pub fn new(max_age: std::time::Duration) -> SlowLists {
-        SlowLists { max_age, ..SlowLists::default() }
+impl Round {
+    pub fn session_expired(&self) -> bool {
+        self.user.is_session_expired()
+            || self.on_call.is_session_expired()
+            || self.schedules.is_session_expired()
+            || self.alert_sources.is_session_expired()
+            || self.alerts.is_session_expired()
     }
 
-    /// The next round reads everything again.
-    pub fn forget(&mut self) {
-        *self = SlowLists::new(self.max_age);
+    /// Whether every panel that was asked for answered.
+    pub fn all_ok(&self) -> bool {
+        !(self.user.is_error()
+            || self.on_call.is_error()
+            || self.schedules.is_error()
+            || self.alert_sources.is_error()
+            || self.alerts.is_error())
     }
 
-    fn fresh<'a, T>(&self, kept: &'a Option<Kept<T>>) -> Option<&'a T> {
-        kept.as_ref().filter(|k| k.at.elapsed() < self.max_age).map(|k| &k.value)
-    }
-
-    /// Keeps `got` when it is a success and was read now (not reused).
-    fn keep<T: Clone>(slot: &mut Option<Kept<T>>, got: Option<&Result<T, ApiError>>, reused: bool) {
-        if let (Some(Ok(v)), false) = (got, reused) {
-            *slot = Some(Kept { at: tokio::time::Instant::now(), value: v.clone() });
-        }
-    }
-}
-
-/// Fetches every panel the granted scopes allow, concurrently.
-pub async fn fetch(client: &Client) -> Round {
-    fetch_with(client, &mut SlowLists::default()).await
-}
-
-/// Fetches every panel the granted scopes allow, concurrently, reusing the
-/// slow lists `slow` still holds fresh.
-#[tracing::instrument(name = "app.dashboard", skip_all)]
-pub async fn fetch_with(client: &Client, slow: &mut SlowLists) -> Round {
-    let now = Utc::now();
-    let (kept_user, kept_mine) = (slow.fresh(&slow.user).cloned(), slow.fresh(&slow.mine).cloned());
-    let (kept_policies, kept_schedules, kept_sources) =
-        (slow.fresh(&slow.policies).cloned(), slow.fresh(&slow.schedules).cloned(), slow.fresh(&slow.sources).cloned());
-    let (reused_user, reused_mine) = (kept_user.is_some(), kept_mine.is_some());
-    let (reused_policies, reused_schedules, reused_sources) = (kept_policies.is_some(), kept_schedules.is_some(), kept_sources.is_some());
-    let scope = match client.session().granted_scope().await {
-        Ok(s) => s,
-        Err(e) => return Round::failed(now, ApiError::from(e)),
-    };
-    // ilert never said what it granted: ask for every panel and let its
-    // 403s tell.
-    let can = |s: &str| scope.is_empty() || can_read(&scope, s);
-    let (schedule_ok, policy_ok) = (can("schedule"), can("policy"));
-    // Policies come expanded in on-calls only when their own list is not fetched.
-    let expand_policy = !policy_ok;
-    let until = now + Duration::days(MY_SHIFTS_AHEAD_DAYS);
-    // Only the user's own coming shifts (not 14 days of every policy);
-    // their id is known after the first load, so from then on this runs
-    // beside the other requests instead of after `/users/current`.
-    let known = client.known_user_id();
-    let current_user = || async {
-        if !can("profile") {
-            None
-        } else if let Some(u) = kept_user.clone() {
-            Some(Ok(u))
-        } else {
-            Some(client.current_user().await)
-        }
-    };
-    let my_shifts = |id: i64| {
-        let kept = kept_mine.clone();
-        async move {
-            match kept {
-                Some(m) => Ok(m),
-                None => client.on_calls_of(id, until, expand_policy).await,
+    /// The first failure, for the status line.
+    pub fn first_error(&self) -> Option<(ErrorKind, &str)> {
+        fn of<T>(p: &Panel<T>) -> Option<(ErrorKind, &str)> {
+            match p {
+                Panel::Error { kind, message, .. } => Some((*kind, message.as_str())),
+                _ => None,
             }
         }
-    };
-    let user_and_mine = async {
-        let on_call_ok = schedule_ok || policy_ok;
-        let (user, mine) = match known {
-            Some(id) if on_call_ok => {
-                let (u, m) = tokio::join!(current_user(), my_shifts(id));
-                (u, Some(m))
-            }
-            _ => {
-                let user = current_user().await;
-                let mine = match user.as_ref().and_then(|u| u.as_ref().ok()) {
-                    Some(me) if on_call_ok => Some(my_shifts(me.id).await),
-                    _ => None,
-                };
-                (user, mine)
-            }
-        };
-        if let Some(Ok(u)) = &user {
-            client.remember_user_id(u.id);
-        }
-        (user, mine)
-    };
-    let on_calls = async {
-        if schedule_ok || policy_ok {
-            Some(client.on_calls_now(expand_policy).await)
-        } else {
-            None
-        }
-    };
-    let policies = async {
-        match (policy_ok, kept_policies) {
-            (false, _) => None,
-            (true, Some(p)) => Some(Ok(p)),
-            (true, None) => Some(client.escalation_policies().await),
-        }
-    };
-    let schedules = async {
-        match (schedule_ok, kept_schedules) {
-            (false, _) => None,
-            (true, Some(s)) => Some(Ok(s)),
-            (true, None) => Some(client.schedules().await),
-        }
-    };
-    let sources = async {
-        match (can("source"), kept_sources) {
-            (false, _) => None,
-            (true, Some(s)) => Some(Ok(s)),
-            (true, None) => Some(client.alert_sources().await),
-        }
-    };
-    let alerts = async {
-        if can("alert") {
-            Some(client.alerts(&AlertFilter::open()).await)
-        } else {
-            None
-        }
-    };
-    let ((user, mine), on_calls, policies, schedules, sources, alerts) =
-        tokio::join!(user_and_mine, on_calls, policies, schedules, sources, alerts);
-    SlowLists::keep(&mut slow.user, user.as_ref(), reused_user);
-    SlowLists::keep(&mut slow.policies, policies.as_ref(), reused_policies);
-    SlowLists::keep(&mut slow.schedules, schedules.as_ref(), reused_schedules);
-    SlowLists::keep(&mut slow.sources, sources.as_ref(), reused_sources);
-    SlowLists::keep(&mut slow.mine, mine.as_ref(), reused_mine);
-
-    let me = user.as_ref().and_then(|u| u.as_ref().ok()).map(|u| u.id);
-    let on_call = match on_calls {
-        None => Panel::not_granted("schedule"),
-        Some(r) => Panel::with_unreadable(r.and_then(|calls| {
-            // My shifts failing fails the panel too: it would silently say "no shifts".
-            let mine = mine.transpose()?.unwrap_or(Listed { items: Vec::new(), unreadable: 0 });
-            let all_policies = policies.as_ref().and_then(|p| p.as_ref().ok());
-            let unreadable = calls.unreadable + mine.unreadable + all_policies.map_or(0, |p| p.unreadable);
-            let all: Vec<OnCall> = calls.items.into_iter().chain(mine.items).collect();
-            Ok((on_call_now(&all, all_policies.map(|p| p.as_slice()), me, now), unreadable))
-        })),
-    };
-    fn listed<T>(r: Result<Listed<T>, ApiError>) -> Result<(Vec<T>, usize), ApiError> {
-        r.map(|l| (l.items, l.unreadable))
-    }
-    Round {
-        fetched_at: now,
-        user: user.map_or_else(|| Panel::not_granted("profile"), Panel::from_result),
-        on_call,
-        schedules: schedules
-            .map_or_else(|| Panel::not_granted("schedule"), |r| Panel::with_unreadable(r.map(|s| (schedules_now(&s, me), s.unreadable)))),
-        alert_sources: sources.map_or_else(|| Panel::not_granted("source"), |r| Panel::with_unreadable(listed(r))),
-        alerts: alerts.map_or_else(|| Panel::not_granted("alert"), |r| Panel::with_unreadable(listed(r))),
+        of(&self.user).or(of(&self.on_call)).or(of(&self.schedules)).or(of(&self.alert_sources)).or(of(&self.alerts))
     }
 }
 
@@ -553,6 +357,7 @@ pub fn schedules_now(schedules: &[Schedule], me: Option<i64>) -> Vec<ScheduleNow
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::Duration;
 
     fn call(user: i64, policy: i64, level: i64, schedule: Option<i64>, start: i64, end: i64) -> OnCall {
         let t0 = DateTime::parse_from_rfc3339("2026-05-01T12:00:00Z").unwrap().with_timezone(&Utc);

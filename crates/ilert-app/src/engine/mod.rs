@@ -8,6 +8,8 @@
 //! asked (Refresh now) or when the wall clock jumped ahead of the monotonic
 //! one, which is what a laptop waking from sleep looks like.
 
+pub mod fetch;
+
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
@@ -15,7 +17,6 @@ use std::time::{Duration, SystemTime};
 use ilert_api::Client;
 use tokio::sync::{watch, Notify};
 
-use crate::view::dashboard;
 use crate::view::{NotifyAlerts, SessionInfo, Snapshot};
 
 /// When the engine asks ilert, and what of it concerns the person. ilert
@@ -34,7 +35,7 @@ pub struct EngineConfig {
     pub tick: Duration,
     pub notify_alerts: NotifyAlerts,
     /// How long who I am, the policies, the schedules and the alert sources
-    /// are reused before they are read again ([`dashboard::SlowLists`]); the
+    /// are reused before they are read again ([`fetch::SlowLists`]); the
     /// alerts and who is on call are read every round. Refresh now reads all.
     pub slow_lists: Duration,
 }
@@ -184,7 +185,7 @@ impl Drop for Engine {
 #[tracing::instrument(name = "app.engine", skip_all, fields(account = %client.session().account().key()))]
 async fn run(client: Client, demo: bool, asked: String, config: EngineConfig, tx: Arc<watch::Sender<Arc<Snapshot>>>, wake: Wake) {
     let mut failures = 0u32;
-    let mut slow = dashboard::SlowLists::new(config.slow_lists);
+    let mut slow = fetch::SlowLists::new(config.slow_lists);
     loop {
         let said = !wake.quiet_start.swap(false, Ordering::SeqCst);
         tx.send_if_modified(|s| {
@@ -196,7 +197,7 @@ async fn run(client: Client, demo: bool, asked: String, config: EngineConfig, tx
             *s = Arc::new(next);
             said
         });
-        let d = dashboard::fetch_with(&client, &mut slow).await;
+        let d = fetch::fetch_with(&client, &mut slow).await;
         failures = if d.all_ok() { 0 } else { failures.saturating_add(1) };
         let session = SessionInfo::of(client.session(), demo, &asked).await;
         let mut snapshot = tx.borrow().next(d, session, None, config.notify_alerts);

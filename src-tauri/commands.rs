@@ -8,6 +8,7 @@ use std::sync::Arc;
 use ilert_app::accounts::SignedOut;
 use ilert_app::actions::{ActionOutcome, AlertAction};
 use ilert_app::doctor::Report;
+use ilert_app::maintenance::{MaintainFor, MaintenanceOutcome};
 use ilert_app::settings::{Settings, SettingsState};
 use ilert_app::surface::{AppInfo, Question, WindowFrame};
 use ilert_app::view::timeline::ShiftAhead;
@@ -94,6 +95,14 @@ pub async fn act_on_alert(app: State<'_, App>, id: i64, action: AlertAction) -> 
 #[tauri::command]
 pub fn silence_alarm(app: State<'_, App>) {
     app.silence_alarm();
+}
+
+/// Quiets an alert source for a deploy: a maintenance window from now for
+/// `length`. `None`: a page of mine is pending on the source; nothing was
+/// sent, and the window asks first (`asked`), then calls again `confirmed`.
+#[tauri::command]
+pub async fn maintain_source(app: State<'_, App>, id: i64, length: MaintainFor, confirmed: bool) -> Result<Option<MaintenanceOutcome>> {
+    Ok(app.maintain_source(id, length, confirmed).await?)
 }
 
 /// One alert in full (details, who it escalates to, its log).

@@ -221,13 +221,14 @@ function render(snap) {
   });
   renderAlerts(snap);
   renderPanel($("panel-sources"), snap.alertSources, {
-    render: (data) => sourcesView(data, $("source-filter").value),
+    render: (data) => sourcesView(data, $("source-filter").value, snap.session.canMaintain ? maintain : null),
     isEmpty: (data) => data.length === 0,
     empty: "No alert sources yet.",
     onGrant: grant, onRetry: refresh,
   });
   const sources = latest(snap.alertSources);
   $("source-count").textContent = sources ? `(${sources.length})` : "";
+  $("sources-grant-maintenance").hidden = !(snap.alertSources.state === "ready" && !snap.session.canMaintain);
   $("updated").textContent = snap.refreshing && !snap.fetchedAt ? "Loading…" : snap.refreshing ? "Refreshing…" : snap.fetchedAt ? `Updated ${clock(new Date(snap.fetchedAt))}` : "";
   if (snap.fetchedAt) {
     status(snap.problem ? `Some data could not be loaded: ${snap.problem}` : `Signed in as ${session.username}`, snap.problem ? "error" : "info");
@@ -268,6 +269,21 @@ async function act(id, action) {
   } catch (e) {
     if (e.kind === "scopeNotGranted") return grant("alert:w");
     result.textContent = `Could not ${action} the alert: ${e.message ?? e}`;
+    result.dataset.kind = "error";
+  }
+}
+
+/** Quiets a source for a deploy: every surface shows it in maintenance at once; the answer says until when. A page of mine pending on it: the window asks first. @param {number} id @param {ipc.MaintainFor} length */
+async function maintain(id, length, confirmed = false) {
+  const result = $("sources-result");
+  try {
+    const r = await ipc.maintainSource(id, length, confirmed);
+    if (!r) return takeQuestion();
+    result.textContent = r.message;
+    result.dataset.kind = "ok";
+  } catch (e) {
+    if (e.kind === "scopeNotGranted") return grant("maintenance:w");
+    result.textContent = `Could not start maintenance: ${e.message ?? e}`;
     result.dataset.kind = "error";
   }
 }
@@ -421,6 +437,7 @@ async function answerYes() {
   if (a.what === "resolve") await act(a.id, "resolve");
   else if (a.what === "signOut") await signOut();
   else if (a.what === "installUpdate") await ipc.installUpdate().catch(() => {});
+  else if (a.what === "maintenance") await maintain(a.source, a.length, true);
 }
 
 // ---- my shifts ahead ----------------------------------------------------------
@@ -506,7 +523,7 @@ async function start() {
   $("sign-out").addEventListener("click", signOut);
   $("source-filter").addEventListener("input", () => {
     const data = latest(shown?.alertSources);
-    if (data) $("panel-sources").querySelector(".body").replaceChildren(sourcesView(data, $("source-filter").value));
+    if (data) $("panel-sources").querySelector(".body").replaceChildren(sourcesView(data, $("source-filter").value, shown?.session.canMaintain ? maintain : null));
   });
   document.addEventListener("keydown", (e) => {
     if ((e.key === "F5" || (e.key === "r" && (e.ctrlKey || e.metaKey))) && session) {
@@ -528,6 +545,7 @@ async function start() {
   $("silence").addEventListener("click", () => ipc.silenceAlarm().catch(() => {}));
   $("alerts-all").addEventListener("change", () => shown && renderAlerts(shown));
   $("grant-alert-write").addEventListener("click", () => grant("alert:w"));
+  $("grant-maintenance").addEventListener("click", () => grant("maintenance:w"));
   $("update-install").addEventListener("click", () => ipc.installUpdate());
   $("update-later").addEventListener("click", () => ipc.dismissUpdate());
   $("update-restart").addEventListener("click", () => ipc.restartApp());

@@ -71,6 +71,11 @@ export function onWindow(handler) {
 /** @returns {Promise<null>} */
 export const silenceAlarm = () => invoke("silence_alarm");
 
+/** @typedef {import("./bindings/MaintainFor").MaintainFor} MaintainFor */
+/** @typedef {import("./bindings/MaintenanceOutcome").MaintenanceOutcome} MaintenanceOutcome */
+/** Quiets an alert source for a deploy (a maintenance window from now); `null`: a page of mine is pending on it and the window asks first (`asked`). @param {number} id @param {MaintainFor} length @param {boolean} confirmed @returns {Promise<MaintenanceOutcome|null>} */
+export const maintainSource = (id, length, confirmed) => invoke("maintain_source", { id, length, confirmed });
+
 /** Calls `handler(alertId)` when a notification about that alert is clicked. @param {(id: number) => void} handler */
 export function onOpenAlert(handler) {
   if (!tauri?.event) return Promise.resolve(() => {});

@@ -128,19 +128,34 @@ const STATUS_CLASS = {
 };
 
 /** Alert sources as a table, filtered by `filter` (any field, case-insensitive). */
-export function sourcesView(sources, filter) {
+/** The maintenance lengths offered, as `MaintainFor` names them. */
+const MAINTAIN_FOR = /** @type {const} */ ([["halfHour", "30 min"], ["hour", "1 h"], ["twoHours", "2 h"]]);
+
+/**
+ * Alert sources as a table, filtered; with `maintain`, each row offers a
+ * maintenance window (quiet it for a deploy).
+ * @param {import("./bindings/AlertSource").AlertSource[]} sources
+ * @param {string} filter
+ * @param {((id: number, length: import("./bindings/MaintainFor").MaintainFor) => void) | null} [maintain]
+ */
+export function sourcesView(sources, filter, maintain = null) {
   const f = filter.trim().toLowerCase();
   const shown = f
     ? sources.filter((s) => [s.name, s.status ?? "", words(s.status ?? "UNKNOWN"), s.integrationType ?? "", s.escalationPolicy?.name ?? ""].some((v) => v.toLowerCase().includes(f)))
     : sources;
   if (!shown.length) return h("p", { class: "state empty muted" }, `No alert source matches “${filter}”.`);
+  const head = ["Name", "Status", "Integration", "Escalation policy", ...(maintain ? ["Maintenance"] : [])];
   return h("table", { class: "sources" },
-    h("thead", null, h("tr", null, h("th", { scope: "col" }, "Name"), h("th", { scope: "col" }, "Status"), h("th", { scope: "col" }, "Integration"), h("th", { scope: "col" }, "Escalation policy"))),
+    h("thead", null, h("tr", null, head.map((t) => h("th", { scope: "col" }, t)))),
     h("tbody", null, shown.map((s) => h("tr", { "data-id": s.id },
       h("td", null, s.name),
       h("td", null, h("span", { class: `pill ${STATUS_CLASS[s.status] ?? "off"}` }, words(s.status ?? "UNKNOWN"))),
       h("td", null, words(s.integrationType ?? "")),
-      h("td", null, s.escalationPolicy?.name ?? "—")))));
+      h("td", null, s.escalationPolicy?.name ?? "—"),
+      maintain
+        ? h("td", { class: "maintain" }, MAINTAIN_FOR.map(([length, label]) =>
+          h("button", { type: "button", class: "maintain", "data-length": length, "aria-label": `Maintenance for ${s.name}: ${label}`, onclick: () => maintain(s.id, length) }, label)))
+        : null))));
 }
 
 const ALERT_CLASS = { PENDING: "bad", ACCEPTED: "warn" };

@@ -10,4 +10,8 @@ persistent: boolean, demo: boolean,
  * (`ilert_api::scope` decides, for every surface; no scope known: yes,
  * and ilert's 403 tells otherwise).
  */
-canAct: boolean, };
+canAct: boolean, 
+/**
+ * Whether they allow a maintenance window on an alert source (`maintenance:w`).
+ */
+canMaintain: boolean, };

@@ -288,10 +288,30 @@ impl Client {
     /// the real state instead ([`ApiError::is_uncertain`]).
     pub async fn put_empty<T: DeserializeOwned>(&self, path: &str) -> Result<T, ApiError> {
         let span = tracing::info_span!("api.put", path);
-        tokio::time::timeout(self.timeout, self.put_inner(path).instrument(span)).await.unwrap_or_else(|_| Err(self.timed_out()))
+        let write = self.write(reqwest::Method::PUT, path, None).instrument(span);
+        let body = tokio::time::timeout(self.timeout, write).await.unwrap_or_else(|_| Err(self.timed_out()))?;
+        serde_json::from_slice(&body).map_err(|e| ApiError::UnexpectedResponse(format!("{path}: {e}")))
     }
 
-    async fn put_inner<T: DeserializeOwned>(&self, path: &str) -> Result<T, ApiError> {
+    /// POST `body` as JSON to `path`, as [`Client::put_empty`] writes (never
+    /// repeated once it may have reached ilert). The answer's body, if it
+    /// has one: `None` for a 2xx with an empty or `null` body (ilert
+    /// documents a body; a `201` with only a `Location` is a reading its
+    /// description does not rule out).
+    pub async fn post_json<B: serde::Serialize, T: DeserializeOwned>(&self, path: &str, body: &B) -> Result<Option<T>, ApiError> {
+        let span = tracing::info_span!("api.post", path);
+        let json = serde_json::to_vec(body).map_err(|e| ApiError::UnexpectedResponse(format!("{path}: {e}")))?;
+        let write = self.write(reqwest::Method::POST, path, Some(json)).instrument(span);
+        let answer = tokio::time::timeout(self.timeout, write).await.unwrap_or_else(|_| Err(self.timed_out()))?;
+        if answer.iter().all(u8::is_ascii_whitespace) {
+            return Ok(None);
+        }
+        serde_json::from_slice::<Option<T>>(&answer).map_err(|e| ApiError::UnexpectedResponse(format!("{path}: {e}")))
+    }
+
+    /// One write (`PUT` or `POST`, with an optional JSON body): the answer's
+    /// bytes on a 2xx.
+    async fn write(&self, method: reqwest::Method, path: &str, json: Option<Vec<u8>>) -> Result<Vec<u8>, ApiError> {
         let url = self.base.join(path).map_err(|e| ApiError::UnexpectedResponse(format!("{path}: {e}")))?;
         let resource = path.split('/').next().unwrap_or(path);
         let mut token = self.session.access_token().await?;
@@ -313,14 +333,12 @@ impl Client {
                 tracing::info!(path, wait_ms = wait.as_millis() as u64, "the write waits for ilert's rate limit");
                 tokio::time::sleep(wait).await;
             }
-            let sent = self
-                .http
-                .put(url.clone())
-                .bearer_auth(token.expose())
-                .header("accept", "application/json")
-                .header("content-length", "0")
-                .send()
-                .await;
+            let request = self.http.request(method.clone(), url.clone()).bearer_auth(token.expose()).header("accept", "application/json");
+            let request = match &json {
+                Some(body) => request.header("content-type", "application/json").body(body.clone()),
+                None => request.header("content-length", "0"),
+            };
+            let sent = request.send().await;
             let resp = match sent {
                 Ok(r) => r,
                 Err(e) if e.is_connect() && attempt < self.retry.retries => {
@@ -358,7 +376,7 @@ impl Client {
                 return Err(ApiError::SessionExpired);
             }
             return match status {
-                200..=299 => serde_json::from_slice(&body).map_err(|e| ApiError::UnexpectedResponse(format!("{path}: {e}"))),
+                200..=299 => Ok(body.to_vec()),
                 429 => Err(ApiError::rate_limited(self.rate.closed_for().unwrap_or_default())),
                 500..=599 => Err(ApiError::Unavailable { message: format!("HTTP {status}") }),
                 _ => Err(error().into_error(status, resource)),

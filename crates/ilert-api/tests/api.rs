@@ -389,3 +389,39 @@ async fn the_alert_count_is_right_whichever_way_ilert_answers() {
         assert_eq!(c.alert_count(&by_policy).await.unwrap(), on_policy, "{answers:?}");
     }
 }
+
+/// A maintenance window is created with one POST and read from the answer;
+/// ilert documents a 200 with the window, and a 2xx without one (a `201`
+/// whose body is `null`) is taken as made, not as a failure; a 503
+/// is not sent again (the caller reads the sources back).
+#[tokio::test]
+async fn a_maintenance_window_is_posted_once_and_read_from_any_answer() {
+    use ilert_api::api::maintenance_windows::{NewMaintenanceWindow, SourceRef};
+    let (sb, c) = client(&format!("{ALL} maintenance:w")).await;
+    let now = chrono::Utc::now();
+    let window = NewMaintenanceWindow {
+        summary: "deploy".into(),
+        description: "from a test".into(),
+        start: now,
+        end: now + chrono::Duration::hours(1),
+        timezone: "UTC".into(),
+        alert_sources: vec![SourceRef { id: 1201 }],
+    };
+    let made = c.create_maintenance_window(&window).await.unwrap().expect("ilert answers with the window");
+    assert!(made.id.is_some() && made.end.is_some_and(|e| (e - window.end).num_seconds().abs() <= 1), "{made:?}");
+    let posts = || sb.knobs().requests_by_path().get("/api/maintenance-windows").copied().unwrap_or(0);
+    assert_eq!(posts(), 1);
+    let source = c.alert_sources().await.unwrap().items.into_iter().find(|s| s.id == 1201).unwrap();
+    assert_eq!(source.status, Some(AlertSourceStatus::InMaintenance));
+
+    let null = FaultKind::Json { status: 201, body: serde_json::Value::Null };
+    sb.knobs().add_fault(Fault { method: Some("POST".into()), ..Fault::new("/api/maintenance-windows", null) }.times(1));
+    assert_eq!(c.create_maintenance_window(&window).await.unwrap(), None, "made, without a window in the answer");
+    sb.knobs().add_fault(Fault { method: Some("POST".into()), ..Fault::status("/api/maintenance-windows", 503) }.times(1));
+    let before = posts();
+    let err = c.create_maintenance_window(&window).await.unwrap_err();
+    assert!(err.is_uncertain(), "{err:?}");
+    assert_eq!(posts(), before + 1, "not sent again");
+    let err = client(&format!("{ALL} maintenance")).await.1.create_maintenance_window(&window).await.unwrap_err();
+    assert_eq!(err.missing_scope(), Some("maintenance:w"), "{err:?}");
+}

@@ -7,6 +7,7 @@
 //!   locked fields), the profiles, and the settings file shared with the CLI.
 //! - [`sign_in`]: one sign-in from click or `login` to a remembered session.
 //! - [`actions`]: accept and resolve, shown at once, confirmed by ilert.
+//! - [`maintenance`]: a source quieted for a deploy, the same way.
 //! - [`accounts`]: the signed-in accounts, keyed by account, with restore and sign-out.
 //! - [`engine`]: one refresh task per account, publishing [`view::Snapshot`]s.
 //! - [`demo`]: the embedded sandbox of demo mode.
@@ -30,7 +31,7 @@
 //! # The one rule
 //! Imports run one way, down this list: `app` and `doctor` → `surface` →
 //! `accounts`, `sign_in` → `demo` → `settings` → `intent` → `notify` →
-//! `actions` → `engine` → `view` → `error`, `private_file`; `updates`,
+//! `actions`, `maintenance` → `engine` → `view` → `error`, `private_file`; `updates`,
 //! `links`, `logging` and `autostart` import nothing of the crate. So the
 //! settings are read on top and handed down as each part's config, and the
 //! model knows nothing of what shows it. `tests/layers.rs` fails on any
@@ -47,6 +48,7 @@ pub mod error;
 pub mod intent;
 pub mod links;
 pub mod logging;
+pub mod maintenance;
 pub mod notify;
 pub mod private_file;
 pub mod settings;

@@ -47,6 +47,7 @@ pub(crate) fn routes() -> Router<Arc<Knobs>> {
         .route("/api/alerts/{id}/accept", put(accept_alert))
         .route("/api/alerts/{id}/resolve", put(resolve_alert))
         .route("/api/teams", get(teams))
+        .route("/api/maintenance-windows", get(maintenance_windows).post(create_maintenance_window))
 }
 
 /// An ilert REST error: `{status, message, code}` (+ `scope` for 403s).
@@ -303,7 +304,7 @@ fn source_json(w: &World, s: &seed::AlertSource, with_keys: bool) -> Value {
         "autoResolutionTimeout": s.auto_resolution_timeout,
         "alertGroupingWindow": "PT5M",
         "alertCreation": s.alert_creation,
-        "status": s.status,
+        "status": if w.in_maintenance(s.id, Utc::now()) { "IN_MAINTENANCE" } else { s.status },
         "active": s.active,
         "alertPriorityRule": s.alert_priority_rule,
         "bidirectional": false,
@@ -800,4 +801,75 @@ async fn teams(State(k): State<Arc<Knobs>>, m: Method, h: HeaderMap, RawQuery(ra
         })
         .collect();
     Ok(page_of(items, page))
+}
+
+fn maintenance_json(w: &World, m: &seed::MaintenanceWindow) -> Value {
+    let sources: Vec<Value> =
+        m.sources.iter().filter_map(|id| w.sources.iter().find(|s| s.id == *id)).map(|s| source_json(w, s, false)).collect();
+    json!({
+        "id": m.id,
+        "start": ts(m.start),
+        "end": ts(m.end),
+        "timezone": "UTC",
+        "summary": m.summary,
+        "description": m.description,
+        "alertSources": sources,
+        "services": [],
+        "createdBy": m.created_by,
+    })
+}
+
+async fn maintenance_windows(State(k): State<Arc<Knobs>>, m: Method, h: HeaderMap) -> ApiResult {
+    authorize(&k, &h, &m, &["maintenance"])?;
+    let inner = k.lock();
+    let w = &inner.world;
+    Ok(Json(Value::Array(w.maintenance.iter().map(|m| maintenance_json(w, m)).collect())).into_response())
+}
+
+/// A new maintenance window, as ilert's OpenAPI describes it: `start` and
+/// `end` (an end not after the start, or already past, is a 400), a
+/// `summary`, the `alertSources` it covers (each `{ "id": N }`, as ilert's
+/// own clients send a reference; a bare number is taken too) — at most 50,
+/// each one the tenant has. Answered with the window (200, as documented).
+async fn create_maintenance_window(State(k): State<Arc<Knobs>>, m: Method, h: HeaderMap, body: Bytes) -> ApiResult {
+    let grant = authorize(&k, &h, &m, &["maintenance"])?;
+    let v: Value = serde_json::from_slice(&body).map_err(|e| ApiError::bad_request(format!("Invalid JSON: {e}")))?;
+    let time = |field: &str| -> Result<DateTime<Utc>, ApiError> {
+        let text = v.get(field).and_then(Value::as_str).ok_or_else(|| ApiError::bad_request(format!("{field} is required")))?;
+        DateTime::parse_from_rfc3339(text)
+            .map(|t| t.with_timezone(&Utc))
+            .map_err(|e| ApiError::bad_request(format!("{field} is not a date-time: {e}")))
+    };
+    let (start, end) = (time("start")?, time("end")?);
+    if end <= start {
+        return Err(ApiError::bad_request("end must be after start"));
+    }
+    if end <= Utc::now() {
+        return Err(ApiError::bad_request("end must not be in the past"));
+    }
+    let refs = v.get("alertSources").and_then(Value::as_array).cloned().unwrap_or_default();
+    if refs.len() > 50 {
+        return Err(ApiError::bad_request("at most 50 alert sources"));
+    }
+    let ids: Vec<i64> = refs
+        .iter()
+        .map(|r| {
+            r.get("id").and_then(Value::as_i64).or_else(|| r.as_i64()).ok_or_else(|| ApiError::bad_request("an alert source without an id"))
+        })
+        .collect::<Result<_, _>>()?;
+    let mut inner = k.lock();
+    if let Some(missing) = ids.iter().find(|id| !inner.world.sources.iter().any(|s| s.id == **id)) {
+        return Err(ApiError::bad_request(format!("Unknown alert source {missing}")));
+    }
+    let window = seed::MaintenanceWindow {
+        id: 7000 + inner.world.maintenance.len() as i64 + 1,
+        start,
+        end,
+        summary: v.get("summary").and_then(Value::as_str).unwrap_or_default().to_string(),
+        description: v.get("description").and_then(Value::as_str).map(str::to_string),
+        sources: ids,
+        created_by: grant.username.clone(),
+    };
+    inner.world.maintenance.push(window.clone());
+    Ok(Json(maintenance_json(&inner.world, &window)).into_response())
 }

@@ -195,9 +195,28 @@ pub struct World {
     pub policies: Vec<Policy>,
     pub sources: Vec<AlertSource>,
     pub alerts: Vec<Alert>,
+    /// Created through `POST /api/maintenance-windows`; none seeded.
+    pub maintenance: Vec<MaintenanceWindow>,
+}
+
+/// A maintenance window: its sources are `IN_MAINTENANCE` from its start to its end.
+#[derive(Debug, Clone)]
+pub struct MaintenanceWindow {
+    pub id: i64,
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+    pub summary: String,
+    pub description: Option<String>,
+    pub sources: Vec<i64>,
+    pub created_by: String,
 }
 
 impl World {
+    /// The source is in a maintenance window now.
+    pub fn in_maintenance(&self, source: i64, now: DateTime<Utc>) -> bool {
+        self.maintenance.iter().any(|m| m.start <= now && now < m.end && m.sources.contains(&source))
+    }
+
     pub fn user(&self, id: i64) -> Option<&User> {
         self.users.iter().find(|u| u.id == id)
     }
@@ -495,7 +514,7 @@ impl World {
             });
         }
 
-        World { started: now, users, teams, schedules, policies, sources, alerts }
+        World { started: now, users, teams, schedules, policies, sources, alerts, maintenance: Vec::new() }
     }
 }
 

@@ -170,3 +170,53 @@ async fn unknown_paths_are_ilert_404s() {
     let b: serde_json::Value = resp.json().await.unwrap();
     assert_eq!(b["code"], "NOT_FOUND");
 }
+
+/// `POST /api/maintenance-windows` as ilert describes it: `maintenance:w`
+/// needed (a read-only grant gets ilert's scope error), times checked, the
+/// sources referenced by id (a bare number too); the window answered, and
+/// its sources `IN_MAINTENANCE` in the next reads until it ends.
+#[tokio::test]
+async fn a_maintenance_window_puts_its_sources_in_maintenance() {
+    let sb = sandbox().await;
+    let http = reqwest::Client::new();
+    let now = chrono::Utc::now();
+    let at = |minutes: i64| (now + chrono::Duration::minutes(minutes)).to_rfc3339();
+    let post = |token: String, body: serde_json::Value| {
+        let (http, url) = (http.clone(), format!("{}/api/maintenance-windows", sb.url()));
+        async move {
+            let resp = http.post(url).bearer_auth(token).json(&body).send().await.unwrap();
+            (resp.status().as_u16(), resp.json::<serde_json::Value>().await.unwrap_or_default())
+        }
+    };
+    let window = |sources: serde_json::Value, start: String, end: String| serde_json::json!({ "summary": "deploy", "start": start, "end": end, "timezone": "UTC", "alertSources": sources });
+
+    let read_only = sign_in(&sb, "profile source maintenance offline_access").await["access_token"].as_str().unwrap().to_string();
+    let (status, body) = post(read_only, window(serde_json::json!([{ "id": 1201 }]), at(0), at(60))).await;
+    assert_eq!((status, body["code"].as_str(), body["scope"].as_str()), (403, Some("OAUTH2_SCOPE_ERROR"), Some("maintenance:w")), "{body}");
+
+    let token = sign_in(&sb, "profile source maintenance:w offline_access").await["access_token"].as_str().unwrap().to_string();
+    for (bad, why) in [
+        (window(serde_json::json!([{ "id": 1201 }]), at(60), at(0)), "end must be after start"),
+        (window(serde_json::json!([{ "id": 1201 }]), at(-120), at(-60)), "end must not be in the past"),
+        (window(serde_json::json!([{ "id": 999_999 }]), at(0), at(60)), "Unknown alert source 999999"),
+        (serde_json::json!({ "summary": "no times", "alertSources": [{ "id": 1201 }] }), "start is required"),
+    ] {
+        let (status, body) = post(token.clone(), bad).await;
+        assert_eq!((status, body["message"].as_str()), (400, Some(why)), "{body}");
+    }
+    let (_, before) = get(&sb, &token, "/api/alert-sources/1202").await;
+    assert_ne!(before["status"], "IN_MAINTENANCE");
+
+    let (status, made) = post(token.clone(), window(serde_json::json!([{ "id": 1201 }, 1202]), at(0), at(60))).await;
+    assert_eq!(status, 200, "{made}");
+    assert!(made["id"].as_i64().is_some() && made["createdBy"] == "ada", "{made}");
+    assert_eq!(made["alertSources"].as_array().map(Vec::len), Some(2), "{made}");
+    for id in [1201, 1202] {
+        let (_, source) = get(&sb, &token, &format!("/api/alert-sources/{id}")).await;
+        assert_eq!(source["status"], "IN_MAINTENANCE", "{source}");
+    }
+    let (_, other) = get(&sb, &token, "/api/alert-sources/1203").await;
+    assert_ne!(other["status"], "IN_MAINTENANCE", "only its own sources");
+    let (status, listed) = get(&sb, &token, "/api/maintenance-windows").await;
+    assert_eq!((status, listed.as_array().map(Vec::len)), (200, Some(1)), "{listed}");
+}

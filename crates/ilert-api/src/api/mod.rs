@@ -5,6 +5,7 @@
 pub mod alert_sources;
 pub mod alerts;
 pub mod escalation_policies;
+pub mod maintenance_windows;
 pub mod on_calls;
 pub mod schedules;
 pub mod teams;

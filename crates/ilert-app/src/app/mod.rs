@@ -20,6 +20,7 @@ use crate::actions::{self, ActionOutcome, AlertAction};
 use crate::demo::Demo;
 use crate::engine::{Engine, EngineConfig};
 use crate::error::AppError;
+use crate::maintenance::{self, MaintainFor, MaintenanceOutcome};
 use crate::notify::seen::SeenStore;
 use crate::notify::{Notice, Notifier, PauseFor, Quiet};
 use crate::settings::{keyring_service, SettingsStore};
@@ -252,6 +253,24 @@ impl App {
         let c = self.signed_in().await?;
         let me = c.engine.latest().user.data().map(|u| u.name());
         actions::act(&c.client, &c.engine, id, action, me.as_deref()).await
+    }
+
+    /// Starts maintenance on alert source `id` for `length` (see
+    /// [`crate::maintenance`]). With a page of mine pending on the source
+    /// and not `confirmed`: nothing is sent, the window asks first
+    /// (`Ok(None)`; the question waits in [`App::take_question`]).
+    pub async fn maintain_source(&self, id: i64, length: MaintainFor, confirmed: bool) -> Result<Option<MaintenanceOutcome>, AppError> {
+        let c = self.signed_in().await?;
+        let latest = c.engine.latest();
+        let Some(source) = maintenance::source_of(&latest, id).cloned() else {
+            return Err(AppError::Settings(format!("alert source {id} is not in the list")));
+        };
+        if !confirmed && maintenance::pages_pending(&latest, &source) {
+            self.ask(Ask::Maintenance { source: id, name: source.name.clone(), length });
+            return Ok(None);
+        }
+        let me = latest.user.data().map(|u| u.name()).unwrap_or_else(|| c.session().account().username.clone());
+        maintenance::maintain(&c.client, &c.engine, &source, length, &me, chrono::Utc::now()).await.map(Some)
     }
 
     /// My shifts in the next 14 days with their hand-overs, read now (the

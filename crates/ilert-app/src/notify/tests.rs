@@ -32,6 +32,7 @@ fn snapshot(account: &str, alerts: Panel<OpenAlerts>, shifts: Vec<MyShift>) -> S
         persistent: true,
         demo: false,
         can_act: false,
+        can_maintain: false,
     };
     let mut s = Snapshot::loading(account.into(), session);
     s.alerts = alerts;

@@ -6,6 +6,8 @@
 
 use serde::Serialize;
 
+use crate::maintenance::MaintainFor;
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(test, derive(ts_rs::TS), ts(export))]
 #[serde(tag = "what", rename_all = "camelCase", rename_all_fields = "camelCase")]
@@ -16,6 +18,8 @@ pub enum Ask {
     SignOut,
     /// Installing runs the package manager (as root on Linux).
     InstallUpdate { version: String },
+    /// A page of mine on the source is still pending: quieting it hides the next ones.
+    Maintenance { source: i64, name: String, length: MaintainFor },
 }
 
 /// The question and its buttons, worded here so every surface says the same.
@@ -37,6 +41,13 @@ impl Ask {
             }
             Ask::SignOut => ("Sign out of ilert? Alerts and pages stop reaching you here until you sign in again.".into(), "Sign out"),
             Ask::InstallUpdate { version } => (format!("Install version {version}? It is used from the next start."), "Install"),
+            Ask::Maintenance { name, length, .. } => (
+                format!(
+                    "A page of yours from \u{201c}{name}\u{201d} is still pending. Put the source in maintenance for {} anyway? Its new alerts page nobody until it ends.",
+                    length.label()
+                ),
+                "Start maintenance",
+            ),
         };
         Question { ask: self, text, yes: yes.into() }
     }
@@ -53,6 +64,11 @@ mod tests {
         assert_eq!(Ask::SignOut.question().yes, "Sign out");
         let q = Ask::InstallUpdate { version: "0.2.0".into() }.question();
         assert!(q.text.contains("0.2.0") && q.yes == "Install", "{q:?}");
+        let q = Ask::Maintenance { source: 3, name: "Checkout API".into(), length: MaintainFor::Hour }.question();
+        assert!(
+            q.text.contains("\u{201c}Checkout API\u{201d} is still pending") && q.text.contains("for 1 h") && q.yes == "Start maintenance",
+            "{q:?}"
+        );
         let json = serde_json::to_value(Ask::Resolve { id: 7, summary: "x".into() }.question()).unwrap();
         assert_eq!(json["ask"], serde_json::json!({ "what": "resolve", "id": 7, "summary": "x" }));
     }

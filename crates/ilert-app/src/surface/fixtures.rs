@@ -18,6 +18,7 @@ pub fn snapshot(on_call: Panel<OnCallBoard>, fresh_secs_ago: Option<i64>, now: D
         persistent: true,
         demo: false,
         can_act: true,
+        can_maintain: true,
     };
     let mut s = Snapshot::loading("k".into(), session);
     s.seq = 1;

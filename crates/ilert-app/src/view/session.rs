@@ -20,6 +20,8 @@ pub struct SessionInfo {
     /// (`ilert_api::scope` decides, for every surface; no scope known: yes,
     /// and ilert's 403 tells otherwise).
     pub can_act: bool,
+    /// Whether they allow a maintenance window on an alert source (`maintenance:w`).
+    pub can_maintain: bool,
 }
 
 /// Whether the granted scope lets the person act on alerts (an unknown
@@ -27,6 +29,12 @@ pub struct SessionInfo {
 /// reading for the actions, the window, the tray and the notifications.
 pub fn can_act(granted: &str) -> bool {
     granted.is_empty() || ilert_api::scope::can_write(granted, "alert")
+}
+
+/// Whether the granted scope lets the person start a maintenance window
+/// (unknown: yes, and ilert's 403 tells otherwise), read as [`can_act`] is.
+pub fn can_maintain(granted: &str) -> bool {
+    granted.is_empty() || ilert_api::scope::can_write(granted, "maintenance")
 }
 
 impl SessionInfo {
@@ -40,6 +48,7 @@ impl SessionInfo {
         }
         let account = session.account();
         let can_act = can_act(scope.trim());
+        let can_maintain = can_maintain(scope.trim());
         SessionInfo {
             username: account.username.clone(),
             tenant: account.tenant.clone(),
@@ -49,6 +58,7 @@ impl SessionInfo {
             persistent: session.is_persistent(),
             demo,
             can_act,
+            can_maintain,
         }
     }
 }

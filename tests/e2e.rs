@@ -1174,9 +1174,23 @@ async fn my_shifts_ahead_show_their_hand_overs_and_go_to_a_calendar_file() {
     let client = open_app(&driver).await;
     sign_in_from_the_first_screen(&client).await;
     panel_state(&client, "panel-on-call", "ready").await;
+    // "Will it ring?" runs by itself after a sign-in and grows the page above
+    // the button when it is done: press once the page holds still.
+    until(
+        &client,
+        "document.getElementById('check').hidden || !document.getElementById('check').hasAttribute('aria-busy')",
+        "the check after the sign-in",
+    )
+    .await;
 
     click(&client, "#shifts-ahead-show").await;
-    until(&client, "!document.getElementById('shifts-ahead').hidden", "my next 14 days").await;
+    let shown = until(
+        &client,
+        "!document.getElementById('shifts-ahead').hidden || (document.getElementById('shifts-ahead-result').textContent.startsWith('Your shifts') && document.getElementById('shifts-ahead-result').textContent)",
+        "my next 14 days",
+    )
+    .await;
+    assert_eq!(shown, true, "my next 14 days shown, not an error");
     let rows = client
         .execute(
             "return [...document.querySelectorAll('#shifts-ahead li.shift')].map(li => \

@@ -535,8 +535,15 @@ async function start() {
   await ipc.onProgress(onProgress);
   // The one event about what the window shows: the snapshot, the alarm's
   // button while a page rings (tray and notification can silence it too), the update bar.
+  // A frame sent for the alarm or the update bar carries the same snapshot:
+  // the panels are redrawn only for a snapshot they have not shown.
+  let drawn = "";
   const frame = (/** @type {ipc.WindowFrame} */ f) => {
-    render(f.snapshot);
+    const snapshot = JSON.stringify(f.snapshot);
+    if (snapshot !== drawn) {
+      drawn = snapshot;
+      render(f.snapshot);
+    }
     $("silence").hidden = !f.ringing.length;
     renderUpdate(f.update);
   };

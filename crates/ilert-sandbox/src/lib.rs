@@ -15,8 +15,11 @@
 //! - `rest`: `/api/...` endpoints, bearer-token and scope checks, paging.
 //! - `events`: `POST /api/events`, how monitoring tools raise, accept and
 //!   resolve alerts with an alert source's integration key.
-//! - `knobs`: what tests can turn: lifetimes, rotation, latency, faults, and
-//!   the log of OAuth requests (the turning and reading need `admin`).
+//! - `knobs`: what tests can turn: lifetimes, rotation, latency, faults,
+//!   rate limits, and the log of OAuth requests (the turning and reading
+//!   need `admin`); `fault`: a fault and an OAuth log entry, as data;
+//!   `limits`: ilert's rate-limit counting; `state`: the tenant and its
+//!   tokens behind one lock.
 //! - `admin`: the same knobs over HTTP under `/__sandbox/`, a path ilert
 //!   does not use (feature `admin`).
 //!

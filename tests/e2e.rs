@@ -136,6 +136,12 @@ async fn until(client: &Client, expr: &str, what: &str) -> serde_json::Value {
     }
 }
 
+/// The text of the line `id` once it says something of `kind` (`ok`, `error`).
+async fn line_says(client: &Client, id: &str, kind: &str, what: &str) -> serde_json::Value {
+    let line = format!("document.getElementById('{id}')");
+    until(client, &format!("{line}.dataset.kind === '{kind}' && {line}.textContent"), what).await
+}
+
 async fn view(client: &Client, name: &str) {
     until(client, &format!("document.body.dataset.view === '{name}'"), &format!("the {name} view")).await;
 }
@@ -670,12 +676,7 @@ async fn a_source_goes_into_maintenance_for_a_deploy() {
     sb.knobs().set_latency(Duration::from_millis(600));
     client.execute(&format!("{row}.querySelector('button.maintain[data-length=\"hour\"]').click()"), vec![]).await.unwrap();
     until(&client, &format!("{pill} === 'In maintenance'"), "the source in maintenance at once").await;
-    let said = until(
-        &client,
-        "document.getElementById('sources-result').dataset.kind === 'ok' && document.getElementById('sources-result').textContent",
-        "ilert's answer",
-    )
-    .await;
+    let said = line_says(&client, "sources-result", "ok", "ilert's answer").await;
     assert!(said.as_str().unwrap().contains("is in maintenance until "), "{said}");
     sb.knobs().set_latency(Duration::ZERO);
     let posts = || sb.knobs().requests_by_path().get("/api/maintenance-windows").copied().unwrap_or(0);
@@ -695,12 +696,7 @@ async fn a_source_goes_into_maintenance_for_a_deploy() {
     let other = "document.querySelector('#panel-sources tr[data-id=\"1202\"]')";
     let before = client.execute(&format!("return {other}?.querySelector('.pill')?.textContent"), vec![]).await.unwrap();
     client.execute(&format!("{other}.querySelector('button.maintain[data-length=\"halfHour\"]').click()"), vec![]).await.unwrap();
-    let said = until(
-        &client,
-        "document.getElementById('sources-result').dataset.kind === 'error' && document.getElementById('sources-result').textContent",
-        "why",
-    )
-    .await;
+    let said = line_says(&client, "sources-result", "error", "why").await;
     assert!(
         said.as_str().unwrap().starts_with("Could not start maintenance: ") && said.as_str().unwrap().contains("Alert source is disabled"),
         "{said}"
@@ -735,12 +731,7 @@ async fn a_failed_accept_rolls_back_and_says_why() {
     sb.knobs().add_fault(Fault { method: Some("PUT".into()), ..Fault::status("/api/alerts/", 503) });
     client.execute(&format!("{row}.querySelector('button.accept').click()"), vec![]).await.unwrap();
     until(&client, &format!("{row}?.querySelector('.pill')?.textContent === 'Accepted'"), "the row accepted at once").await;
-    let said = until(
-        &client,
-        "document.getElementById('alerts-result').dataset.kind === 'error' && document.getElementById('alerts-result').textContent",
-        "why",
-    )
-    .await;
+    let said = line_says(&client, "alerts-result", "error", "why").await;
     assert!(said.as_str().unwrap().starts_with("Could not accept the alert: ilert is unavailable"), "{said}");
     until(&client, &format!("{row}?.querySelector('.pill')?.textContent === 'Pending'"), "the row back to Pending").await;
     assert_eq!(
@@ -848,12 +839,7 @@ async fn alert_links_open_the_alert_in_the_running_app() {
     client.execute(&paste(&page), vec![]).await.unwrap();
     until(&client, &detail(&ids[1]), "the pasted alert's detail").await;
     client.execute(&paste("hello"), vec![]).await.unwrap();
-    let said = until(
-        &client,
-        "document.getElementById('status').dataset.kind === 'error' && document.getElementById('status').textContent",
-        "why",
-    )
-    .await;
+    let said = line_says(&client, "status", "error", "why").await;
     assert!(said.as_str().unwrap().starts_with("That is not a link to an alert"), "{said}");
     screenshot(&client, "alert-link-opened.png").await;
 

@@ -130,15 +130,20 @@ impl Intent {
         if let Some((id, _)) = PLAIN.iter().find(|(_, i)| *i == self) {
             return (*id).to_string();
         }
-        let on_alert = |prefix: &str, id: i64| format!("{prefix}{id}");
+        if let Intent::Pause(p) = self {
+            return format!("{PAUSE}{}", PauseFor::ALL.iter().position(|x| *x == p).expect("every pause is in ALL"));
+        }
+        // An intent on one alert: the prefix is the one `ON_ALERT` pairs with its constructor.
+        let alert = self.alert().unwrap_or_else(|| unreachable!("{self:?} is plain, a pause or on an alert"));
+        let (prefix, _) = ON_ALERT.iter().find(|(_, make)| make(alert) == self).expect("every intent on an alert is in ON_ALERT");
+        format!("{prefix}{alert}")
+    }
+
+    /// The alert this intent is about, if it is about one.
+    pub fn alert(self) -> Option<i64> {
         match self {
-            Intent::ShowAlert(id) => on_alert("show-", id),
-            Intent::OpenInIlert(id) => on_alert("open-in-ilert-", id),
-            Intent::Accept(id) => on_alert("accept-", id),
-            Intent::AskResolve(id) => on_alert("resolve-", id),
-            Intent::Resolve(id) => on_alert("resolve-now-", id),
-            Intent::Pause(p) => format!("{PAUSE}{}", PauseFor::ALL.iter().position(|x| *x == p).expect("every pause is in ALL")),
-            plain => unreachable!("{plain:?} is in PLAIN"),
+            Intent::ShowAlert(id) | Intent::OpenInIlert(id) | Intent::Accept(id) | Intent::AskResolve(id) | Intent::Resolve(id) => Some(id),
+            _ => None,
         }
     }
 

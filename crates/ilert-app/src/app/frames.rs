@@ -114,7 +114,7 @@ impl App {
         let snapshot = self.snapshot();
         Frame::of(Inputs {
             snapshot: snapshot.as_ref(),
-            interval: self.engine_config().interval,
+            interval: settings.engine(self.engine).interval,
             quiet: Quietness { quiet: self.quiet(), ringing: !ringing.is_empty(), dnd },
             ringing,
             update: self.updates.view(),

@@ -28,13 +28,18 @@ pub struct SessionInfo {
 /// scope, ilert never said: yes, and ilert's 403 tells otherwise). The one
 /// reading for the actions, the window, the tray and the notifications.
 pub fn can_act(granted: &str) -> bool {
-    granted.is_empty() || ilert_api::scope::can_write(granted, "alert")
+    may_write(granted, "alert")
 }
 
 /// Whether the granted scope lets the person start a maintenance window
 /// (unknown: yes, and ilert's 403 tells otherwise), read as [`can_act`] is.
 pub fn can_maintain(granted: &str) -> bool {
-    granted.is_empty() || ilert_api::scope::can_write(granted, "maintenance")
+    may_write(granted, "maintenance")
+}
+
+/// The granted scope writes `resource`, or ilert never said what it granted.
+fn may_write(granted: &str, resource: &str) -> bool {
+    granted.is_empty() || ilert_api::scope::can_write(granted, resource)
 }
 
 impl SessionInfo {

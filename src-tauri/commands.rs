@@ -8,7 +8,9 @@ use std::sync::Arc;
 use ilert_app::accounts::SignedOut;
 use ilert_app::actions::{ActionOutcome, AlertAction};
 use ilert_app::doctor::Report;
+use ilert_app::help::{BringHelp, HelpOutcome, Helper};
 use ilert_app::maintenance::{MaintainFor, MaintenanceOutcome};
+use ilert_app::pager::{PagerOutcome, TakeFor};
 use ilert_app::settings::{Settings, SettingsState};
 use ilert_app::surface::{AppInfo, Question, WindowFrame};
 use ilert_app::view::timeline::ShiftAhead;
@@ -89,6 +91,27 @@ pub async fn demo_incident(app: State<'_, App>) -> Result<()> {
 #[tauri::command]
 pub async fn act_on_alert(app: State<'_, App>, id: i64, action: AlertAction) -> Result<ActionOutcome> {
     app.act_telling(id, action).await
+}
+
+/// Whom an alert can be handed to or get help from (ilert's suggestions,
+/// the people on call for its policy first).
+#[tauri::command]
+pub async fn helpers(app: State<'_, App>, id: i64) -> Result<Vec<Helper>> {
+    Ok(app.helpers(id).await?)
+}
+
+/// Adds a responder to an alert or reassigns it: shown at once in every
+/// snapshot, then as ilert answers (back as it was if ilert refuses).
+#[tauri::command]
+pub async fn bring_help(app: State<'_, App>, id: i64, how: BringHelp, who: Helper) -> Result<HelpOutcome> {
+    Ok(app.bring_help(id, how, &who).await?)
+}
+
+/// Takes on-call on a schedule for a while, covering for whoever is on
+/// call there now: shown at once, then as ilert has it.
+#[tauri::command]
+pub async fn take_pager(app: State<'_, App>, id: i64, length: TakeFor) -> Result<PagerOutcome> {
+    Ok(app.take_pager(id, length).await?)
 }
 
 /// Stops the alarm; the pages stay in the list, unanswered.

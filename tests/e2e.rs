@@ -706,6 +706,122 @@ async fn a_source_goes_into_maintenance_for_a_deploy() {
     client.close().await.unwrap();
 }
 
+/// Bring help from an alert's detail in the real webview: "Reassign to…"
+/// lists ilert's suggestions (people first), the search narrows them, a
+/// pick shows the new responder in the row at once and ilert's answer says
+/// so (one PUT); "Add responder…" adds a second (one POST), and the same
+/// person again is ilert's 405 said plainly; a refused reassign says why.
+#[tokio::test]
+#[ignore = "needs Xvfb, tauri-driver and WebKitWebDriver; scripts/test runs it"]
+async fn help_is_brought_from_an_alerts_detail() {
+    let _one = ONE_AT_A_TIME.lock().await;
+    let sb = Sandbox::start(Config::default()).await.unwrap();
+    let mut env = real_mode(&sb, Some("profile schedule policy alert alert:w offline_access"));
+    env.push(("ILERT_NOTIFY_ALERTS", "all".into()));
+    let driver = start_driver("help", &env);
+    let client = open_app(&driver).await;
+    sign_in_from_the_first_screen(&client).await;
+    panel_state(&client, "panel-alerts", "ready").await;
+    click(&client, "#alerts-all").await;
+    let pending_row = "[...document.querySelectorAll('#panel-alerts tbody tr')].find(tr => tr.querySelector('button.accept'))";
+    let id = until(&client, &format!("{pending_row}?.dataset.id"), "a pending alert").await;
+    let id: i64 = id.as_str().unwrap().parse().unwrap();
+    let row = format!("document.querySelector('#panel-alerts tr[data-id=\"{id}\"]')");
+    client.execute(&format!("{row}.querySelector('button.open-alert').click()"), vec![]).await.unwrap();
+    until(
+        &client,
+        &format!("document.querySelector('#alert-detail .alert-detail[data-id=\"{id}\"] button.reassign')"),
+        "Reassign to… in the detail",
+    )
+    .await;
+
+    click(&client, "#alert-detail button.reassign").await;
+    let groups = until(&client, "document.querySelectorAll('#alert-detail .helpers h6').length >= 3 && [...document.querySelectorAll('#alert-detail .helpers h6')].map(h => h.textContent)", "ilert's suggestions in groups").await;
+    let groups: Vec<String> = serde_json::from_value(groups).unwrap();
+    assert!(
+        groups.iter().position(|g| g == "People").unwrap() < groups.iter().position(|g| g == "Escalation policies").unwrap(),
+        "{groups:?}"
+    );
+    // Margaret Hamilton (user 4): the search narrows the list to her.
+    client
+        .execute("const s = document.getElementById('help-search'); s.value = 'hamil'; s.dispatchEvent(new Event('input'))", vec![])
+        .await
+        .unwrap();
+    let names = until(&client, "document.querySelectorAll('#alert-detail button.helper').length === 1 && document.querySelector('#alert-detail button.helper').textContent", "one match").await;
+    assert_eq!(names, "Margaret Hamilton");
+    screenshot(&client, "bring-help.png").await;
+    sb.knobs().set_latency(Duration::from_millis(600));
+    click(&client, "#alert-detail button.helper").await;
+    let responders = format!("{row}?.querySelectorAll('td')[5]?.textContent");
+    until(&client, &format!("{responders} === 'Margaret Hamilton'"), "the row reassigned at once").await;
+    let said = line_says(&client, "alerts-result", "ok", "ilert's answer").await;
+    assert_eq!(said, "Reassigned to Margaret Hamilton");
+    sb.knobs().set_latency(Duration::ZERO);
+    assert_eq!(sb.knobs().requests_by_path().get(&format!("/api/alerts/{id}/assign")).copied(), Some(1), "one PUT");
+    assert_eq!(sb.knobs().alert_routing(id).unwrap().0, [4]);
+
+    let add = |name: &'static str| {
+        let client = client.clone();
+        async move {
+            until(
+                &client,
+                &format!("document.querySelector('#alert-detail .alert-detail[data-id=\"{id}\"] button.add-responder')"),
+                "Add responder…",
+            )
+            .await;
+            click(&client, "#alert-detail button.add-responder").await;
+            until(&client, "document.querySelector('#alert-detail .helpers')", "the people to add").await;
+            let kinds = client
+                .execute("return [...document.querySelectorAll('#alert-detail button.helper')].map(b => b.dataset.kind)", vec![])
+                .await
+                .unwrap();
+            assert!(kinds.as_array().unwrap().iter().all(|k| k == "person"), "only people can be added: {kinds}");
+            client
+                .execute(
+                    &format!("[...document.querySelectorAll('#alert-detail button.helper')].find(b => b.textContent === '{name}').click()"),
+                    vec![],
+                )
+                .await
+                .unwrap();
+        }
+    };
+    add("Grace Hopper").await;
+    until(&client, "document.getElementById('alerts-result').textContent === 'Grace Hopper is now a responder'", "added").await;
+    until(&client, &format!("{responders} === 'Margaret Hamilton, Grace Hopper'"), "both in the row").await;
+    add("Grace Hopper").await;
+    until(
+        &client,
+        "document.getElementById('alerts-result').textContent === 'Grace Hopper is already a responder'",
+        "ilert's 405, in words",
+    )
+    .await;
+    assert_eq!(sb.knobs().requests_by_path().get(&format!("/api/alerts/{id}/responders")).copied(), Some(2), "one POST each");
+
+    // ilert refuses: the panel says why, and the responders stay.
+    let refused = serde_json::json!({ "status": 400, "message": "Alert cannot be assigned", "code": "BAD_REQUEST" });
+    sb.knobs().add_fault(Fault {
+        method: Some("PUT".into()),
+        ..Fault::new("/api/alerts/", ilert_sandbox::FaultKind::Json { status: 400, body: refused })
+    });
+    until(&client, &format!("document.querySelector('#alert-detail .alert-detail[data-id=\"{id}\"] button.reassign')"), "Reassign to…")
+        .await;
+    click(&client, "#alert-detail button.reassign").await;
+    until(&client, "document.querySelector('#alert-detail button.helper')", "the suggestions").await;
+    client
+        .execute("[...document.querySelectorAll('#alert-detail button.helper')].find(b => b.textContent === 'Alan Turing').click()", vec![])
+        .await
+        .unwrap();
+    let said = line_says(&client, "alerts-result", "error", "why").await;
+    assert!(
+        said.as_str().unwrap().starts_with("Could not reassign to Alan Turing: ")
+            && said.as_str().unwrap().contains("Alert cannot be assigned"),
+        "{said}"
+    );
+    until(&client, &format!("{responders} === 'Margaret Hamilton, Grace Hopper'"), "the responders as they were").await;
+    sb.knobs().clear_faults();
+    client.close().await.unwrap();
+}
+
 /// Accept in the real webview when ilert fails it (503 on `/accept`): the
 /// row turns Accepted at once, then back to Pending with ilert's state read
 /// again, and the panel says why; with ilert well again, Accept sticks.

@@ -6,7 +6,7 @@
 import * as ipc from "./ipc.js";
 import { $, h } from "./dom.js";
 import { askedAlert, clock } from "./format.js";
-import { renderPanel, latest, onCallView, sourcesView, alertsView, alertDetailView, sessionView, checkView, timelineView } from "./panels.js";
+import { renderPanel, latest, onCallView, sourcesView, alertsView, alertDetailView, helpersView, sessionView, checkView, timelineView } from "./panels.js";
 
 /** @type {import("./ipc.js").AppInfo} */
 let info;
@@ -214,7 +214,7 @@ function render(snap) {
   session = snap.session;
   $("refresh").disabled = snap.refreshing;
   renderPanel($("panel-on-call"), snap.onCall, {
-    render: (data) => onCallView(data.onCall, data.schedules),
+    render: (data) => onCallView(data.onCall, data.schedules, snap.session.canCover ? takePager : null),
     isEmpty: (data) => data.empty,
     empty: "No escalation policies or schedules yet.",
     onGrant: grant, onRetry: refresh,
@@ -229,6 +229,8 @@ function render(snap) {
   const sources = latest(snap.alertSources);
   $("source-count").textContent = sources ? `(${sources.length})` : "";
   $("sources-grant-maintenance").hidden = !(snap.alertSources.state === "ready" && !snap.session.canMaintain);
+  const schedules = latest(snap.onCall)?.schedules ?? [];
+  $("on-call-grant-cover").hidden = snap.session.canCover || !schedules.some((s) => s.current && !s.current.mine && s.current.userId != null);
   $("updated").textContent = snap.refreshing && !snap.fetchedAt ? "Loading…" : snap.refreshing ? "Refreshing…" : snap.fetchedAt ? `Updated ${clock(new Date(snap.fetchedAt))}` : "";
   if (snap.fetchedAt) {
     status(snap.problem ? `Some data could not be loaded: ${snap.problem}` : `Signed in as ${session.username}`, snap.problem ? "error" : "info");
@@ -273,6 +275,20 @@ async function act(id, action) {
   }
 }
 
+/** Takes on-call on a schedule for a while: every surface shows me on call at once; ilert's answer says until when. @param {number} id @param {ipc.TakeFor} length */
+async function takePager(id, length) {
+  const result = $("on-call-result");
+  try {
+    const r = await ipc.takePager(id, length);
+    result.textContent = r.message;
+    result.dataset.kind = "ok";
+  } catch (e) {
+    if (e.kind === "scopeNotGranted") return grant("schedule:w");
+    result.textContent = `Could not take on-call: ${e.message ?? e}`;
+    result.dataset.kind = "error";
+  }
+}
+
 /** Quiets a source for a deploy: every surface shows it in maintenance at once; the answer says until when. A page of mine pending on it: the window asks first. @param {number} id @param {ipc.MaintainFor} length */
 async function maintain(id, length, confirmed = false) {
   const result = $("sources-result");
@@ -288,6 +304,48 @@ async function maintain(id, length, confirmed = false) {
   }
 }
 
+/** Whom to bring in: ilert's suggestions to search, below the alert's facts. @param {number} id @param {ipc.BringHelp} how */
+async function openHelpers(id, how) {
+  const box = $("alert-detail").querySelector(".detail-help");
+  if (!box) return;
+  box.replaceChildren(h("p", { class: "muted small" }, "Asking ilert whom it suggests…"));
+  let helpers;
+  try {
+    helpers = await ipc.helpers(id);
+  } catch (e) {
+    box.replaceChildren(h("p", { class: "error" }, `Could not ask ilert whom it suggests: ${e.message ?? e}`));
+    return;
+  }
+  // Only a person can be added beside the responders; a policy or a schedule takes the alert over.
+  if (how === "addResponder") helpers = helpers.filter((x) => x.kind === "person");
+  const label = how === "addResponder" ? "Add as a responder" : "Reassign to";
+  const search = /** @type {HTMLInputElement} */ (h("input", { type: "search", id: "help-search", placeholder: "Search by name", "aria-label": `${label}: search by name` }));
+  const list = h("div", { class: "helper-list" });
+  const draw = () => list.replaceChildren(helpersView(helpers, search.value, (who) => bringHelp(id, how, who)));
+  search.addEventListener("input", draw);
+  draw();
+  box.replaceChildren(h("p", { class: "small" }, h("strong", null, label), " ", h("button", { type: "button", class: "link", onclick: () => box.replaceChildren() }, "Cancel")), search, list);
+  search.focus();
+}
+
+/** Adds a responder or reassigns: every surface changes at once; ilert's answer says how it went. @param {number} id @param {ipc.BringHelp} how @param {ipc.Helper} who */
+async function bringHelp(id, how, who) {
+  const result = $("alerts-result");
+  result.textContent = how === "addResponder" ? `Adding ${who.name}…` : `Reassigning to ${who.name}…`;
+  result.dataset.kind = "";
+  try {
+    const r = await ipc.bringHelp(id, how, who);
+    result.textContent = r.message;
+    result.dataset.kind = "ok";
+  } catch (e) {
+    if (e.kind === "scopeNotGranted") return grant("alert:w");
+    result.textContent = `${how === "addResponder" ? `Could not add ${who.name}` : `Could not reassign to ${who.name}`}: ${e.message ?? e}`;
+    result.dataset.kind = "error";
+  }
+  // The detail as ilert has it now.
+  if ($("alert-detail").querySelector(`.alert-detail[data-id="${id}"]`)) showAlert(id);
+}
+
 /** One alert in full, below the list. @param {number} id */
 async function showAlert(id) {
   const box = $("alert-detail");
@@ -295,7 +353,8 @@ async function showAlert(id) {
   box.replaceChildren(h("p", { class: "muted" }, "Loading the alert…"));
   try {
     const d = await ipc.alertDetail(id);
-    box.replaceChildren(alertDetailView(d, () => ipc.openAlertInIlert(id).catch((e) => status(e.message ?? String(e), "error"))));
+    const help = shown && canAct(shown) ? (/** @type {ipc.BringHelp} */ how) => openHelpers(id, how) : null;
+    box.replaceChildren(alertDetailView(d, () => ipc.openAlertInIlert(id).catch((e) => status(e.message ?? String(e), "error")), help));
   } catch (e) {
     box.replaceChildren(h("p", { class: "error" }, `Could not load the alert: ${e.message ?? e}`));
   }
@@ -553,6 +612,7 @@ async function start() {
   $("alerts-all").addEventListener("change", () => shown && renderAlerts(shown));
   $("grant-alert-write").addEventListener("click", () => grant("alert:w"));
   $("grant-maintenance").addEventListener("click", () => grant("maintenance:w"));
+  $("grant-cover").addEventListener("click", () => grant("schedule:w"));
   $("update-install").addEventListener("click", () => ipc.installUpdate());
   $("update-later").addEventListener("click", () => ipc.dismissUpdate());
   $("update-restart").addEventListener("click", () => ipc.restartApp());

@@ -45,6 +45,17 @@ export const demoIncident = () => invoke("demo_incident");
 /** @typedef {import("./bindings/AlertAction").AlertAction} AlertAction */
 /** @param {number} id @param {AlertAction} action @returns {Promise<ActionOutcome>} */
 export const actOnAlert = (id, action) => invoke("act_on_alert", { id, action });
+/** @typedef {import("./bindings/Helper").Helper} Helper */
+/** @typedef {import("./bindings/BringHelp").BringHelp} BringHelp */
+/** @typedef {import("./bindings/HelpOutcome").HelpOutcome} HelpOutcome */
+/** Whom alert `id` can be handed to or get help from. @param {number} id @returns {Promise<Helper[]>} */
+export const helpers = (id) => invoke("helpers", { id });
+/** @param {number} id @param {BringHelp} how @param {Helper} who @returns {Promise<HelpOutcome>} */
+export const bringHelp = (id, how, who) => invoke("bring_help", { id, how, who });
+/** @typedef {import("./bindings/TakeFor").TakeFor} TakeFor */
+/** @typedef {import("./bindings/PagerOutcome").PagerOutcome} PagerOutcome */
+/** Take on-call on schedule `id` for `length`, covering for whoever is on call there. @param {number} id @param {TakeFor} length @returns {Promise<PagerOutcome>} */
+export const takePager = (id, length) => invoke("take_pager", { id, length });
 /** @typedef {import("./bindings/AlertDetail").AlertDetail} AlertDetail */
 /** @param {number} id @returns {Promise<AlertDetail>} */
 export const alertDetail = (id) => invoke("alert_detail", { id });

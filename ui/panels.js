@@ -85,7 +85,7 @@ export function loading(section) {
 }
 
 /** On call: my shifts first, then each policy's levels, then schedules. */
-export function onCallView(onCall, schedules, now = new Date()) {
+export function onCallView(onCall, schedules, take = null, now = new Date()) {
   const parts = [];
   if (onCall) {
     // My current shifts and the next one; the rest as a count.
@@ -118,10 +118,19 @@ export function onCallView(onCall, schedules, now = new Date()) {
     parts.push(h("ul", { class: "list schedules" }, schedules.map((s) => h("li", null,
       h("div", { class: "policy-name" }, s.name),
       h("div", null, s.current ? [h("span", { class: s.current.mine ? "person me" : "person" }, s.current.name), " ", h("span", { class: "muted small" }, until(s.current.end, now))] : h("span", { class: "muted" }, "Nobody now")),
-      s.next ? h("div", { class: "muted small" }, `Next: ${s.next.name} ${from(s.next.start, now)}`) : null))));
+      s.next ? h("div", { class: "muted small" }, `Next: ${s.next.name} ${from(s.next.start, now)}`) : null,
+      take && s.current && !s.current.mine && s.current.userId != null
+        ? h("div", { class: "actions take-pager" }, h("span", { class: "small muted" }, "Take on-call: "),
+            TAKE_FOR.map(([length, label]) => h("button", { type: "button", class: "take", "data-length": length,
+              "aria-label": `Take on-call for ${s.name}, covering for ${s.current?.name}: ${label ?? `until ${clock(new Date(s.current?.end ?? now), now)}`}`,
+              onclick: () => take(s.id, length) }, label ?? `until ${clock(new Date(s.current?.end ?? now), now)}`)))
+        : null))));
   }
   return h("div", null, parts);
 }
+
+/** The lengths of a cover, as `TakeFor` names them (`null`: until the colleague's shift ends; the core never covers past it). */
+const TAKE_FOR = /** @type {const} */ ([["halfHour", "30 min"], ["hour", "1 h"], ["shiftEnd", null]]);
 
 const STATUS_CLASS = {
   PENDING: "bad", ALL_ACCEPTED: "warn", ALL_RESOLVED: "ok", IN_MAINTENANCE: "info", DISABLED: "off",
@@ -193,10 +202,13 @@ export function alertsView(open, all, onAct = null, onOpen = null, now = new Dat
 
 /**
  * One alert in full: details, who it escalates to and when, its log, and the way to ilert.
+ * With `onHelp` (the sign-in may change alerts, and the alert is open),
+ * "Add responder…" and "Reassign to…", whose picker goes in `.detail-help`.
  * @param {import("./bindings/AlertDetail").AlertDetail} d
  * @param {() => void} onOpenInIlert
+ * @param {((how: import("./bindings/BringHelp").BringHelp) => void) | null} [onHelp]
  */
-export function alertDetailView(d, onOpenInIlert, now = new Date()) {
+export function alertDetailView(d, onOpenInIlert, onHelp = null, now = new Date()) {
   const escalation = d.status === "PENDING" && d.nextEscalation && new Date(d.nextEscalation) > now
     ? `escalates${d.nextEscalationUser ? ` to ${d.nextEscalationUser}` : ""} ${relative(new Date(d.nextEscalation), now)}`
     : null;
@@ -209,6 +221,12 @@ export function alertDetailView(d, onOpenInIlert, now = new Date()) {
       h("dt", null, "Opened"), h("dd", null, d.reportTime ? `${clock(new Date(d.reportTime), now)} (${relative(new Date(d.reportTime), now)})` : "—"),
       h("dt", null, "Responders"), h("dd", null, d.responders.join(", ") || "—"),
       escalation ? h("dt", null, "Escalation") : null, escalation ? h("dd", { class: "detail-escalation" }, escalation) : null),
+    onHelp && d.status !== "RESOLVED"
+      ? h("div", { class: "actions bring-help" },
+          h("button", { type: "button", class: "add-responder", onclick: () => onHelp("addResponder") }, "Add responder…"),
+          h("button", { type: "button", class: "reassign", onclick: () => onHelp("reassign") }, "Reassign to…"))
+      : null,
+    h("div", { class: "detail-help" }),
     d.details ? h("p", { class: "detail-details" }, d.details) : null,
     h("h5", null, "Who was told"),
     d.told == null
@@ -224,6 +242,30 @@ export function alertDetailView(d, onOpenInIlert, now = new Date()) {
       : h("p", { class: "muted small" }, "No log entries."),
     d.unreadableLog ? h("p", { class: "muted small" }, `${d.unreadableLog} log entries could not be read.`) : null,
     h("button", { type: "button", class: "open-in-ilert", onclick: onOpenInIlert }, "Open in ilert"));
+}
+
+const HELP_GROUPS = [["suggested", "Suggested · on call for this alert"], ["person", "People"], ["policy", "Escalation policies"], ["schedule", "Schedules"]];
+
+/**
+ * Whom to bring in, as ilert suggests them, narrowed by `filter` (any part
+ * of a name, any case) and grouped; one that ilert lists as disabled shows
+ * but cannot be picked.
+ * @param {import("./bindings/Helper").Helper[]} helpers
+ * @param {string} filter
+ * @param {(who: import("./bindings/Helper").Helper) => void} onPick
+ */
+export function helpersView(helpers, filter, onPick) {
+  const f = filter.trim().toLowerCase();
+  const shown = helpers.filter((x) => !f || x.name.toLowerCase().includes(f));
+  if (!shown.length) return h("p", { class: "muted small" }, f ? `Nobody matches “${filter.trim()}”.` : "ilert suggests nobody.");
+  const group = (/** @type {import("./bindings/Helper").Helper} */ x) => x.kind === "person" && x.suggested ? "suggested" : x.kind;
+  return h("div", { class: "helpers" }, HELP_GROUPS.map(([key, title]) => {
+    const items = shown.filter((x) => group(x) === key);
+    return items.length
+      ? [h("h6", null, title), h("ul", null, items.map((x) => h("li", null,
+          h("button", { type: "button", class: "helper link", "data-kind": x.kind, "data-id": x.id, disabled: x.disabled, onclick: () => onPick(x) }, x.name))))]
+      : null;
+  }));
 }
 
 export function sessionView(info, now = new Date()) {

@@ -33,6 +33,15 @@ acceptedBy: Array<string>, nextEscalation: string | null,
  */
 nextEscalationUser: string | null, 
 /**
+ * Their user id (the tray's "Reassign to ‹next on call›").
+ */
+nextEscalationUserId: number | null, 
+/**
+ * The escalation policy it is on (whose on-call people are offered
+ * first when bringing help).
+ */
+policyId: number | null, 
+/**
  * Its next escalation is to me (the heads-up).
  */
 escalatesToMe: boolean, 

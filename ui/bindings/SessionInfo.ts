@@ -14,4 +14,8 @@ canAct: boolean,
 /**
  * Whether they allow a maintenance window on an alert source (`maintenance:w`).
  */
-canMaintain: boolean, };
+canMaintain: boolean, 
+/**
+ * Whether they allow covering a colleague's turn on a schedule (`schedule:w`).
+ */
+canCover: boolean, };

@@ -299,9 +299,23 @@ impl Client {
     /// documents a body; a `201` with only a `Location` is a reading its
     /// description does not rule out).
     pub async fn post_json<B: serde::Serialize, T: DeserializeOwned>(&self, path: &str, body: &B) -> Result<Option<T>, ApiError> {
-        let span = tracing::info_span!("api.post", path);
+        self.send_json(reqwest::Method::POST, path, body).await
+    }
+
+    /// PUT `body` as JSON to `path`, as [`Client::post_json`] posts.
+    pub async fn put_json<B: serde::Serialize, T: DeserializeOwned>(&self, path: &str, body: &B) -> Result<Option<T>, ApiError> {
+        self.send_json(reqwest::Method::PUT, path, body).await
+    }
+
+    async fn send_json<B: serde::Serialize, T: DeserializeOwned>(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: &B,
+    ) -> Result<Option<T>, ApiError> {
+        let span = tracing::info_span!("api.write", %method, path);
         let json = serde_json::to_vec(body).map_err(|e| ApiError::UnexpectedResponse(format!("{path}: {e}")))?;
-        let write = self.write(reqwest::Method::POST, path, Some(json)).instrument(span);
+        let write = self.write(method, path, Some(json)).instrument(span);
         let answer = tokio::time::timeout(self.timeout, write).await.unwrap_or_else(|_| Err(self.timed_out()))?;
         if answer.iter().all(u8::is_ascii_whitespace) {
             return Ok(None);

@@ -425,3 +425,41 @@ async fn a_maintenance_window_is_posted_once_and_read_from_any_answer() {
     let err = client(&format!("{ALL} maintenance")).await.1.create_maintenance_window(&window).await.unwrap_err();
     assert_eq!(err.missing_scope(), Some("maintenance:w"), "{err:?}");
 }
+
+/// Bringing help: the suggestions read in ilert's groups (one entry that
+/// cannot be read costs only itself); an assign reaches a server that reads
+/// either set of parameter names; a responder added is ilert's 201, one
+/// already there its 405; a write that may have reached ilert is not sent again.
+#[tokio::test]
+async fn help_is_read_assigned_and_added_whichever_names_ilert_reads() {
+    use ilert_api::api::alerts::{Assignee, ResponderGroup};
+    let (sb, c) = client(&format!("{ALL} alert:w")).await;
+    let pending = AlertFilter { states: vec![AlertStatus::Pending], ..AlertFilter::default() };
+    let id = c.alerts(&pending).await.unwrap()[0].id;
+    let suggested = c.suggested_responders(id).await.unwrap();
+    for group in [ResponderGroup::User, ResponderGroup::EscalationPolicy, ResponderGroup::OnCallSchedule] {
+        assert!(suggested.iter().any(|s| s.group.as_ref() == Some(&group) && s.name.is_some()), "{group:?} in {suggested:?}");
+    }
+    let odd = serde_json::json!([{ "id": 2, "name": "Grace Hopper", "group": "TEAM", "disabled": null }, { "name": "no id" }]);
+    sb.knobs().add_fault(Fault::new("/api/alerts/", FaultKind::Json { status: 200, body: odd }).times(1));
+    let read = c.suggested_responders(id).await.unwrap();
+    assert_eq!(read.len(), 1, "the entry without an id is left out: {read:?}");
+    assert_eq!((read[0].group.clone(), read[0].disabled), (Some(ResponderGroup::Unknown("TEAM".into())), false));
+
+    for (names, user) in [(ilert_sandbox::AssignNames::Spec, 2), (ilert_sandbox::AssignNames::Legacy, 3)] {
+        sb.knobs().set_assign_names(names);
+        let alert = c.assign_alert(id, Assignee::User(user)).await.unwrap();
+        let ids: Vec<i64> = alert.responders.iter().filter_map(|r| r.user.as_ref().map(|u| u.id)).collect();
+        assert_eq!(ids, [user], "{names:?}: assigned");
+    }
+    let added = c.add_responder(id, 4).await.unwrap().expect("ilert answers with the responder");
+    assert_eq!(added.user.map(|u| u.id), Some(4));
+    let err = c.add_responder(id, 4).await.unwrap_err();
+    assert!(matches!(err, ilert_api::ApiError::Http { status: 405, .. }), "{err:?}");
+
+    let posts = || sb.knobs().requests_by_path().get(&format!("/api/alerts/{id}/responders")).copied().unwrap_or(0);
+    sb.knobs().add_fault(Fault { method: Some("POST".into()), ..Fault::status("/api/alerts/", 503) }.times(1));
+    let before = posts();
+    assert!(c.add_responder(id, 5).await.unwrap_err().is_uncertain());
+    assert_eq!(posts(), before + 1, "not sent again");
+}

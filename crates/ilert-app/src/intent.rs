@@ -11,6 +11,7 @@
 //! window asks, and only the person's yes there goes ahead.
 
 use crate::notify::PauseFor;
+use crate::pager::TakeFor;
 
 /// Which scope a "Grant access" item asks for on top of the configured ones.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,6 +51,17 @@ pub enum Intent {
     /// Resolve at once: a notification's own button, which only the
     /// notification server can report (see `notify::toast`).
     Resolve(i64),
+    /// Hand the alert to the person it escalates to next, who must still
+    /// be `user` when it runs (the menu named them; nobody else is sent).
+    ReassignToNext {
+        alert: i64,
+        user: i64,
+    },
+    /// Cover for whoever is on call on this schedule now, for this long.
+    TakePager {
+        schedule: i64,
+        length: TakeFor,
+    },
     /// Ask in the window, then sign out.
     AskSignOut,
     Pause(PauseFor),
@@ -117,6 +129,12 @@ const ON_ALERT: [(&str, OnAlert); 5] = [
 /// `pause-N`: N indexes [`PauseFor::ALL`].
 const PAUSE: &str = "pause-";
 
+/// `reassign-ALERT-to-USER`.
+const REASSIGN: (&str, &str) = ("reassign-", "-to-");
+
+/// `take-pager-SCHEDULE-N`: N indexes [`TakeFor::ALL`].
+const TAKE_PAGER: &str = "take-pager-";
+
 /// An id that names no intent.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("'{id}' names no action of ilert Desktop")]
@@ -133,6 +151,12 @@ impl Intent {
         if let Intent::Pause(p) = self {
             return format!("{PAUSE}{}", PauseFor::ALL.iter().position(|x| *x == p).expect("every pause is in ALL"));
         }
+        if let Intent::ReassignToNext { alert, user } = self {
+            return format!("{}{alert}{}{user}", REASSIGN.0, REASSIGN.1);
+        }
+        if let Intent::TakePager { schedule, length } = self {
+            return format!("{TAKE_PAGER}{schedule}-{}", TakeFor::ALL.iter().position(|x| *x == length).expect("every length is in ALL"));
+        }
         // An intent on one alert: the prefix is the one `ON_ALERT` pairs with its constructor.
         let alert = self.alert().unwrap_or_else(|| unreachable!("{self:?} is plain, a pause or on an alert"));
         let (prefix, _) = ON_ALERT.iter().find(|(_, make)| make(alert) == self).expect("every intent on an alert is in ON_ALERT");
@@ -143,6 +167,7 @@ impl Intent {
     pub fn alert(self) -> Option<i64> {
         match self {
             Intent::ShowAlert(id) | Intent::OpenInIlert(id) | Intent::Accept(id) | Intent::AskResolve(id) | Intent::Resolve(id) => Some(id),
+            Intent::ReassignToNext { alert, .. } => Some(alert),
             _ => None,
         }
     }
@@ -160,6 +185,15 @@ impl Intent {
         };
         if let Some(n) = id.strip_prefix(PAUSE).and_then(number) {
             return PauseFor::ALL.get(n as usize).map(|p| Intent::Pause(*p)).ok_or_else(unknown);
+        }
+        if let Some((alert, user)) = id.strip_prefix(REASSIGN.0).and_then(|rest| rest.split_once(REASSIGN.1)) {
+            let id = |digits| number(digits).and_then(|n| i64::try_from(n).ok());
+            return id(alert).zip(id(user)).map(|(alert, user)| Intent::ReassignToNext { alert, user }).ok_or_else(unknown);
+        }
+        if let Some((schedule, n)) = id.strip_prefix(TAKE_PAGER).and_then(|rest| rest.split_once('-')) {
+            let schedule = number(schedule).and_then(|n| i64::try_from(n).ok());
+            let length = number(n).and_then(|n| TakeFor::ALL.get(usize::try_from(n).ok()?).copied());
+            return schedule.zip(length).map(|(schedule, length)| Intent::TakePager { schedule, length }).ok_or_else(unknown);
         }
         // The longest prefix first: `resolve-now-7` is not `resolve-` + "now-7".
         let mut prefixes = ON_ALERT;
@@ -190,6 +224,8 @@ impl Intent {
         let mut all: Vec<Intent> = PLAIN.iter().map(|(_, i)| *i).collect();
         all.extend(ON_ALERT.iter().map(|(_, make)| make(alert)));
         all.extend(PauseFor::ALL.iter().map(|p| Intent::Pause(*p)));
+        all.push(Intent::ReassignToNext { alert, user: 2 });
+        all.extend(TakeFor::ALL.iter().map(|length| Intent::TakePager { schedule: 3, length: *length }));
         all
     }
 }
@@ -220,6 +256,7 @@ mod tests {
         assert_eq!(Intent::Grant(Grant::AlertWrite).id(), "grant-alert-write");
         assert_eq!(Intent::AskInstallUpdate.id(), "update-install");
         assert_eq!(Intent::WillItRing.id(), "will-it-ring");
+        assert_eq!(Intent::ReassignToNext { alert: 42, user: 3 }.id(), "reassign-42-to-3");
     }
 
     #[test]
@@ -245,6 +282,15 @@ mod tests {
             "quit\n",
             "show-1e3",
             "delete-everything",
+            "reassign-7",
+            "reassign-7-to-",
+            "reassign--to-2",
+            "reassign-7-to-2-to-3",
+            "reassign-07-to-2",
+            "take-pager-3",
+            "take-pager-3-3",
+            "take-pager-3-1-1",
+            "take-pager--1",
         ] {
             assert!(Intent::from_id(bad).is_err(), "{bad:?} must be refused");
             assert_eq!(Intent::parse_logged(bad, "test"), None);

@@ -113,6 +113,7 @@ async fn post_event(State(k): State<Arc<Knobs>>, headers: axum::http::HeaderMap,
                 policy: source.policy,
                 alert_key: key.map_or_else(|| format!("event/{id}"), str::to_string),
                 responders,
+                assigned: None,
             });
             "NEW_ALERT_CREATED"
         }

@@ -87,6 +87,12 @@ impl Knobs {
     pub fn set_initial_responders_only(&self, on: bool) {
         self.lock().config.initial_responders_only = on;
     }
+    pub fn set_assign_names(&self, names: crate::AssignNames) {
+        self.lock().config.assign_names = names;
+    }
+    pub fn set_clock_ahead(&self, by: Duration) {
+        self.lock().config.clock_ahead = by;
+    }
     pub fn set_team_context(&self, on: bool) {
         self.lock().config.team_context = on;
     }
@@ -135,6 +141,11 @@ impl Knobs {
     /// The status of alert `id`, if it exists.
     pub fn alert_status_of(&self, id: i64) -> Option<String> {
         self.lock().world.alerts.iter().find(|a| a.id == id).map(|a| a.status.to_string())
+    }
+    /// The user ids alert `id` was sent to (as raised, assigned or added;
+    /// not those its escalation reached since), and its policy.
+    pub fn alert_routing(&self, id: i64) -> Option<(Vec<i64>, i64)> {
+        self.lock().world.alerts.iter().find(|a| a.id == id).map(|a| (a.responders.iter().map(|r| r.user).collect(), a.policy))
     }
     /// The priority of the newest alert whose summary starts with `prefix`.
     pub fn alert_priority(&self, prefix: &str) -> Option<String> {

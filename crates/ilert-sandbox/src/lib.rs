@@ -46,6 +46,7 @@ pub mod knobs;
 pub mod limits;
 mod nulls;
 mod oauth;
+mod responders;
 mod rest;
 pub mod scope;
 pub mod seed;
@@ -150,6 +151,27 @@ pub struct Config {
     /// those its escalation reached since (ilert's description does not say
     /// which; its web app shows both).
     pub initial_responders_only: bool,
+    /// Which names `PUT /api/alerts/{id}/assign` reads for whom to assign.
+    pub assign_names: AssignNames,
+    /// How far the sandbox's clock is ahead of the client's where ilert
+    /// checks a time against its own ("an override must not start in the
+    /// past"): a client's "now" may already be ilert's past.
+    pub clock_ahead: Duration,
+}
+
+/// ilert's description names the assign parameters `user`, `policy` and
+/// `schedule`; its own text and every official client send `user-id`,
+/// `policy-id` and `schedule-id`. A server may read either set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "camelCase")]
+pub enum AssignNames {
+    /// Both sets (the sandbox's choice).
+    #[default]
+    Both,
+    /// `user`, `policy`, `schedule` only.
+    Spec,
+    /// `user-id`, `policy-id`, `schedule-id` only.
+    Legacy,
 }
 
 /// `GET /api/alerts/count`'s readings.
@@ -229,6 +251,8 @@ impl Default for Config {
             large: false,
             team_context: false,
             initial_responders_only: false,
+            assign_names: AssignNames::Both,
+            clock_ahead: Duration::ZERO,
         }
     }
 }
@@ -348,6 +372,7 @@ fn router(knobs: Knobs, port: u16) -> axum::Router {
     let app = axum::Router::new()
         .merge(oauth::routes())
         .merge(rest::routes())
+        .merge(responders::routes())
         .merge(events::routes())
         .fallback(rest::not_found)
         .layer(axum::middleware::from_fn_with_state(state.clone(), knobs::nulls_mode))

@@ -32,7 +32,7 @@ pub(crate) fn routes() -> Router<Arc<Knobs>> {
         .route("/api/schedules", get(schedules))
         .route("/api/schedules/{id}", get(schedule))
         .route("/api/schedules/{id}/shifts", get(shifts))
-        .route("/api/schedules/{id}/overrides", get(overrides))
+        .route("/api/schedules/{id}/overrides", get(overrides).put(put_override))
         .route("/api/schedules/{id}/user-on-call", get(user_on_call))
         .route("/api/escalation-policies", get(policies))
         .route("/api/escalation-policies/{id}", get(policy))
@@ -77,7 +77,7 @@ impl ApiError {
     pub(crate) fn unsupported_media_type(message: impl Into<String>) -> Self {
         Self::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "UNSUPPORTED_MEDIA_TYPE", message)
     }
-    fn not_found() -> Self {
+    pub(crate) fn not_found() -> Self {
         Self::new(StatusCode::NOT_FOUND, "NOT_FOUND", "Not found")
     }
 }
@@ -96,10 +96,10 @@ pub(crate) async fn not_found() -> ApiError {
     ApiError::not_found()
 }
 
-type ApiResult = Result<Response, ApiError>;
+pub(crate) type ApiResult = Result<Response, ApiError>;
 
 /// Checks the bearer token and that its scope allows `level` on `resource`.
-fn authorize(k: &Knobs, headers: &HeaderMap, method: &Method, resources: &[&str]) -> Result<AccessGrant, ApiError> {
+pub(crate) fn authorize(k: &Knobs, headers: &HeaderMap, method: &Method, resources: &[&str]) -> Result<AccessGrant, ApiError> {
     let token = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -128,13 +128,13 @@ fn authorize(k: &Knobs, headers: &HeaderMap, method: &Method, resources: &[&str]
 }
 
 /// Query parameters, repeatable ones included (`expand=user&expand=schedule`).
-struct Query(Vec<(String, String)>);
+pub(crate) struct Query(Vec<(String, String)>);
 
 impl Query {
-    fn parse(raw: Option<String>) -> Query {
+    pub(crate) fn parse(raw: Option<String>) -> Query {
         Query(url::form_urlencoded::parse(raw.unwrap_or_default().as_bytes()).into_owned().collect())
     }
-    fn get(&self, name: &str) -> Option<&str> {
+    pub(crate) fn get(&self, name: &str) -> Option<&str> {
         self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
     }
     /// The query without `name`: a parameter this endpoint does not take.
@@ -184,7 +184,7 @@ fn page_of(items: Vec<Value>, (start, count): (usize, usize)) -> Response {
     Json(Value::Array(items.into_iter().skip(start).take(count).collect())).into_response()
 }
 
-fn ts(t: DateTime<Utc>) -> String {
+pub(crate) fn ts(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
@@ -207,7 +207,7 @@ fn user_json(u: &seed::User, w: &World) -> Value {
     })
 }
 
-fn user_rel(u: &seed::User) -> Value {
+pub(crate) fn user_rel(u: &seed::User) -> Value {
     json!({ "id": u.id, "firstName": u.first_name, "lastName": u.last_name })
 }
 
@@ -317,7 +317,7 @@ fn source_json(w: &World, s: &seed::AlertSource, with_keys: bool) -> Value {
     v
 }
 
-fn alert_json(w: &World, a: &seed::Alert, initial_responders_only: bool) -> Value {
+pub(crate) fn alert_json(w: &World, a: &seed::Alert, initial_responders_only: bool) -> Value {
     let source = w.source(a.source).expect("seeded source");
     let mut v = json!({
         "id": a.id,
@@ -447,7 +447,7 @@ async fn schedules(State(k): State<Arc<Knobs>>, m: Method, h: HeaderMap, RawQuer
     Ok(page_of(items, page))
 }
 
-fn id_of(raw: &str) -> Result<i64, ApiError> {
+pub(crate) fn id_of(raw: &str) -> Result<i64, ApiError> {
     raw.parse().map_err(|_| ApiError::not_found())
 }
 
@@ -489,6 +489,40 @@ async fn overrides(State(k): State<Arc<Knobs>>, m: Method, h: HeaderMap, Path(id
         .filter_map(|o| w.user(o.user).map(|u| json!({ "user": user_json(u, w), "start": ts(o.start), "end": ts(o.end) })))
         .collect();
     Ok(Json(items).into_response())
+}
+
+/// `PUT /api/schedules/{id}/overrides` with a `Shift` (scope `schedule:w`):
+/// the user covers start..end (ilert: "must not be in the past", read
+/// against the sandbox's clock, which `clock_ahead` sets ahead of the
+/// client's); a user who is not in the schedule is refused, as is an end
+/// before the start. The answer is the `ScheduleRel` ilert documents.
+async fn put_override(State(k): State<Arc<Knobs>>, m: Method, h: HeaderMap, Path(id): Path<String>, body: Bytes) -> ApiResult {
+    authorize(&k, &h, &m, &["schedule"])?;
+    let v: Value = serde_json::from_slice(&body).map_err(|e| ApiError::bad_request(format!("Invalid JSON: {e}")))?;
+    let time = |field: &str| -> Result<DateTime<Utc>, ApiError> {
+        let text = v.get(field).and_then(Value::as_str).ok_or_else(|| ApiError::bad_request(format!("{field} is required")))?;
+        DateTime::parse_from_rfc3339(text)
+            .map(|t| t.with_timezone(&Utc))
+            .map_err(|e| ApiError::bad_request(format!("{field} is not a date-time: {e}")))
+    };
+    let (start, end) = (time("start")?, time("end")?);
+    let user = v["user"]["id"].as_i64().ok_or_else(|| ApiError::bad_request("user.id is required"))?;
+    let mut inner = k.lock();
+    let now = Utc::now() + chrono::Duration::from_std(inner.config.clock_ahead).unwrap_or_default();
+    if start < now {
+        return Err(ApiError::bad_request("The shift must not be in the past"));
+    }
+    if end <= start {
+        return Err(ApiError::bad_request("end must be after start"));
+    }
+    inner.world.user(user).ok_or_else(|| ApiError::not_found_with(format!("User {user} does not exist")))?;
+    let id = id_of(&id)?;
+    let s = inner.world.schedules.iter_mut().find(|s| s.id == id).ok_or_else(ApiError::not_found)?;
+    if !s.layer_users.contains(&user) && !s.shifts.iter().any(|sh| sh.user == user) {
+        return Err(ApiError::bad_request("The user is not a member of this schedule"));
+    }
+    s.cover(user, start, end);
+    Ok(Json(schedule_rel(s)).into_response())
 }
 
 async fn user_on_call(State(k): State<Arc<Knobs>>, m: Method, h: HeaderMap, Path(id): Path<String>) -> ApiResult {

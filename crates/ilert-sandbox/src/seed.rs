@@ -171,6 +171,18 @@ pub struct Alert {
     pub policy: i64,
     pub alert_key: String,
     pub responders: Vec<Responder>,
+    /// Set by `PUT /api/alerts/{id}/assign`; `None`: as raised.
+    pub assigned: Option<Assigned>,
+}
+
+/// Where `PUT /api/alerts/{id}/assign` sent an alert.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Assigned {
+    /// To a person or to whoever a schedule has on call: they are its one
+    /// responder, and it no longer climbs a policy.
+    Directly,
+    /// To a policy: it climbs that policy's rules from this time.
+    Policy { since: DateTime<Utc> },
 }
 
 /// Where an unaccepted alert stands on its escalation policy.
@@ -243,11 +255,16 @@ impl World {
     /// How far an alert has climbed its policy by `at`. As ilert documents
     /// it, a LOW alert never escalates past its first rule.
     pub fn escalation_of(&self, a: &Alert, at: DateTime<Utc>) -> Escalation {
-        let e = self.escalation(a.policy, a.report_time, at);
+        let raised = match a.assigned {
+            None => a.report_time,
+            Some(Assigned::Policy { since }) => since,
+            Some(Assigned::Directly) => return Escalation { rule: 0, next_at: None, next_user: None, notified: Vec::new() },
+        };
+        let e = self.escalation(a.policy, raised, at);
         if a.priority != "LOW" {
             return e;
         }
-        let first = self.escalation(a.policy, a.report_time, a.report_time);
+        let first = self.escalation(a.policy, raised, raised);
         Escalation { rule: 0, next_at: None, next_user: None, notified: first.notified }
     }
 
@@ -511,6 +528,7 @@ impl World {
                     status: if status == "PENDING" { "PENDING" } else { "ACCEPTED" },
                     accepted_at,
                 }],
+                assigned: None,
             });
         }
 
@@ -613,6 +631,7 @@ impl World {
                     status: if pending { "PENDING" } else { "ACCEPTED" },
                     accepted_at: (!pending).then(|| report_time + Duration::minutes(3)),
                 }],
+                assigned: None,
             });
             n += 1;
         }
@@ -734,6 +753,7 @@ mod tests {
             policy: 3,
             alert_key: "k".into(),
             responders: vec![],
+            assigned: None,
         };
         let high = w.escalation_of(&alert("HIGH"), now);
         assert_eq!(high.rule, 1, "HIGH climbs");

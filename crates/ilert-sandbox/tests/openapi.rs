@@ -73,7 +73,7 @@ impl Schemas {
 async fn rest_responses_validate_against_ilerts_openapi() {
     let schemas = Schemas::new();
     let sb = sandbox().await;
-    let tokens = sign_in(&sb, "profile schedule policy source:w alert:w team").await;
+    let tokens = sign_in(&sb, "profile schedule:w policy source:w alert:w team").await;
     let access = tokens["access_token"].as_str().unwrap();
     let now = chrono::Utc::now();
     assert!(sb.knobs().cover(1, "ada", now + chrono::Duration::hours(30), now + chrono::Duration::hours(32)), "an override to list");
@@ -112,6 +112,30 @@ async fn rest_responses_validate_against_ilerts_openapi() {
     let (status, told) = get(&sb, access, &format!("/api/alerts/{id}/notifications")).await;
     assert!(status == 200 && told.as_array().is_some_and(|t| !t.is_empty()), "{told}");
     schemas.check("get", "/alerts/{id}/notifications", &told);
+    let (_, suggested) = get(&sb, access, &format!("/api/alerts/{id}/suggested-responders")).await;
+    schemas.check("get", "/alerts/{id}/suggested-responders", &suggested);
+    let body: Value = http
+        .put(format!("{}/api/alerts/{id}/assign?user=2&user-id=2", sb.url()))
+        .bearer_auth(access)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    schemas.check("put", "/alerts/{id}/assign", &body);
+    let cover = json!({ "user": { "id": 1 }, "start": (now + chrono::Duration::minutes(1)).to_rfc3339(), "end": (now + chrono::Duration::minutes(30)).to_rfc3339() });
+    let body: Value = http
+        .put(format!("{}/api/schedules/3/overrides", sb.url()))
+        .bearer_auth(access)
+        .json(&cover)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    schemas.check("put", "/schedules/{id}/overrides", &body);
     for action in ["accept", "resolve"] {
         let body: Value =
             http.put(format!("{}/api/alerts/{id}/{action}", sb.url())).bearer_auth(access).send().await.unwrap().json().await.unwrap();

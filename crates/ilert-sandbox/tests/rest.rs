@@ -220,3 +220,131 @@ async fn a_maintenance_window_puts_its_sources_in_maintenance() {
     let (status, listed) = get(&sb, &token, "/api/maintenance-windows").await;
     assert_eq!((status, listed.as_array().map(Vec::len)), (200, Some(1)), "{listed}");
 }
+
+/// Bringing help as ilert describes it: suggestions in ilert's four groups;
+/// `alert:w` for the writes; assign by either set of names (and only the
+/// set the `assign_names` knob reads); 201 for a responder added, 404 for
+/// one that does not exist, 405 for one already present; each effect seen
+/// in the next read of the alert.
+#[tokio::test]
+async fn help_is_suggested_assigned_and_added_as_ilert_answers() {
+    let sb = sandbox().await;
+    let http = reqwest::Client::new();
+    let send = |method: reqwest::Method, token: &str, path: &str, body: Option<serde_json::Value>| {
+        let request = http.request(method, format!("{}{path}", sb.url())).bearer_auth(token);
+        let request = match body {
+            Some(b) => request.json(&b),
+            None => request.header("content-length", "0"),
+        };
+        async move {
+            let resp = request.send().await.unwrap();
+            (resp.status().as_u16(), resp.json::<serde_json::Value>().await.unwrap_or_default())
+        }
+    };
+    let read_only = sign_in(&sb, "profile alert offline_access").await["access_token"].as_str().unwrap().to_string();
+    let (_, pending) = get(&sb, &read_only, "/api/alerts?states=PENDING").await;
+    // One whose policy has somebody on call who is not a responder yet (a LOW one stays at its first rule).
+    let mut found = None;
+    for id in pending.as_array().unwrap().iter().filter_map(|a| a["id"].as_i64()) {
+        let (status, suggested) = get(&sb, &read_only, &format!("/api/alerts/{id}/suggested-responders")).await;
+        assert_eq!(status, 200, "{suggested}");
+        if suggested[0]["group"] == "SUGGESTED" {
+            found = Some((id, suggested));
+            break;
+        }
+    }
+    let (alert, suggested) = found.expect("a pending alert with somebody to suggest");
+    let groups: std::collections::BTreeSet<&str> = suggested.as_array().unwrap().iter().filter_map(|s| s["group"].as_str()).collect();
+    assert_eq!(groups, ["ESCALATION_POLICY", "ON_CALL_SCHEDULE", "SUGGESTED", "USER"].into(), "{suggested}");
+    assert_eq!(suggested[0]["group"], "SUGGESTED", "the policy's on-call people first: {suggested}");
+    let (status, body) = send(reqwest::Method::PUT, &read_only, &format!("/api/alerts/{alert}/assign?user=2"), None).await;
+    assert_eq!((status, body["scope"].as_str()), (403, Some("alert:w")), "{body}");
+
+    let token = sign_in(&sb, "profile alert:w offline_access").await["access_token"].as_str().unwrap().to_string();
+    let assign = |query: &str| send(reqwest::Method::PUT, &token, &format!("/api/alerts/{alert}/assign?{query}"), None);
+    for (query, why) in [("", 400), ("user=2&policy=1", 400), ("user=2&user-id=3", 400), ("user=99999", 404), ("policy=99999", 404)] {
+        let (status, body) = assign(query).await;
+        assert_eq!(status, why, "{query}: {body}");
+    }
+    let names = |a: &serde_json::Value| -> Vec<i64> {
+        a["responders"].as_array().unwrap().iter().filter_map(|r| r["user"]["id"].as_i64()).collect()
+    };
+    let (status, body) = assign("user=2&user-id=2").await;
+    assert_eq!((status, names(&body)), (200, vec![2]), "{body}");
+    assert!(body.get("nextEscalation").is_none(), "assigned to a person, it escalates no further: {body}");
+    for (mode, query, reads) in [
+        (ilert_sandbox::AssignNames::Spec, "user-id=3", false),
+        (ilert_sandbox::AssignNames::Spec, "user=3", true),
+        (ilert_sandbox::AssignNames::Legacy, "user=4", false),
+        (ilert_sandbox::AssignNames::Legacy, "user-id=4", true),
+    ] {
+        sb.knobs().set_assign_names(mode);
+        let (status, body) = assign(query).await;
+        assert_eq!(status == 200, reads, "{mode:?} {query}: {body}");
+    }
+    sb.knobs().set_assign_names(ilert_sandbox::AssignNames::Both);
+    let (_, now) = get(&sb, &token, &format!("/api/alerts/{alert}")).await;
+    assert_eq!(names(&now), vec![4], "the last assign holds in the next read: {now}");
+
+    let add = |body: serde_json::Value| send(reqwest::Method::POST, &token, &format!("/api/alerts/{alert}/responders"), Some(body));
+    let (status, body) = add(serde_json::json!({ "user": { "id": 5 } })).await;
+    assert_eq!((status, body["user"]["id"].as_i64(), body["status"].as_str()), (201, Some(5), Some("PENDING")), "{body}");
+    let (status, _) = add(serde_json::json!({ "userId": 6 })).await;
+    assert_eq!(status, 201, "the flat reading too");
+    let (status, body) = add(serde_json::json!({ "user": { "id": 5 } })).await;
+    assert_eq!(status, 405, "already a responder: {body}");
+    let (status, _) = add(serde_json::json!({ "user": { "id": 99999 } })).await;
+    assert_eq!(status, 404);
+    let (_, now) = get(&sb, &token, &format!("/api/alerts/{alert}")).await;
+    assert_eq!(names(&now), vec![4, 5, 6], "{now}");
+
+    let (status, body) = assign("policy=1").await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["escalationPolicy"]["id"], 1, "{body}");
+}
+
+/// `PUT /api/schedules/{id}/overrides` as ilert describes it: `schedule:w`;
+/// a start in the sandbox's past (its clock may run ahead of the client's),
+/// an end before the start and a user outside the schedule are 400s; a
+/// cover made shows in the next reads (the schedule's current shift, its
+/// overrides, and who is on call for the policies that use it).
+#[tokio::test]
+async fn an_override_covers_a_turn_as_ilert_answers() {
+    let sb = sandbox().await;
+    let http = reqwest::Client::new();
+    let now = chrono::Utc::now();
+    let at = |secs: i64| (now + chrono::Duration::seconds(secs)).to_rfc3339();
+    let put = |token: String, schedule: i64, body: serde_json::Value| {
+        let (http, url) = (http.clone(), format!("{}/api/schedules/{schedule}/overrides", sb.url()));
+        async move {
+            let resp = http.put(url).bearer_auth(token).json(&body).send().await.unwrap();
+            (resp.status().as_u16(), resp.json::<serde_json::Value>().await.unwrap_or_default())
+        }
+    };
+    let shift = |user: i64, start: String, end: String| serde_json::json!({ "user": { "id": user }, "start": start, "end": end });
+    let read_only = sign_in(&sb, "profile schedule policy offline_access").await["access_token"].as_str().unwrap().to_string();
+    let (status, body) = put(read_only, 3, shift(1, at(15), at(1800))).await;
+    assert_eq!((status, body["scope"].as_str()), (403, Some("schedule:w")), "{body}");
+
+    let token = sign_in(&sb, "profile schedule:w policy offline_access").await["access_token"].as_str().unwrap().to_string();
+    for (schedule, bad, why) in [
+        (3, shift(1, at(-60), at(1800)), "The shift must not be in the past"),
+        (3, shift(1, at(1800), at(15)), "end must be after start"),
+        (2, shift(1, at(15), at(1800)), "The user is not a member of this schedule"),
+    ] {
+        let (status, body) = put(token.clone(), schedule, bad).await;
+        assert_eq!((status, body["message"].as_str()), (400, Some(why)), "{body}");
+    }
+    sb.knobs().set_clock_ahead(std::time::Duration::from_secs(60));
+    let (status, _) = put(token.clone(), 3, shift(1, at(15), at(1800))).await;
+    assert_eq!(status, 400, "15 s ahead of a client a minute behind is in the sandbox's past");
+    sb.knobs().set_clock_ahead(std::time::Duration::ZERO);
+
+    let (status, made) = put(token.clone(), 3, shift(1, at(1), at(1800))).await;
+    assert_eq!((status, made["id"].as_i64()), (200, Some(3)), "ilert's ScheduleRel: {made}");
+    let (_, overrides) = get(&sb, &token, "/api/schedules/3/overrides").await;
+    assert_eq!(overrides[0]["user"]["id"], 1, "{overrides}");
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let (_, schedule) = get(&sb, &token, "/api/schedules/3?include=currentShift").await;
+    assert_eq!(schedule["currentShift"]["user"]["id"], 1, "I cover now: {schedule}");
+}

@@ -43,6 +43,65 @@ pub struct AlertNotification {
     pub error_message: Option<String>,
 }
 
+open_enum!(
+    /// How ilert groups whom an alert can be handed to.
+    ResponderGroup { Suggested = "SUGGESTED", User = "USER", EscalationPolicy = "ESCALATION_POLICY", OnCallSchedule = "ON_CALL_SCHEDULE" }
+);
+
+/// `GET /api/alerts/{id}/suggested-responders` (scope `alert`): one person,
+/// escalation policy or on-call schedule the alert can be handed to. Which
+/// it is, ilert says only by the group; `SUGGESTED` ones are people.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct SuggestedResponder {
+    #[serde(deserialize_with = "crate::lenient::int")]
+    pub id: i64,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub group: Option<ResponderGroup>,
+    /// Offered, but not to be chosen (ilert does not say why).
+    #[serde(default, deserialize_with = "crate::lenient::flag")]
+    pub disabled: bool,
+}
+
+/// Whom `PUT /api/alerts/{id}/assign` hands an alert to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Assignee {
+    User(i64),
+    Policy(i64),
+    Schedule(i64),
+}
+
+impl Assignee {
+    /// Its query, under both names ilert is known by: the description's
+    /// parameters are `user`, `policy`, `schedule`; its own text and every
+    /// official client (ilert-go, ilert-js) send `user-id`, `policy-id`,
+    /// `schedule-id`. A server ignores the query parameters it does not
+    /// take, so sending both sets reaches either reading.
+    pub fn query(self) -> String {
+        let (name, id) = match self {
+            Assignee::User(id) => ("user", id),
+            Assignee::Policy(id) => ("policy", id),
+            Assignee::Schedule(id) => ("schedule", id),
+        };
+        format!("{name}={id}&{name}-id={id}")
+    }
+}
+
+/// What `POST /api/alerts/{id}/responders` is sent. ilert documents no body;
+/// the one sent has the shape of the `AlertResponder` it answers with
+/// (`{"user": {"id": N}}`), so a server that reads its own model reads it.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq)]
+struct NewResponder {
+    user: UserId,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, PartialEq)]
+struct UserId {
+    id: i64,
+}
+
 /// The alert source an alert came from (ilert embeds the whole source).
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
@@ -202,6 +261,28 @@ impl Client {
     /// `PUT /api/alerts/{id}/resolve` (scope `alert:w`).
     pub async fn resolve_alert(&self, id: i64) -> Result<Alert, ApiError> {
         self.put_empty(&format!("alerts/{id}/resolve")).await
+    }
+
+    /// `GET /api/alerts/{id}/suggested-responders` (scope `alert`): whom the
+    /// alert can be handed to, in ilert's order. An entry that cannot be
+    /// read is left out, not the whole list.
+    pub async fn suggested_responders(&self, id: i64) -> Result<Vec<SuggestedResponder>, ApiError> {
+        let raw: Vec<serde_json::Value> = self.get(&format!("alerts/{id}/suggested-responders"), &[("lang", "en")]).await?;
+        Ok(raw.into_iter().filter_map(|v| serde_json::from_value(v).ok()).collect())
+    }
+
+    /// `PUT /api/alerts/{id}/assign` (scope `alert:w`): the alert as ilert
+    /// has it afterwards. Written as accept is (never repeated once it may
+    /// have reached ilert).
+    pub async fn assign_alert(&self, id: i64, to: Assignee) -> Result<Alert, ApiError> {
+        self.put_empty(&format!("alerts/{id}/assign?{}", to.query())).await
+    }
+
+    /// `POST /api/alerts/{id}/responders` (scope `alert:w`): ilert's 201
+    /// with the responder added (`None`: answered without one). 404: no
+    /// such user; 405: already a responder.
+    pub async fn add_responder(&self, id: i64, user: i64) -> Result<Option<AlertResponder>, ApiError> {
+        self.post_json(&format!("alerts/{id}/responders"), &NewResponder { user: UserId { id: user } }).await
     }
 
     /// How many alerts match `filter`, without listing them.

@@ -54,7 +54,30 @@ pub struct Schedule {
     pub next_shift: Option<Shift>,
 }
 
+/// What `PUT /api/schedules/{id}/overrides` is sent: a `Shift` whose user
+/// is named by id (ilert documents the whole `User`; its id is what names
+/// one, as in every reference ilert's own clients send).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct NewOverride {
+    pub user: UserRef,
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, PartialEq)]
+pub struct UserRef {
+    pub id: i64,
+}
+
 impl Client {
+    /// `PUT /api/schedules/{id}/overrides` (scope `schedule:w`): the user
+    /// covers the shift's time ("must not be in the past", says ilert).
+    /// ilert answers with the schedule (`None`: without a body). Written as
+    /// accept is: never repeated once it may have reached ilert.
+    pub async fn add_override(&self, schedule: i64, shift: &NewOverride) -> Result<Option<ScheduleRel>, ApiError> {
+        self.put_json(&format!("schedules/{schedule}/overrides"), shift).await
+    }
+
     /// Every schedule with its current and next shift (scope `schedule`;
     /// ilert pages schedules by at most 20).
     pub async fn schedules(&self) -> Result<Listed<Schedule>, ApiError> {

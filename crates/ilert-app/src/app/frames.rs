@@ -120,6 +120,7 @@ impl App {
             update: self.updates.view(),
             ramp: settings.alarm.unwrap_or_default(),
             start_at_login: settings.start_at_login.unwrap_or(false),
+            covering: self.covering(),
         })
     }
 
@@ -170,6 +171,8 @@ impl App {
                 }
                 // Quiet starting or ending by itself: what it held is summed up (a held page rings now).
                 held = self.quiet_changed() => self.tell(held),
+                // A cover of mine five minutes from its end.
+                ending = self.cover_ending() => self.tell(ending),
                 changed = updates.changed() => {
                     if changed.is_err() {
                         return;

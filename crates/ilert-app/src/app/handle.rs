@@ -6,6 +6,7 @@ use tracing::Instrument;
 use super::App;
 use crate::actions::AlertAction;
 use crate::error::{ErrorKind, IpcError};
+use crate::help::{BringHelp, Helper, HelperKind};
 use crate::intent::{Effect, Intent};
 use crate::notify::{Notice, NoticeKind};
 use crate::surface::Ask;
@@ -47,6 +48,18 @@ impl App {
                 let _ = self.act_telling(id, AlertAction::Resolve).await;
                 None
             }
+            Intent::ReassignToNext { alert, user } => {
+                self.reassign_to_next(alert, user).await;
+                None
+            }
+            Intent::TakePager { schedule, length } => {
+                let (title, body) = match self.take_pager(schedule, length).await {
+                    Ok(out) => ("On call now".to_string(), out.message),
+                    Err(e) => ("Could not take on-call".to_string(), IpcError::from(e).message),
+                };
+                self.tell(vec![Notice { kind: NoticeKind::Info, title, body, page: false }]);
+                None
+            }
             Intent::AskResolve(id) => {
                 let row = self.snapshot().and_then(|s| s.alerts.data().and_then(|a| a.get(id)).map(|r| r.summary.clone()));
                 self.ask(Ask::Resolve { id, summary: row.unwrap_or_else(|| format!("alert {id}")) });
@@ -81,6 +94,32 @@ impl App {
         };
         self.redraw();
         effect
+    }
+
+    /// The tray's "Reassign to ‹next on call›": only while `user` is still
+    /// who the alert escalates to next (the menu may be older than the
+    /// data, and an id may come from another program); a notification says
+    /// what happened, since the tray shows no answer.
+    async fn reassign_to_next(&self, alert: i64, user: i64) {
+        let row = self.snapshot().and_then(|s| s.alerts.data().and_then(|a| a.get(alert)).cloned());
+        let next = row.as_ref().filter(|r| r.status == "PENDING" && r.next_escalation_user_id == Some(user));
+        let Some(row) = next else {
+            tracing::warn!(alert, user, "not the next on call of a pending alert (any more); nothing sent");
+            let body = "It is no longer pending, or escalates to somebody else now: nothing was sent.".to_string();
+            self.tell(vec![Notice { kind: NoticeKind::Info, title: "Not reassigned".into(), body, page: false }]);
+            return;
+        };
+        let name = row.next_escalation_user.clone().unwrap_or_else(|| format!("user {user}"));
+        let who = Helper { kind: HelperKind::Person, id: user, name, suggested: true, disabled: false };
+        let (title, body) = match self.bring_help(alert, BringHelp::Reassign, &who).await {
+            Ok(out) => (out.message, row.summary.clone()),
+            Err(e) => {
+                let e = IpcError::from(e);
+                tracing::warn!(alert, error = %e.message, "the reassign failed");
+                (format!("Could not reassign to {}", who.name), e.message)
+            }
+        };
+        self.tell(vec![Notice { kind: NoticeKind::Info, title, body, page: false }]);
     }
 
     /// Accepts or resolves; refused or unconfirmed, a notification says so

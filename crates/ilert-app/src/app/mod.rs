@@ -20,9 +20,11 @@ use crate::actions::{self, ActionOutcome, AlertAction};
 use crate::demo::Demo;
 use crate::engine::{Engine, EngineConfig};
 use crate::error::AppError;
+use crate::help::{self, BringHelp, HelpOutcome, Helper};
 use crate::maintenance::{self, MaintainFor, MaintenanceOutcome};
 use crate::notify::seen::SeenStore;
 use crate::notify::{Notice, Notifier, PauseFor, Quiet};
+use crate::pager::{self, Cover, PagerOutcome, TakeFor};
 use crate::settings::{keyring_service, SettingsStore};
 use crate::sign_in::{self, Pending, Plan, Progress};
 use crate::surface::{AppInfo, Ask, Question};
@@ -48,6 +50,10 @@ pub struct App {
     asked: std::sync::Mutex<Option<Ask>>,
     /// The frame and the outbox (`frames.rs`).
     surfaces: frames::Surfaces,
+    /// The covers I took in this run (the tray says whom for; each is
+    /// reminded of before it ends), and word when one is added.
+    covers: std::sync::Mutex<Vec<Cover>>,
+    covers_changed: tokio::sync::Notify,
     /// Show the link instead of opening a browser (`ILERT_NO_BROWSER=1`).
     pub no_browser: bool,
 }
@@ -71,6 +77,8 @@ impl App {
             updates: Updates::default(),
             asked: Default::default(),
             surfaces: Default::default(),
+            covers: Default::default(),
+            covers_changed: tokio::sync::Notify::new(),
             no_browser: false,
         }
     }
@@ -271,6 +279,72 @@ impl App {
         }
         let me = latest.user.data().map(|u| u.name()).unwrap_or_else(|| c.session().account().username.clone());
         maintenance::maintain(&c.client, &c.engine, &source, length, &me, chrono::Utc::now()).await.map(Some)
+    }
+
+    /// Whom alert `id` can be handed to or get help from: ilert's
+    /// suggestions, the people on call for its policy first (see [`crate::help`]).
+    pub async fn helpers(&self, id: i64) -> Result<Vec<Helper>, AppError> {
+        let c = self.signed_in().await?;
+        let suggested = c.client.suggested_responders(id).await?;
+        let latest = c.engine.latest();
+        let policy = latest.alerts.data().and_then(|a| a.get(id)).and_then(|r| r.policy_id);
+        Ok(help::helpers_of(&suggested, &help::on_call_for(&latest, policy)))
+    }
+
+    /// Adds `who` as a responder of alert `id`, or reassigns it to them.
+    pub async fn bring_help(&self, id: i64, how: BringHelp, who: &Helper) -> Result<HelpOutcome, AppError> {
+        let c = self.signed_in().await?;
+        help::bring_help(&c.client, &c.engine, id, how, who).await
+    }
+
+    /// Takes the pager on schedule `id` for `length` (see [`crate::pager`]):
+    /// I cover for whoever is on call there now.
+    pub async fn take_pager(&self, id: i64, length: TakeFor) -> Result<PagerOutcome, AppError> {
+        let c = self.signed_in().await?;
+        let latest = c.engine.latest();
+        let Some(schedule) = pager::schedule_of(&latest, id).cloned() else {
+            return Err(AppError::Settings(format!("schedule {id} is not in the list")));
+        };
+        let me = match latest.user.data() {
+            Some(u) => (u.id, u.name()),
+            None => return Err(AppError::Settings("who you are is not known yet; try again in a moment".into())),
+        };
+        let (outcome, cover) = pager::take(&c.client, &c.engine, &schedule, me.0, &me.1, length, chrono::Utc::now()).await?;
+        self.lock_covers().push(cover);
+        self.covers_changed.notify_one();
+        self.redraw();
+        Ok(outcome)
+    }
+
+    fn lock_covers(&self) -> std::sync::MutexGuard<'_, Vec<Cover>> {
+        self.covers.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The cover running now, if any (the latest taken, if two overlap).
+    pub fn covering(&self) -> Option<Cover> {
+        let now = chrono::Utc::now();
+        self.lock_covers().iter().rev().find(|c| c.until > now).cloned()
+    }
+
+    /// Waits until a cover is five minutes from its end, and says so once.
+    /// Sleeps, without waking, while no cover is running.
+    async fn cover_ending(&self) -> Vec<Notice> {
+        loop {
+            let changed = self.covers_changed.notified();
+            let Some(at) = pager::next_reminder(&self.lock_covers(), chrono::Utc::now()) else {
+                changed.await;
+                continue;
+            };
+            let wait = (at - chrono::Utc::now()).to_std().unwrap_or_default();
+            tokio::select! {
+                _ = tokio::time::sleep(wait) => {}
+                _ = changed => continue,
+            }
+            let notices = pager::due_reminders(&mut self.lock_covers(), chrono::Utc::now());
+            if !notices.is_empty() {
+                return notices;
+            }
+        }
     }
 
     /// My shifts in the next 14 days with their hand-overs, read now (the

@@ -15,6 +15,8 @@ fn row(id: i64, status: &str, priority: &str) -> AlertRow {
         accepted_by: vec![],
         next_escalation: None,
         next_escalation_user: None,
+        next_escalation_user_id: None,
+        policy_id: None,
         escalates_to_me: false,
         responder: true,
         concerns_me: true,
@@ -33,6 +35,7 @@ fn snapshot(account: &str, alerts: Panel<OpenAlerts>, shifts: Vec<MyShift>) -> S
         demo: false,
         can_act: false,
         can_maintain: false,
+        can_cover: false,
     };
     let mut s = Snapshot::loading(account.into(), session);
     s.alerts = alerts;

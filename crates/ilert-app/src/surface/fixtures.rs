@@ -19,6 +19,7 @@ pub fn snapshot(on_call: Panel<OnCallBoard>, fresh_secs_ago: Option<i64>, now: D
         demo: false,
         can_act: true,
         can_maintain: true,
+        can_cover: true,
     };
     let mut s = Snapshot::loading("k".into(), session);
     s.seq = 1;
@@ -56,6 +57,8 @@ pub fn alert_row(id: i64, status: &str) -> crate::view::AlertRow {
         accepted_by: Vec::new(),
         next_escalation: None,
         next_escalation_user: None,
+        next_escalation_user_id: None,
+        policy_id: None,
         escalates_to_me: false,
         responder: true,
         concerns_me: true,

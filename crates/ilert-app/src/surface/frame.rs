@@ -8,6 +8,7 @@
 use std::sync::Arc;
 
 use crate::notify::alarm::AlarmRamp;
+use crate::pager::Cover;
 use crate::updates::UpdateView;
 use crate::view::Snapshot;
 
@@ -78,11 +79,13 @@ pub struct Inputs<'a> {
     pub update: UpdateView,
     pub ramp: AlarmRamp,
     pub start_at_login: bool,
+    /// The cover I took that runs now, if any (the tray says whom for).
+    pub covering: Option<Cover>,
 }
 
 impl Frame {
     pub fn of(inputs: Inputs<'_>) -> Frame {
-        let view = TrayView::now(inputs.snapshot.map(Arc::as_ref), inputs.interval, inputs.quiet);
+        let view = TrayView::now(inputs.snapshot.map(Arc::as_ref), inputs.interval, inputs.quiet, inputs.covering.as_ref());
         let menu = tray_menu(&view, &inputs.update);
         Frame {
             tray: TrayFrame { state: view.state, label: view.label, tooltip: view.tooltip, menu },
@@ -102,6 +105,7 @@ impl Frame {
             update: UpdateView::None,
             ramp: AlarmRamp::default(),
             start_at_login: false,
+            covering: None,
         })
     }
 }

@@ -73,8 +73,16 @@ pub fn tray_menu(view: &TrayView, update: &UpdateView) -> Vec<Entry> {
         menu.push(Entry::item(Intent::Silence, "Silence the alarm"));
     }
     menu.extend([Entry::item(Intent::Open, "Open ilert Desktop"), Entry::Separator, Entry::line("on-call", &view.on_call_line)]);
-    if !view.policies.is_empty() {
-        let lines = view.policies.iter().enumerate().map(|(i, l)| Entry::line(format!("policy-{i}"), l)).collect();
+    if !view.policies.is_empty() || !view.take.is_empty() {
+        let mut lines: Vec<Entry> = view.policies.iter().enumerate().map(|(i, l)| Entry::line(format!("policy-{i}"), l)).collect();
+        for offer in &view.take {
+            let lengths = offer
+                .lengths
+                .iter()
+                .map(|(length, text)| Entry::item(Intent::TakePager { schedule: offer.schedule, length: *length }, text))
+                .collect();
+            lines.push(Entry::Submenu { id: format!("take-{}", offer.schedule), text: offer.line.clone(), entries: lengths });
+        }
         menu.push(Entry::Submenu { id: "who".into(), text: "Who is on call".into(), entries: lines });
     }
     if let Some(line) = &view.alerts_line {
@@ -92,6 +100,9 @@ pub fn tray_menu(view: &TrayView, update: &UpdateView) -> Vec<Entry> {
                 actions.push(Entry::item(Intent::OpenInIlert(a.id), "Open in ilert"));
                 if view.can_act && a.pending {
                     actions.push(Entry::item(Intent::Accept(a.id), "Accept"));
+                }
+                if let Some((user, name)) = a.next.as_ref().filter(|_| view.can_act) {
+                    actions.push(Entry::item(Intent::ReassignToNext { alert: a.id, user: *user }, format!("Reassign to {name}")));
                 }
                 if view.can_act {
                     actions.push(Entry::item(Intent::AskResolve(a.id), "Resolve…"));
@@ -174,7 +185,7 @@ mod tests {
     }
 
     fn menu(s: Option<&Snapshot>, q: Quietness, update: &UpdateView) -> Vec<Entry> {
-        tray_menu(&TrayView::now(s, MINUTE, q), update)
+        tray_menu(&TrayView::now(s, MINUTE, q, None), update)
     }
 
     fn on_call() -> Snapshot {
@@ -239,6 +250,59 @@ mod tests {
         assert!(intents.contains(&Intent::AskResolve(12)) && !intents.contains(&Intent::Accept(12)), "accepted: no Accept");
         let ids: Vec<String> = m.iter().filter_map(Entry::id).collect();
         assert!(ids.contains(&"my-alerts".to_string()), "{ids:?}");
+    }
+
+    /// A pending alert whose policy has a next level offers to hand it to
+    /// that person; an accepted one, one with no next level, or no `alert:w`: not.
+    #[test]
+    fn a_pending_alert_offers_to_reassign_to_the_next_on_call() {
+        let mut s = with_alerts(on_call(), &[(11, "PENDING"), (12, "ACCEPTED"), (13, "PENDING")], true);
+        if let Panel::Ready { data, .. } = &mut s.alerts {
+            for r in data.alerts.iter_mut().filter(|r| r.id != 13) {
+                (r.next_escalation_user_id, r.next_escalation_user) = (Some(2), Some("Grace Hopper".into()));
+            }
+        }
+        let m = menu(Some(&s), no_quiet(), &UpdateView::None);
+        let reassign: Vec<Intent> = Entry::intents(&m).into_iter().filter(|i| matches!(i, Intent::ReassignToNext { .. })).collect();
+        assert_eq!(reassign, [Intent::ReassignToNext { alert: 11, user: 2 }]);
+        assert!(labels(&m).contains(&"Reassign to Grace Hopper".to_string()), "{:?}", labels(&m));
+        s.session.can_act = false;
+        let m = menu(Some(&s), no_quiet(), &UpdateView::None);
+        assert!(!Entry::intents(&m).iter().any(|i| matches!(i, Intent::ReassignToNext { .. })), "no alert:w: not offered");
+    }
+
+    /// A schedule with somebody else on call offers "Take on-call" with the
+    /// lengths that end before their shift does; mine, or without
+    /// `schedule:w`, offers nothing.
+    #[test]
+    fn who_is_on_call_offers_to_take_the_pager_where_somebody_else_has_it() {
+        use crate::view::dashboard::{ScheduleNow, ShiftNow};
+        let now = Utc::now();
+        let current = |user: i64, name: &str, mine: bool, hours: i64| {
+            Some(ShiftNow {
+                user_id: Some(user),
+                name: name.into(),
+                mine,
+                start: now - Duration::hours(1),
+                end: now + Duration::hours(hours),
+            })
+        };
+        let mut s = on_call();
+        if let Panel::Ready { data, .. } = &mut s.on_call {
+            data.schedules = Some(vec![
+                ScheduleNow { id: 3, name: "Payments Static".into(), current: current(7, "Donald Knuth", false, 5), next: None },
+                ScheduleNow { id: 1, name: "SRE Primary".into(), current: current(1, "Ada Lovelace", true, 5), next: None },
+            ]);
+        }
+        let m = menu(Some(&s), no_quiet(), &UpdateView::None);
+        let l = labels(&m);
+        let at = l.iter().position(|x| x == "Take on-call for Payments Static (Donald Knuth) >").expect("the offer, in Who is on call");
+        assert_eq!(&l[at + 1..at + 3], ["For 30 min", "For 1 h"]);
+        assert!(l[at + 3].starts_with("Until "), "{l:?}");
+        let taken: Vec<Intent> = Entry::intents(&m).into_iter().filter(|i| matches!(i, Intent::TakePager { .. })).collect();
+        assert_eq!(taken, crate::pager::TakeFor::ALL.map(|length| Intent::TakePager { schedule: 3, length }), "mine is not offered");
+        s.session.can_cover = false;
+        assert!(!Entry::intents(&menu(Some(&s), no_quiet(), &UpdateView::None)).iter().any(|i| matches!(i, Intent::TakePager { .. })));
     }
 
     #[test]

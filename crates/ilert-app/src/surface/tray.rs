@@ -6,6 +6,7 @@
 use chrono::{DateTime, Duration, Local, Utc};
 
 use crate::notify::Quiet;
+use crate::pager::{Cover, TakeFor};
 use crate::view::dashboard::{MyShift, Panel};
 use crate::view::Snapshot;
 
@@ -62,6 +63,9 @@ pub struct TrayView {
     pub can_act: bool,
     /// Who is on call now, a line per escalation policy (the submenu).
     pub policies: Vec<String>,
+    /// Schedules where somebody else is on call now and whose pager I may
+    /// take (`schedule:w` granted): the submenu offers to cover.
+    pub take: Vec<TakeOffer>,
     /// "Notifications paused until 10:15" or "Quiet hours until 07:00",
     /// the whole time it is quiet.
     pub paused_line: Option<String>,
@@ -103,6 +107,17 @@ pub struct TrayAlert {
     /// "Disk full · Checkout API (prod)"
     pub line: String,
     pub pending: bool,
+    /// Who a pending alert escalates to next, where its policy has a next
+    /// level: the menu offers to hand it to them.
+    pub next: Option<(i64, String)>,
+}
+
+/// "Take on-call for SRE Primary (Grace Hopper)" with the lengths offered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TakeOffer {
+    pub schedule: i64,
+    pub line: String,
+    pub lengths: Vec<(TakeFor, String)>,
 }
 
 /// The most alerts the tray's menu lists.
@@ -113,9 +128,10 @@ const STALE_AFTER: i64 = 3;
 
 impl TrayView {
     /// What the tray says now.
-    pub fn now(snapshot: Option<&Snapshot>, interval: std::time::Duration, q: Quietness) -> TrayView {
+    pub fn now(snapshot: Option<&Snapshot>, interval: std::time::Duration, q: Quietness, covering: Option<&Cover>) -> TrayView {
         let now = Utc::now();
         let mut v = TrayView::of(snapshot, now, interval);
+        v.cover(covering, now);
         if v.signed_in {
             v.paused_line = q.quiet.map(|q| match q {
                 Quiet::Snoozed { until } => format!("Notifications paused until {}", clock(until, now)),
@@ -146,6 +162,7 @@ impl TrayView {
                 alerts: Vec::new(),
                 can_act: false,
                 policies: Vec::new(),
+                take: Vec::new(),
                 paused_line: None,
                 dnd_line: None,
                 ringing: false,
@@ -165,7 +182,11 @@ impl TrayView {
             .map(|a| {
                 a.mine()
                     .take(MAX_TRAY_ALERTS)
-                    .map(|r| TrayAlert { id: r.id, line: format!("{} · {}", r.summary, r.source), pending: r.status == "PENDING" })
+                    .map(|r| {
+                        let pending = r.status == "PENDING";
+                        let next = r.next_escalation_user_id.zip(r.next_escalation_user.clone()).filter(|_| pending);
+                        TrayAlert { id: r.id, line: format!("{} · {}", r.summary, r.source), pending, next }
+                    })
                     .collect()
             })
             .unwrap_or_default();
@@ -185,6 +206,7 @@ impl TrayView {
                 alerts: tray_alerts.clone(),
                 can_act,
                 policies: policy_lines(s),
+                take: take_offers(s, now),
                 paused_line: None,
                 dnd_line: None,
                 ringing: false,
@@ -222,6 +244,45 @@ impl TrayView {
         }
         view(state, label, line)
     }
+}
+
+impl TrayView {
+    /// While I cover for somebody, the tray says so ("On call (covering for
+    /// Grace Hopper) until 11:30"), whether or not ilert's on-call list has
+    /// caught up; not over a state that says something is wrong.
+    fn cover(&mut self, covering: Option<&Cover>, now: DateTime<Utc>) {
+        let Some(c) = covering.filter(|c| c.until > now && self.signed_in) else { return };
+        if matches!(self.state, TrayState::Loading | TrayState::Stale | TrayState::Problem) {
+            return;
+        }
+        let line = format!("On call (covering for {}) until {}", c.covering_for, clock(c.until, now));
+        self.tooltip = self.tooltip.replace(&self.on_call_line, &line);
+        self.on_call_line = line;
+        if self.state == TrayState::NotOnCall {
+            (self.state, self.label) = (TrayState::OnCall, "on call".into());
+        }
+    }
+}
+
+/// The schedules whose pager I may take now (see [`crate::pager`]).
+fn take_offers(s: &Snapshot, now: DateTime<Utc>) -> Vec<TakeOffer> {
+    if !s.session.can_cover {
+        return Vec::new();
+    }
+    let schedules = s.on_call.latest().and_then(|b| b.schedules.as_deref()).unwrap_or_default();
+    schedules
+        .iter()
+        .filter_map(|x| {
+            let theirs = crate::pager::takeable(x)?;
+            let lengths = TakeFor::offered(now, theirs.end)
+                .into_iter()
+                .map(|t| {
+                    (t, if t == TakeFor::ShiftEnd { format!("Until {}", clock(theirs.end, now)) } else { format!("For {}", t.label()) })
+                })
+                .collect();
+            Some(TakeOffer { schedule: x.id, line: format!("Take on-call for {} ({})", x.name, theirs.name), lengths })
+        })
+        .collect()
 }
 
 /// "SRE Critical: Ada Lovelace, Grace Hopper (2)" per policy, "nobody" where none is.
@@ -279,6 +340,7 @@ fn span(d: Duration) -> String {
 mod tests {
     use super::*;
     use crate::surface::fixtures::{board, shift, snapshot, MINUTE};
+    use crate::surface::Quietness;
     use crate::view::dashboard::Stale;
 
     #[test]
@@ -297,18 +359,19 @@ mod tests {
         let on_call = snapshot(Panel::Ready { data: board(vec![shift(-1, 3, now)]), unreadable: 0 }, Some(0), now);
         let until = now + Duration::minutes(15);
         let q = Quietness { quiet: Some(Quiet::Snoozed { until }), ringing: true, dnd: Dnd::On };
-        let v = TrayView::now(Some(&on_call), MINUTE, q);
+        let v = TrayView::now(Some(&on_call), MINUTE, q, None);
         assert_eq!(v.paused_line, Some(format!("Notifications paused until {}", clock(until, now))));
         assert_eq!(v.dnd_line.as_deref(), Some("Do Not Disturb is on · pages still ring"));
         assert!(v.ringing && v.shift_snooze, "on call: a snooze may last to the shift's end");
-        let unknown = TrayView::now(Some(&on_call), MINUTE, Quietness { dnd: Dnd::Unknown, ..q });
+        let unknown = TrayView::now(Some(&on_call), MINUTE, Quietness { dnd: Dnd::Unknown, ..q }, None);
         assert!(unknown.dnd_line.unwrap().starts_with("Do Not Disturb: unknown"), "macOS: said, not guessed as off");
-        assert_eq!(TrayView::now(Some(&on_call), MINUTE, Quietness { dnd: Dnd::Off, ..q }).dnd_line, None);
-        let hours = TrayView::now(Some(&on_call), MINUTE, Quietness { quiet: Some(Quiet::QuietHours { until }), ..Default::default() });
+        assert_eq!(TrayView::now(Some(&on_call), MINUTE, Quietness { dnd: Dnd::Off, ..q }, None).dnd_line, None);
+        let hours =
+            TrayView::now(Some(&on_call), MINUTE, Quietness { quiet: Some(Quiet::QuietHours { until }), ..Default::default() }, None);
         assert!(hours.paused_line.unwrap().starts_with("Quiet hours until "));
         let off_call = snapshot(Panel::Ready { data: board(vec![shift(48, 56, now)]), unreadable: 0 }, Some(0), now);
-        assert!(!TrayView::now(Some(&off_call), MINUTE, q).shift_snooze, "no shift under way: no end to snooze to");
-        let out = TrayView::now(None, MINUTE, q);
+        assert!(!TrayView::now(Some(&off_call), MINUTE, q, None).shift_snooze, "no shift under way: no end to snooze to");
+        let out = TrayView::now(None, MINUTE, q, None);
         assert_eq!((out.paused_line, out.dnd_line, out.ringing), (None, None, false), "signed out: nothing of it");
     }
 
@@ -321,6 +384,32 @@ mod tests {
         assert!(v.on_call_line.starts_with("On call for SRE Critical · until "), "{}", v.on_call_line);
         assert!(v.on_call_line.ends_with("(3 h 12 m)"), "{}", v.on_call_line);
         assert_eq!(v.label, "on call");
+    }
+
+    /// While I cover for somebody the tray says so, also before ilert's
+    /// on-call list has me; an ended cover says nothing, and a problem
+    /// state is not painted over.
+    #[test]
+    fn a_cover_is_said_in_the_on_call_line() {
+        let now = Utc::now();
+        let cover = Cover {
+            schedule: 3,
+            schedule_name: "Payments Static".into(),
+            covering_for: "Donald Knuth".into(),
+            until: now + Duration::minutes(30),
+            reminded: false,
+        };
+        let off = snapshot(Panel::Ready { data: board(vec![shift(48, 56, now)]), unreadable: 0 }, Some(0), now);
+        let v = TrayView::now(Some(&off), MINUTE, Quietness::default(), Some(&cover));
+        assert_eq!(v.state, TrayState::OnCall, "covering is being on call");
+        assert!(v.on_call_line.starts_with("On call (covering for Donald Knuth) until "), "{}", v.on_call_line);
+        assert!(v.tooltip.contains("(covering for Donald Knuth)"), "{}", v.tooltip);
+        let ended = Cover { until: now - Duration::minutes(1), ..cover.clone() };
+        assert_eq!(TrayView::now(Some(&off), MINUTE, Quietness::default(), Some(&ended)).state, TrayState::NotOnCall);
+        let stale = snapshot(Panel::Ready { data: board(vec![]), unreadable: 0 }, Some(3600), now);
+        let v = TrayView::now(Some(&stale), MINUTE, Quietness::default(), Some(&cover));
+        assert_eq!(v.state, TrayState::Stale);
+        assert!(v.on_call_line.contains("offline"), "{}", v.on_call_line);
     }
 
     #[test]

@@ -42,6 +42,11 @@ pub struct AlertRow {
     pub next_escalation: Option<DateTime<Utc>>,
     /// Who it escalates to then, where ilert says.
     pub next_escalation_user: Option<String>,
+    /// Their user id (the tray's "Reassign to ‹next on call›").
+    pub next_escalation_user_id: Option<i64>,
+    /// The escalation policy it is on (whose on-call people are offered
+    /// first when bringing help).
+    pub policy_id: Option<i64>,
     /// Its next escalation is to me (the heads-up).
     pub escalates_to_me: bool,
     /// I am one of its responders (the Alerts panel's default view).
@@ -78,6 +83,8 @@ impl AlertRow {
             accepted_by: names(true),
             next_escalation: a.next_escalation,
             next_escalation_user: a.next_escalation_user.as_ref().map(|u| u.name()),
+            next_escalation_user_id: a.next_escalation_user.as_ref().map(|u| u.id),
+            policy_id: a.escalation_policy.as_ref().map(|p| p.id),
             escalates_to_me: false,
             responder,
             concerns_me,

@@ -22,6 +22,8 @@ pub struct SessionInfo {
     pub can_act: bool,
     /// Whether they allow a maintenance window on an alert source (`maintenance:w`).
     pub can_maintain: bool,
+    /// Whether they allow covering a colleague's turn on a schedule (`schedule:w`).
+    pub can_cover: bool,
 }
 
 /// Whether the granted scope lets the person act on alerts (an unknown
@@ -35,6 +37,12 @@ pub fn can_act(granted: &str) -> bool {
 /// (unknown: yes, and ilert's 403 tells otherwise), read as [`can_act`] is.
 pub fn can_maintain(granted: &str) -> bool {
     may_write(granted, "maintenance")
+}
+
+/// Whether the granted scope lets the person add an override to a schedule
+/// (take the pager), read as [`can_act`] is.
+pub fn can_cover(granted: &str) -> bool {
+    may_write(granted, "schedule")
 }
 
 /// The granted scope writes `resource`, or ilert never said what it granted.
@@ -54,6 +62,7 @@ impl SessionInfo {
         let account = session.account();
         let can_act = can_act(scope.trim());
         let can_maintain = can_maintain(scope.trim());
+        let can_cover = can_cover(scope.trim());
         SessionInfo {
             username: account.username.clone(),
             tenant: account.tenant.clone(),
@@ -64,6 +73,7 @@ impl SessionInfo {
             demo,
             can_act,
             can_maintain,
+            can_cover,
         }
     }
 }

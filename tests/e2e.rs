@@ -822,6 +822,58 @@ async fn help_is_brought_from_an_alerts_detail() {
     client.close().await.unwrap();
 }
 
+/// Take the pager in the real webview: without `schedule:w` the On call
+/// panel offers the grant; with it, "Take on-call: 30 min" on Payments
+/// Static (Donald Knuth on call) shows me there at once and ilert's answer
+/// says until when (one PUT); a schedule I am not in is refused, said,
+/// and shown as before.
+#[tokio::test]
+#[ignore = "needs Xvfb, tauri-driver and WebKitWebDriver; scripts/test runs it"]
+async fn the_pager_is_taken_from_the_on_call_panel() {
+    let _one = ONE_AT_A_TIME.lock().await;
+    let sb = Sandbox::start(Config::default()).await.unwrap();
+    let env = real_mode(&sb, Some("profile schedule policy offline_access"));
+    let driver = start_driver("pager", &env);
+    let client = open_app(&driver).await;
+    sign_in_from_the_first_screen(&client).await;
+    panel_state(&client, "panel-on-call", "ready").await;
+    until(&client, "!document.getElementById('on-call-grant-cover').hidden", "the offer to grant schedule:w").await;
+    let buttons = "document.querySelectorAll('#panel-on-call button.take').length";
+    assert_eq!(client.execute(&format!("return {buttons}"), vec![]).await.unwrap(), 0, "no cover without the scope");
+    click(&client, "#grant-cover").await;
+    approve_from_waiting_screen(&client).await;
+    view(&client, "dashboard").await;
+    until(&client, &format!("{buttons} > 0"), "the schedules' Take on-call buttons").await;
+
+    let row = |name: &str| {
+        format!("[...document.querySelectorAll('#panel-on-call .schedules > li')].find(li => li.querySelector('.policy-name')?.textContent === '{name}')")
+    };
+    let payments = row("Payments Static");
+    let person = format!("{payments}?.querySelector('.person')");
+    assert_eq!(client.execute(&format!("return {person}?.textContent"), vec![]).await.unwrap(), "Donald Knuth");
+    sb.knobs().set_latency(Duration::from_millis(600));
+    client.execute(&format!("{payments}.querySelector('button.take[data-length=\"halfHour\"]').click()"), vec![]).await.unwrap();
+    until(&client, &format!("{person}?.classList.contains('me')"), "me on call there at once").await;
+    let said = line_says(&client, "on-call-result", "ok", "ilert's answer").await;
+    assert!(said.as_str().unwrap().starts_with("You are on call for Payments Static, covering for Donald Knuth until "), "{said}");
+    sb.knobs().set_latency(Duration::ZERO);
+    assert_eq!(sb.knobs().requests_by_path().get("/api/schedules/3/overrides").copied(), Some(1), "one PUT");
+    client.execute(&format!("{payments}.scrollIntoView({{ block: 'center' }})"), vec![]).await.unwrap();
+    screenshot(&client, "take-the-pager.png").await;
+
+    // Platform Weekly: I am not in it, and ilert says so.
+    let platform = row("Platform Weekly");
+    let before = client.execute(&format!("return {platform}?.querySelector('.person')?.textContent"), vec![]).await.unwrap();
+    client.execute(&format!("{platform}.querySelector('button.take[data-length=\"hour\"]').click()"), vec![]).await.unwrap();
+    let said = line_says(&client, "on-call-result", "error", "why").await;
+    assert!(
+        said.as_str().unwrap().starts_with("Could not take on-call: ") && said.as_str().unwrap().contains("not a member of this schedule"),
+        "{said}"
+    );
+    until(&client, &format!("{platform}?.querySelector('.person')?.textContent === {before} && !{platform}.querySelector('.person').classList.contains('me')"), "shown as before").await;
+    client.close().await.unwrap();
+}
+
 /// Accept in the real webview when ilert fails it (503 on `/accept`): the
 /// row turns Accepted at once, then back to Pending with ilert's state read
 /// again, and the panel says why; with ilert well again, Accept sticks.

@@ -484,6 +484,53 @@ async fn accept_from_the_tray_menu() {
     tokio::time::timeout(Duration::from_secs(15), app.wait()).await.expect("Quit ends the app").unwrap();
 }
 
+/// Bring help and take the pager from the tray's menu (dbusmenu clicks, as
+/// a desktop sends them): a fresh page's "Reassign to ‹next on call›" sends
+/// exactly one assign, which leaves the alert with that one person;
+/// "Take on-call for Payments Static (Donald Knuth)" → "For 30 min" sends
+/// one override, and the menu's on-call line then says whom I cover for.
+#[tokio::test]
+#[ignore = "needs a StatusNotifier host, Xvfb and a Secret Service; scripts/test runs it"]
+async fn reassign_and_take_on_call_from_the_tray() {
+    use common::tray;
+    let _one = ONE_TRAY.lock().await;
+    let cli = Cli::new("tray-help").await;
+    cli.login_with_scopes("profile schedule:w policy source alert alert:w offline_access").await;
+    raise(&cli, "ALERT", "Tray help needed", "tray-help/1").await;
+    let mut c = cli.command(&[]);
+    c.env("ILERT_NOTIFY_ALERTS", "all").env("ILERT_POLL_SECS", "60").env("ILERT_POLL_ON_CALL_SECS", "60");
+    let (mut app, owner) = in_tray(c).await;
+    let labels = |owner: &str| tray::menu(owner).into_iter().map(|(_, l, _)| l).collect::<Vec<_>>();
+    // The alert's own submenu: its heading, then its items up to the next alert's.
+    let (heading, reassign) = wait_for("Reassign to … on the raised alert", || {
+        let l = labels(&owner);
+        let at = l.iter().position(|x| x.starts_with("● Tray help needed"))?;
+        let own = l[at + 1..].iter().take_while(|x| !x.starts_with("● ") && !x.starts_with("✓ "));
+        Some((l[at].clone(), own.clone().find(|x| x.starts_with("Reassign to "))?.clone()))
+    })
+    .await;
+    let assigns = || cli.sandbox.knobs().requests_by_path().into_iter().filter(|(p, _)| p.ends_with("/assign")).collect::<Vec<_>>();
+    tray::click_after(&owner, &heading, &reassign);
+    let sent = wait_for("the assign", || Some(assigns()).filter(|a| !a.is_empty())).await;
+    assert_eq!(sent.iter().map(|(_, n)| n).sum::<u64>(), 1, "exactly one assign: {sent:?}");
+    let id: i64 = sent[0].0.trim_start_matches("/api/alerts/").trim_end_matches("/assign").parse().unwrap();
+    let (responders, _) = cli.sandbox.knobs().alert_routing(id).unwrap();
+    assert_eq!(responders.len(), 1, "handed to the one person: {responders:?}");
+    println!("tray: {reassign} sent one assign for alert {id}");
+
+    let offer = "Take on-call for Payments Static (Donald Knuth)";
+    wait_for("the offer to take on-call", || labels(&owner).iter().any(|l| l == offer).then_some(())).await;
+    tray::click_after(&owner, offer, "For 30 min");
+    let line = wait_for("the on-call line to say whom I cover for", || {
+        labels(&owner).into_iter().find(|l| l.starts_with("On call (covering for Donald Knuth) until "))
+    })
+    .await;
+    println!("tray: {line}");
+    assert_eq!(cli.sandbox.knobs().requests_by_path().get("/api/schedules/3/overrides").copied(), Some(1), "one override");
+    tray::quit(&owner);
+    tokio::time::timeout(Duration::from_secs(15), app.wait()).await.expect("Quit ends the app").unwrap();
+}
+
 /// A page cannot be missed, and quiet never swallows one, heard for real:
 /// the app plays into a PulseAudio null sink of the test's own, recorded
 /// and measured with sox; `dbus-monitor` reads what it asks of the

@@ -101,13 +101,32 @@ pub fn quit(owner: &str) {
     }
 }
 
+/// Clicks the first item labelled `label` below the one labelled
+/// `heading` (a submenu's items follow it): for labels a menu repeats
+/// ("For 30 min" under each schedule).
+pub fn click_after(owner: &str, heading: &str, label: &str) {
+    let pick = |items: Vec<(i32, String, bool)>| {
+        let from = items.iter().position(|(_, l, _)| l == heading).unwrap_or_else(|| panic!("no menu item {heading}"));
+        items[from..].iter().find(|(_, l, _)| l == label).map(|(id, _, _)| *id).unwrap_or_else(|| panic!("no {label} below {heading}"))
+    };
+    if let Err(e) = send_click_with(owner, pick) {
+        panic!("the click on {label} below {heading} is not delivered: {e}");
+    }
+}
+
 /// The menu is rebuilt whenever the app's state changes, with new item
 /// ids: an id read just before a rebuild is gone by the click, which the
 /// menu refuses; the label is then looked up again.
 fn send_click(owner: &str, label: &str) -> Result<String, String> {
+    send_click_with(owner, |items| {
+        items.into_iter().find(|(_, l, _)| l == label).map(|(id, _, _)| id).unwrap_or_else(|| panic!("no menu item {label}"))
+    })
+}
+
+fn send_click_with(owner: &str, pick: impl Fn(Vec<(i32, String, bool)>) -> i32) -> Result<String, String> {
     let mut tries = 0;
     loop {
-        let (id, _, _) = menu(owner).into_iter().find(|(_, l, _)| l == label).unwrap_or_else(|| panic!("no menu item {label}"));
+        let id = pick(menu(owner));
         let path = item_path(owner).expect("the item");
         let sent = super::dbus::dbus_call(
             "--session",

@@ -463,3 +463,32 @@ async fn help_is_read_assigned_and_added_whichever_names_ilert_reads() {
     assert!(c.add_responder(id, 5).await.unwrap_err().is_uncertain());
     assert_eq!(posts(), before + 1, "not sent again");
 }
+
+/// An override is sent once as a `Shift` naming the user by id; ilert's
+/// answer (the schedule) is read, and so is an answer without a body.
+#[tokio::test]
+async fn an_override_is_put_once_and_read_from_any_answer() {
+    use ilert_api::api::schedules::{NewOverride, UserRef};
+    let (sb, c) = client(&format!("{ALL} schedule:w")).await;
+    let now = chrono::Utc::now();
+    let cover =
+        NewOverride { user: UserRef { id: 1 }, start: now + chrono::Duration::seconds(15), end: now + chrono::Duration::minutes(30) };
+    let made = c.add_override(3, &cover).await.unwrap().expect("ilert answers with the schedule");
+    assert_eq!(made.id, 3);
+    let overrides = c.schedule_overrides(3).await.unwrap();
+    assert!(
+        overrides.iter().any(|o| o.user.as_ref().is_some_and(|u| u.id == 1) && o.end.timestamp() == cover.end.timestamp()),
+        "{overrides:?}"
+    );
+
+    let empty = FaultKind::Json { status: 200, body: serde_json::Value::Null };
+    sb.knobs().add_fault(Fault { method: Some("PUT".into()), ..Fault::new("/api/schedules/", empty) }.times(1));
+    assert_eq!(c.add_override(3, &cover).await.unwrap(), None, "made, without the schedule in the answer");
+    let path = "/api/schedules/3/overrides";
+    let before = sb.knobs().requests_by_path().get(path).copied().unwrap_or(0);
+    sb.knobs().add_fault(Fault { method: Some("PUT".into()), ..Fault::status("/api/schedules/", 503) }.times(1));
+    assert!(c.add_override(3, &cover).await.unwrap_err().is_uncertain());
+    assert_eq!(sb.knobs().requests_by_path().get(path).copied().unwrap_or(0), before + 1, "not sent again");
+    let err = client(&format!("{ALL}")).await.1.add_override(3, &cover).await.unwrap_err();
+    assert_eq!(err.missing_scope(), Some("schedule:w"), "{err:?}");
+}

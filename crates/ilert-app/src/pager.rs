@@ -27,7 +27,7 @@ use crate::view::{Panel, Snapshot};
 pub const SCHEDULE_WRITE: &str = "schedule:w";
 
 /// How far ahead of this machine's clock a cover starts (ilert refuses a start in its past).
-const LEAD: Duration = Duration::seconds(15);
+const LEAD: Duration = Duration::seconds(5);
 /// The second try's lead, after ilert said the first start was in its past.
 const SKEWED_LEAD: Duration = Duration::minutes(2);
 /// A cover's end is said this long before it comes.

@@ -70,8 +70,8 @@ async fn the_pager_is_taken_at_once_then_as_ilert_has_it() {
     // The tray says whom I cover for.
     let tray = c.frame().tray;
     assert!(tray.tooltip.contains("On call (covering for Donald Knuth) until "), "{}", tray.tooltip);
-    // ilert has me on call there once the cover starts (15 s ahead of this clock).
-    tokio::time::sleep(Duration::from_secs(16)).await;
+    // ilert has me on call there once the cover starts (5 s ahead of this clock).
+    tokio::time::sleep(Duration::from_secs(6)).await;
     let after = c.refresh().await.unwrap();
     assert_eq!(on_call_there(&after, PAYMENTS).map(|(_, mine)| mine), Some(true), "as ilert has it");
 

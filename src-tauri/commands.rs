@@ -114,6 +114,19 @@ pub async fn take_pager(app: State<'_, App>, id: i64, length: TakeFor) -> Result
     Ok(app.take_pager(id, length).await?)
 }
 
+/// The hand-over at my shift's end: my open alerts to `to` (the person it
+/// named), one assign each; the sentence says how it went.
+#[tauri::command]
+pub async fn hand_over(app: State<'_, App>, to: i64) -> Result<String> {
+    Ok(app.hand_over(to).await?)
+}
+
+/// The hand-over at my shift's end: I keep them.
+#[tauri::command]
+pub fn keep_alerts(app: State<'_, App>) {
+    app.keep_alerts();
+}
+
 /// Stops the alarm; the pages stay in the list, unanswered.
 #[tauri::command]
 pub fn silence_alarm(app: State<'_, App>) {

@@ -236,6 +236,74 @@ async fn notifications_come_once_and_soon() {
     app.kill().await.unwrap();
 }
 
+/// The hand-over at my shift's end, through a real notification server:
+/// two alerts I accepted are open when Grace Hopper starts covering my
+/// shift; one notification says so with "Reassign to Grace Hopper" and
+/// "Keep them"; the same signal forged by another client of the bus sends
+/// nothing; the server's press sends exactly one assign per alert, to her.
+#[tokio::test]
+#[ignore = "needs Xvfb and D-Bus (python3-dbusmock); scripts/test runs it"]
+async fn the_hand_over_notification_reassigns_each_open_alert_once() {
+    let (keyring, server, cli) =
+        signed_in_beside_a_notification_server("handover", "profile schedule policy source alert alert:w offline_access").await;
+    let token = text(&cli.run(&["token"]).await.stdout).trim().to_string();
+    let http = reqwest::Client::new();
+    let mut mine = Vec::new();
+    for i in 1..=2 {
+        let summary = format!("Handed over {i}");
+        raise(&cli, "ALERT", &summary, &format!("handover/{i}")).await;
+        let open: serde_json::Value = http
+            .get(format!("{}/api/alerts?states=PENDING", cli.sandbox.url()))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let id = open.as_array().unwrap().iter().find(|a| a["summary"] == summary.as_str()).and_then(|a| a["id"].as_i64()).unwrap();
+        let accepted = http.put(format!("{}/api/alerts/{id}/accept", cli.sandbox.url())).bearer_auth(&token).send().await.unwrap();
+        assert_eq!(accepted.status(), 200);
+        mine.push(id);
+    }
+    let mut c = cli.command(&[]);
+    c.env("ILERT_POLL_SECS", "2").env("ILERT_POLL_ON_CALL_SECS", "2").env("ILERT_NOTIFY_ALERTS", "all");
+    let mut app = c.stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+    // On call for SRE Primary, seen by the app in two rounds.
+    let on_calls = || cli.sandbox.knobs().requests("/api/on-calls");
+    wait_for("two rounds of on-call data", || (on_calls() >= 2).then_some(())).await;
+    let now = chrono::Utc::now();
+    assert!(
+        cli.sandbox.knobs().cover(1, "grace", now - chrono::Duration::seconds(1), now + chrono::Duration::hours(2)),
+        "Grace covers my shift"
+    );
+    let title = "You hand over 2 open alerts to Grace Hopper (on call now)";
+    let told = wait_for("the hand-over", || server.received().into_iter().position(|r| r.summary == title)).await;
+    let notice = &server.received()[told];
+    assert!(
+        notice.rest.contains("\"hand-over\"") && notice.rest.contains("Reassign to Grace Hopper") && notice.rest.contains("\"keep\""),
+        "{notice:?}"
+    );
+    assert!(notice.body.contains("Handed over 1") && notice.body.contains("Handed over 2"), "{notice:?}");
+    let id = told as u32 + 1;
+    let assigns = || cli.sandbox.knobs().requests_by_path().iter().filter(|(p, _)| p.ends_with("/assign")).map(|(_, n)| n).sum::<u64>();
+    server.forge_action(&keyring.address, id, "hand-over");
+    let asked = on_calls();
+    wait_for("two rounds after the forged press", || (on_calls() >= asked + 2).then_some(())).await;
+    assert_eq!(assigns(), 0, "a forged ActionInvoked sends nothing to ilert");
+    server.invoke_action(&keyring.address, id, "hand-over");
+    wait_for("both assigns", || (assigns() >= 2).then_some(())).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(assigns(), 2, "exactly one assign per alert");
+    for alert in mine {
+        assert_eq!(cli.sandbox.knobs().alert_routing(alert).unwrap().0, [2], "alert {alert} is Grace's");
+    }
+    let done = wait_for("the outcome", || server.received().into_iter().find(|r| r.summary.starts_with("Reassigned "))).await;
+    assert_eq!(done.summary, "Reassigned 2 alerts to Grace Hopper");
+    assert_eq!(server.received().iter().filter(|r| r.summary == title).count(), 1, "told once");
+    app.kill().await.unwrap();
+}
+
 /// ilert's text is text: alert summaries come from whoever holds an
 /// integration key, so a server that renders body markup gets `<a href=…>`
 /// escaped, and a right-to-left override never reaches the screen.

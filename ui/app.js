@@ -275,6 +275,18 @@ async function act(id, action) {
   }
 }
 
+/** The hand-over at my shift's end, as the notification offers it. @param {ipc.Handover|null} ho */
+function renderHandover(ho) {
+  $("handover").hidden = !ho;
+  if (!ho) return;
+  $("handover-title").textContent = ho.title;
+  $("handover-alerts").replaceChildren(...ho.alerts.map((a) => h("li", null, a.summary)));
+  const reassign = $("handover-reassign");
+  reassign.hidden = !ho.to;
+  reassign.textContent = ho.to ? `Reassign to ${ho.to.name}` : "";
+  reassign.dataset.to = ho.to ? String(ho.to.id) : "";
+}
+
 /** Takes on-call on a schedule for a while: every surface shows me on call at once; ilert's answer says until when. @param {number} id @param {ipc.TakeFor} length */
 async function takePager(id, length) {
   const result = $("on-call-result");
@@ -605,6 +617,7 @@ async function start() {
     }
     $("silence").hidden = !f.ringing.length;
     renderUpdate(f.update);
+    renderHandover(f.handover);
   };
   await ipc.onWindow(frame);
   await ipc.onOpenAlert(openAlert);
@@ -613,6 +626,18 @@ async function start() {
   $("grant-alert-write").addEventListener("click", () => grant("alert:w"));
   $("grant-maintenance").addEventListener("click", () => grant("maintenance:w"));
   $("grant-cover").addEventListener("click", () => grant("schedule:w"));
+  $("handover-keep").addEventListener("click", () => ipc.keepAlerts().catch(() => {}));
+  $("handover-reassign").addEventListener("click", async (e) => {
+    const to = Number(/** @type {HTMLElement} */ (e.currentTarget).dataset.to);
+    const result = $("handover-result");
+    try {
+      result.textContent = await ipc.handOver(to);
+      result.dataset.kind = "ok";
+    } catch (err) {
+      result.textContent = `Not handed over: ${err.message ?? err}`;
+      result.dataset.kind = "error";
+    }
+  });
   $("update-install").addEventListener("click", () => ipc.installUpdate());
   $("update-later").addEventListener("click", () => ipc.dismissUpdate());
   $("update-restart").addEventListener("click", () => ipc.restartApp());

@@ -56,6 +56,11 @@ export const bringHelp = (id, how, who) => invoke("bring_help", { id, how, who }
 /** @typedef {import("./bindings/PagerOutcome").PagerOutcome} PagerOutcome */
 /** Take on-call on schedule `id` for `length`, covering for whoever is on call there. @param {number} id @param {TakeFor} length @returns {Promise<PagerOutcome>} */
 export const takePager = (id, length) => invoke("take_pager", { id, length });
+/** @typedef {import("./bindings/Handover").Handover} Handover */
+/** The hand-over's "Reassign to": my open alerts to `to`. @param {number} to @returns {Promise<string>} */
+export const handOver = (to) => invoke("hand_over", { to });
+/** The hand-over's "Keep them". @returns {Promise<null>} */
+export const keepAlerts = () => invoke("keep_alerts");
 /** @typedef {import("./bindings/AlertDetail").AlertDetail} AlertDetail */
 /** @param {number} id @returns {Promise<AlertDetail>} */
 export const alertDetail = (id) => invoke("alert_detail", { id });

@@ -20,7 +20,7 @@ pub fn show(toast: &Toast, identifier: &str, on_press: impl FnOnce(Press)) {
     if bundled {
         let _ = mac_notification_sys::set_application(identifier);
     }
-    let labels: Vec<&str> = toast.buttons.iter().map(|(_, label)| *label).collect();
+    let labels: Vec<&str> = toast.buttons.iter().map(|(_, label)| label.as_str()).collect();
     let mut n = Notification::new();
     n.title(&toast.title).message(&toast.body).wait_for_click(true);
     match labels.as_slice() {

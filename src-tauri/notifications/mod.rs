@@ -64,6 +64,8 @@ fn pressed<R: Runtime>(handle: &AppHandle<R>, press: Press) {
         Press::Open(None) => Intent::Open,
         Press::Act(id, AlertAction::Accept) => Intent::Accept(id),
         Press::Act(id, AlertAction::Resolve) => Intent::Resolve(id),
+        Press::HandOver(to) => Intent::HandOver { to },
+        Press::Keep => Intent::KeepAlerts,
         // Only the check's own test page carries it, and that one is not shown from here.
         Press::Acknowledged => return,
     };

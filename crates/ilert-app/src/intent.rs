@@ -62,6 +62,13 @@ pub enum Intent {
         schedule: i64,
         length: TakeFor,
     },
+    /// The hand-over at my shift's end: my open alerts to this user, who
+    /// must be the one it named (see [`crate::handover`]).
+    HandOver {
+        to: i64,
+    },
+    /// The hand-over at my shift's end: I keep them.
+    KeepAlerts,
     /// Ask in the window, then sign out.
     AskSignOut,
     Pause(PauseFor),
@@ -99,7 +106,7 @@ pub enum Effect {
 }
 
 /// Ids of the intents without an argument, in one table both ways.
-const PLAIN: [(&str, Intent); 12] = [
+const PLAIN: [(&str, Intent); 13] = [
     ("open", Intent::Open),
     ("will-it-ring", Intent::WillItRing),
     ("refresh", Intent::Refresh),
@@ -112,7 +119,11 @@ const PLAIN: [(&str, Intent); 12] = [
     ("update-later", Intent::UpdateLater),
     ("update-restart", Intent::Restart),
     ("quit", Intent::Quit),
+    ("keep-alerts", Intent::KeepAlerts),
 ];
+
+/// `hand-over-to-USER`.
+const HAND_OVER: &str = "hand-over-to-";
 
 /// Makes an intent on one alert.
 type OnAlert = fn(i64) -> Intent;
@@ -154,6 +165,9 @@ impl Intent {
         if let Intent::ReassignToNext { alert, user } = self {
             return format!("{}{alert}{}{user}", REASSIGN.0, REASSIGN.1);
         }
+        if let Intent::HandOver { to } = self {
+            return format!("{HAND_OVER}{to}");
+        }
         if let Intent::TakePager { schedule, length } = self {
             return format!("{TAKE_PAGER}{schedule}-{}", TakeFor::ALL.iter().position(|x| *x == length).expect("every length is in ALL"));
         }
@@ -190,6 +204,9 @@ impl Intent {
             let id = |digits| number(digits).and_then(|n| i64::try_from(n).ok());
             return id(alert).zip(id(user)).map(|(alert, user)| Intent::ReassignToNext { alert, user }).ok_or_else(unknown);
         }
+        if let Some(to) = id.strip_prefix(HAND_OVER) {
+            return number(to).and_then(|n| i64::try_from(n).ok()).map(|to| Intent::HandOver { to }).ok_or_else(unknown);
+        }
         if let Some((schedule, n)) = id.strip_prefix(TAKE_PAGER).and_then(|rest| rest.split_once('-')) {
             let schedule = number(schedule).and_then(|n| i64::try_from(n).ok());
             let length = number(n).and_then(|n| TakeFor::ALL.get(usize::try_from(n).ok()?).copied());
@@ -225,6 +242,7 @@ impl Intent {
         all.extend(ON_ALERT.iter().map(|(_, make)| make(alert)));
         all.extend(PauseFor::ALL.iter().map(|p| Intent::Pause(*p)));
         all.push(Intent::ReassignToNext { alert, user: 2 });
+        all.push(Intent::HandOver { to: alert });
         all.extend(TakeFor::ALL.iter().map(|length| Intent::TakePager { schedule: 3, length: *length }));
         all
     }
@@ -291,6 +309,8 @@ mod tests {
             "take-pager-3-3",
             "take-pager-3-1-1",
             "take-pager--1",
+            "hand-over-to-",
+            "hand-over-to-x",
         ] {
             assert!(Intent::from_id(bad).is_err(), "{bad:?} must be refused");
             assert_eq!(Intent::parse_logged(bad, "test"), None);

@@ -45,6 +45,7 @@ pub mod demo;
 pub mod doctor;
 pub mod engine;
 pub mod error;
+pub mod handover;
 pub mod help;
 pub mod intent;
 pub mod links;

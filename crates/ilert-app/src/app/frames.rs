@@ -121,6 +121,7 @@ impl App {
             ramp: settings.alarm.unwrap_or_default(),
             start_at_login: settings.start_at_login.unwrap_or(false),
             covering: self.covering(),
+            handover: self.pending_handover(),
         })
     }
 
@@ -165,6 +166,9 @@ impl App {
                         Some(s) => {
                             let notices = self.notices(&s);
                             self.tell(notices);
+                            if let Some(handover) = self.watch_handover(&s) {
+                                self.tell(vec![handover]);
+                            }
                         }
                         None => self.notifier().silence(),
                     }

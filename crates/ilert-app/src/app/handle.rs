@@ -60,6 +60,18 @@ impl App {
                 self.tell(vec![Notice { kind: NoticeKind::Info, title, body, page: false }]);
                 None
             }
+            Intent::HandOver { to } => {
+                let (title, body) = match self.hand_over(to).await {
+                    Ok(message) => (message, String::new()),
+                    Err(e) => ("Not handed over".to_string(), IpcError::from(e).message),
+                };
+                self.tell(vec![Notice { kind: NoticeKind::Info, title, body, page: false }]);
+                None
+            }
+            Intent::KeepAlerts => {
+                self.keep_alerts();
+                None
+            }
             Intent::AskResolve(id) => {
                 let row = self.snapshot().and_then(|s| s.alerts.data().and_then(|a| a.get(id)).map(|r| r.summary.clone()));
                 self.ask(Ask::Resolve { id, summary: row.unwrap_or_else(|| format!("alert {id}")) });

@@ -20,10 +20,11 @@ use crate::actions::{self, ActionOutcome, AlertAction};
 use crate::demo::Demo;
 use crate::engine::{Engine, EngineConfig};
 use crate::error::AppError;
-use crate::help::{self, BringHelp, HelpOutcome, Helper};
+use crate::handover::{Handover, HandoverWatch};
+use crate::help::{self, BringHelp, HelpOutcome, Helper, HelperKind};
 use crate::maintenance::{self, MaintainFor, MaintenanceOutcome};
 use crate::notify::seen::SeenStore;
-use crate::notify::{Notice, Notifier, PauseFor, Quiet};
+use crate::notify::{Notice, NoticeKind, Notifier, PauseFor, Quiet};
 use crate::pager::{self, Cover, PagerOutcome, TakeFor};
 use crate::settings::{keyring_service, SettingsStore};
 use crate::sign_in::{self, Pending, Plan, Progress};
@@ -54,6 +55,9 @@ pub struct App {
     /// reminded of before it ends), and word when one is added.
     covers: std::sync::Mutex<Vec<Cover>>,
     covers_changed: tokio::sync::Notify,
+    /// My shifts' ends as the snapshots show them, and the hand-over that
+    /// waits for an answer (the notification's, or the window's).
+    handover: std::sync::Mutex<(HandoverWatch, Option<Handover>)>,
     /// Show the link instead of opening a browser (`ILERT_NO_BROWSER=1`).
     pub no_browser: bool,
 }
@@ -79,6 +83,7 @@ impl App {
             surfaces: Default::default(),
             covers: Default::default(),
             covers_changed: tokio::sync::Notify::new(),
+            handover: Default::default(),
             no_browser: false,
         }
     }
@@ -345,6 +350,84 @@ impl App {
                 return notices;
             }
         }
+    }
+
+    fn lock_handover(&self) -> std::sync::MutexGuard<'_, (HandoverWatch, Option<Handover>)> {
+        self.handover.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// A snapshot that shows my shift ended with alerts of mine open: the
+    /// hand-over waits for an answer, and its notice is returned.
+    fn watch_handover(&self, s: &Snapshot) -> Option<Notice> {
+        let mut h = self.lock_handover();
+        let handover = h.0.observe(s)?;
+        tracing::info!(alerts = handover.alerts.len(), to = ?handover.to.as_ref().map(|t| t.id), "my shift ended with open alerts");
+        let notice = Notice {
+            kind: NoticeKind::Handover { to: handover.to.as_ref().map(|t| (t.id, t.name.clone())) },
+            title: handover.title.clone(),
+            body: handover.body(),
+            page: false,
+        };
+        h.1 = Some(handover);
+        Some(notice)
+    }
+
+    /// The hand-over waiting for an answer, if any.
+    pub fn pending_handover(&self) -> Option<Handover> {
+        self.lock_handover().1.clone()
+    }
+
+    /// "Keep them": the hand-over is answered, nothing is sent.
+    pub fn keep_alerts(&self) {
+        if self.lock_handover().1.take().is_some() {
+            tracing::info!("the open alerts stay mine");
+        }
+        self.redraw();
+    }
+
+    /// "Reassign to ‹who›": each open alert the hand-over named that is
+    /// still mine (accepted by me, open) goes to `to` with one assign. Only
+    /// to the person it named: an older notification, or another program,
+    /// sends nothing. The sentence says how it went.
+    pub async fn hand_over(&self, to: i64) -> Result<String, AppError> {
+        let handover = {
+            let mut h = self.lock_handover();
+            match &h.1 {
+                None => return Err(AppError::Settings("there is no hand-over waiting (it was answered already)".into())),
+                // The one waiting stays: this press is not its answer.
+                Some(p) if p.to.as_ref().is_none_or(|t| t.id != to) => {
+                    return Err(AppError::Settings("the hand-over names somebody else; nothing was sent".into()))
+                }
+                Some(_) => h.1.take().expect("matched above"),
+            }
+        };
+        self.redraw();
+        let who = handover.to.as_ref().expect("matched above");
+        let c = self.signed_in().await?;
+        let me = c.engine.latest().user.data().map(|u| u.name());
+        let helper = Helper { kind: HelperKind::Person, id: who.id, name: who.name.clone(), suggested: true, disabled: false };
+        let (mut done, mut failed) = (0, Vec::new());
+        for a in &handover.alerts {
+            let latest = c.engine.latest();
+            let still_mine =
+                latest.alerts.data().and_then(|l| l.get(a.id)).is_some_and(|r| me.as_ref().is_some_and(|me| r.accepted_by.contains(me)));
+            if !still_mine {
+                tracing::info!(alert = a.id, "no longer mine; left as it is");
+                continue;
+            }
+            match help::bring_help(&c.client, &c.engine, a.id, BringHelp::Reassign, &helper).await {
+                Ok(_) => done += 1,
+                Err(e) => failed.push(format!("{}: {e}", a.summary)),
+            }
+        }
+        let mut message = match done {
+            1 => format!("Reassigned 1 alert to {}", who.name),
+            n => format!("Reassigned {n} alerts to {}", who.name),
+        };
+        if !failed.is_empty() {
+            message = format!("{message}; not reassigned: {}", failed.join("; "));
+        }
+        Ok(message)
     }
 
     /// My shifts in the next 14 days with their hand-overs, read now (the

@@ -182,7 +182,11 @@ pub async fn fetch_with(client: &Client, slow: &mut SlowLists) -> Round {
             let mine = mine.transpose()?.unwrap_or(Listed { items: Vec::new(), unreadable: 0 });
             let all_policies = policies.as_ref().and_then(|p| p.as_ref().ok());
             let unreadable = calls.unreadable + mine.unreadable + all_policies.map_or(0, |p| p.unreadable);
-            let all: Vec<OnCall> = calls.items.into_iter().chain(mine.items).collect();
+            // Who is on call now is this round's answer alone: my shifts
+            // kept from an earlier round add the ones ahead, never a turn
+            // now that ilert no longer has (somebody covers me from now).
+            let ahead = mine.items.into_iter().filter(|c| !(c.start <= now && now < c.end));
+            let all: Vec<OnCall> = calls.items.into_iter().chain(ahead).collect();
             Ok((on_call_now(&all, all_policies.map(|p| p.as_slice()), me, now), unreadable))
         })),
     };

@@ -63,6 +63,11 @@ pub enum NoticeKind {
     Info,
     /// "Will it ring?"'s test page: one Acknowledge button, nothing else.
     Test,
+    /// My shift ended with alerts I accepted still open: "Reassign to
+    /// ‹who is on call now›" (id and name) and "Keep them".
+    Handover {
+        to: Option<(i64, String)>,
+    },
 }
 
 /// One notification to show.

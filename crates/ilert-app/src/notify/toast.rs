@@ -27,6 +27,10 @@ pub enum Press {
     Act(i64, AlertAction),
     /// The test page answered (its button, or the notification itself).
     Acknowledged,
+    /// The hand-over's "Reassign to ‹who›": my open alerts to this user.
+    HandOver(i64),
+    /// The hand-over's "Keep them".
+    Keep,
 }
 
 /// One notification, ready for a backend.
@@ -36,13 +40,15 @@ pub struct Toast {
     pub body: String,
     /// `(id, label)` of each button, in order; the ids are what a service
     /// reports back, and [`Toast::pressed`] takes no other.
-    pub buttons: Vec<(&'static str, &'static str)>,
+    pub buttons: Vec<(&'static str, String)>,
     /// A page: urgent, and it stays until answered where the service allows.
     pub page: bool,
     /// The alert a click opens, when the notice is about one.
     pub alert: Option<i64>,
     /// The check's test page: any press of it answers the check, nothing else.
     pub test: bool,
+    /// A hand-over, and the user its "Reassign to" names (`None`: nobody).
+    pub handover: Option<Option<i64>>,
 }
 
 /// The id a click on the notification itself is reported with (freedesktop's
@@ -51,6 +57,10 @@ pub const OPEN: &str = "default";
 
 /// The one button of "Will it ring?"'s test page.
 pub const ACKNOWLEDGE: (&str, &str) = ("acknowledge", "Acknowledge");
+
+/// The hand-over's buttons' ids.
+pub const HAND_OVER: &str = "hand-over";
+pub const KEEP: &str = "keep";
 
 /// The line a notice with actions gets where no button can carry them.
 pub const ACT_ELSEWHERE: &str = "Accept or resolve it from the tray menu or the window.";
@@ -71,19 +81,28 @@ impl Toast {
         let (alert, actions) = match &notice.kind {
             NoticeKind::Alert { id, actions } => (Some(*id), actions.as_slice()),
             NoticeKind::Test => {
-                let buttons = if service.buttons { vec![ACKNOWLEDGE] } else { Vec::new() };
-                return Toast { title, body, buttons, page: notice.page, alert: None, test: true };
+                let buttons = if service.buttons { vec![(ACKNOWLEDGE.0, ACKNOWLEDGE.1.to_string())] } else { Vec::new() };
+                return Toast { title, body, buttons, page: notice.page, alert: None, test: true, handover: None };
+            }
+            NoticeKind::Handover { to } => {
+                // Without buttons the window shows the same choice.
+                let buttons = match to {
+                    Some((_, name)) if service.buttons => vec![(HAND_OVER, format!("Reassign to {name}")), (KEEP, "Keep them".to_string())],
+                    _ => Vec::new(),
+                };
+                let handover = Some(to.as_ref().map(|(id, _)| *id));
+                return Toast { title, body, buttons, page: false, alert: None, test: false, handover };
             }
             _ => (None, &[][..]),
         };
         let (buttons, body) = if actions.is_empty() {
             (Vec::new(), body)
         } else if service.buttons {
-            (actions.iter().map(|a| a.button()).collect(), body)
+            (actions.iter().map(|a| a.button()).map(|(id, label)| (id, label.to_string())).collect(), body)
         } else {
             (Vec::new(), format!("{body}\n{ACT_ELSEWHERE}"))
         };
-        Toast { title, body, buttons, page: notice.page, alert, test: false }
+        Toast { title, body, buttons, page: notice.page, alert, test: false, handover: None }
     }
 
     /// What a press reported by the service means; `None` for an id this
@@ -92,6 +111,15 @@ impl Toast {
         if self.test {
             let offered = |id: &str| id == OPEN || self.buttons.iter().any(|(b, _)| *b == id);
             return id.is_none_or(offered).then_some(Press::Acknowledged);
+        }
+        let offered = |id: &str| self.buttons.iter().any(|(b, _)| *b == id);
+        if let Some(to) = self.handover {
+            return match id {
+                None | Some(OPEN) => Some(Press::Open(None)),
+                Some(HAND_OVER) if offered(HAND_OVER) => to.map(Press::HandOver),
+                Some(KEEP) if offered(KEEP) => Some(Press::Keep),
+                Some(_) => None,
+            };
         }
         match id {
             None | Some(OPEN) => Some(Press::Open(self.alert)),
@@ -134,7 +162,7 @@ mod tests {
     #[test]
     fn buttons_where_the_service_takes_them_else_the_body_says_where_to_act() {
         let t = Toast::new(&alert(vec![AlertAction::Accept, AlertAction::Resolve], true), FREEDESKTOP);
-        assert_eq!(t.buttons, vec![("accept", "Accept"), ("resolve", "Resolve")]);
+        assert_eq!(t.buttons, vec![("accept", "Accept".to_string()), ("resolve", "Resolve".to_string())]);
         assert_eq!(t.body, "API &amp; db", "markup escaped, nothing added");
         assert!(t.page);
 
@@ -162,11 +190,32 @@ mod tests {
     }
 
     #[test]
+    fn a_hand_over_offers_to_reassign_or_keep_and_takes_only_those() {
+        let h = Notice {
+            kind: NoticeKind::Handover { to: Some((2, "Grace Hopper".into())) },
+            title: "t".into(),
+            body: "b".into(),
+            page: false,
+        };
+        let t = Toast::new(&h, FREEDESKTOP);
+        assert_eq!(t.buttons, vec![(HAND_OVER, "Reassign to Grace Hopper".to_string()), (KEEP, "Keep them".to_string())]);
+        assert_eq!(t.pressed(Some(HAND_OVER)), Some(Press::HandOver(2)));
+        assert_eq!(t.pressed(Some(KEEP)), Some(Press::Keep));
+        assert_eq!(t.pressed(None), Some(Press::Open(None)), "a click opens the window, which shows the same");
+        assert_eq!(t.pressed(Some("accept")), None);
+        let nobody = Notice { kind: NoticeKind::Handover { to: None }, ..h.clone() };
+        let t = Toast::new(&nobody, FREEDESKTOP);
+        assert!(t.buttons.is_empty(), "nobody to hand over to: no buttons");
+        assert_eq!(t.pressed(Some(HAND_OVER)), None, "not offered");
+        assert!(Toast::new(&h, NO_BUTTONS).buttons.is_empty());
+    }
+
+    #[test]
     fn the_test_page_is_a_page_with_one_button_and_any_press_of_it_acknowledges() {
         let test = Notice { kind: NoticeKind::Test, title: "Test page".into(), body: "b".into(), page: true };
         let t = Toast::new(&test, FREEDESKTOP);
         assert!(t.page && t.alert.is_none());
-        assert_eq!(t.buttons, vec![("acknowledge", "Acknowledge")]);
+        assert_eq!(t.buttons, vec![("acknowledge", "Acknowledge".to_string())]);
         assert_eq!(t.pressed(Some("acknowledge")), Some(Press::Acknowledged));
         assert_eq!(t.pressed(Some(OPEN)), Some(Press::Acknowledged), "a click on it answers too");
         assert_eq!(t.pressed(None), Some(Press::Acknowledged));

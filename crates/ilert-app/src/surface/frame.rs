@@ -7,6 +7,7 @@
 
 use std::sync::Arc;
 
+use crate::handover::Handover;
 use crate::notify::alarm::AlarmRamp;
 use crate::pager::Cover;
 use crate::updates::UpdateView;
@@ -53,6 +54,9 @@ pub struct WindowFrame {
     pub update: UpdateView,
     /// The pages whose alarm rings (the window offers to silence it).
     pub ringing: Vec<i64>,
+    /// My shift ended with alerts of mine open: the window offers the same
+    /// choice as the notification.
+    pub handover: Option<Handover>,
 }
 
 /// A snapshot is the same when it is the same publication: each one the
@@ -65,7 +69,7 @@ impl PartialEq for WindowFrame {
             (None, None) => true,
             _ => false,
         };
-        same && self.update == other.update && self.ringing == other.ringing
+        same && self.update == other.update && self.ringing == other.ringing && self.handover == other.handover
     }
 }
 
@@ -81,6 +85,8 @@ pub struct Inputs<'a> {
     pub start_at_login: bool,
     /// The cover I took that runs now, if any (the tray says whom for).
     pub covering: Option<Cover>,
+    /// The hand-over waiting for an answer.
+    pub handover: Option<Handover>,
 }
 
 impl Frame {
@@ -90,7 +96,12 @@ impl Frame {
         Frame {
             tray: TrayFrame { state: view.state, label: view.label, tooltip: view.tooltip, menu },
             alarm: AlarmFrame { ringing: inputs.ringing.clone(), ramp: inputs.ramp },
-            window: WindowFrame { snapshot: inputs.snapshot.cloned(), update: inputs.update, ringing: inputs.ringing },
+            window: WindowFrame {
+                snapshot: inputs.snapshot.cloned(),
+                update: inputs.update,
+                ringing: inputs.ringing,
+                handover: inputs.handover,
+            },
             start_at_login: inputs.start_at_login,
         }
     }
@@ -106,6 +117,7 @@ impl Frame {
             ramp: AlarmRamp::default(),
             start_at_login: false,
             covering: None,
+            handover: None,
         })
     }
 }

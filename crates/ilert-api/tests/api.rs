@@ -489,6 +489,6 @@ async fn an_override_is_put_once_and_read_from_any_answer() {
     sb.knobs().add_fault(Fault { method: Some("PUT".into()), ..Fault::status("/api/schedules/", 503) }.times(1));
     assert!(c.add_override(3, &cover).await.unwrap_err().is_uncertain());
     assert_eq!(sb.knobs().requests_by_path().get(path).copied().unwrap_or(0), before + 1, "not sent again");
-    let err = client(&format!("{ALL}")).await.1.add_override(3, &cover).await.unwrap_err();
+    let err = client(ALL).await.1.add_override(3, &cover).await.unwrap_err();
     assert_eq!(err.missing_scope(), Some("schedule:w"), "{err:?}");
 }

@@ -82,7 +82,7 @@ async fn a_reassign_shows_at_once_then_as_ilert_has_it_and_is_sent_once() {
     let assigns = format!("/api/alerts/{}/assign", alert.id);
     assert_eq!(knobs.requests_by_path().get(&assigns).copied(), Some(1), "one PUT");
     let after = c.refresh().await.unwrap();
-    assert_eq!(row(&after, alert.id).unwrap().responders, [who.name.clone()], "the next read agrees");
+    assert_eq!(row(&after, alert.id).unwrap().responders, std::slice::from_ref(&who.name), "the next read agrees");
 
     // Refused by ilert (nobody by that id): the row as it was, the reason said.
     let before = row(&c.snapshot().unwrap(), alert.id).unwrap();

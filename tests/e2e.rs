@@ -703,6 +703,28 @@ async fn a_source_goes_into_maintenance_for_a_deploy() {
     );
     until(&client, &format!("{other}?.querySelector('.pill')?.textContent === {before}"), "the source as it was").await;
     assert_eq!(posts(), 2, "the refused POST once");
+    sb.knobs().clear_faults();
+
+    // From an alert's detail: its own source, the same way (asked first when a page of mine waits on it).
+    panel_state(&client, "panel-alerts", "ready").await;
+    click(&client, "#alerts-all").await;
+    until(&client, "document.querySelector('#panel-alerts button.open-alert')", "an alert to open").await;
+    client.execute("document.querySelector('#panel-alerts button.open-alert').click()", vec![]).await.unwrap();
+    let source = until(&client, "document.querySelector('#alert-detail .detail-maintain button.maintain') && document.querySelector('#alert-detail .detail-maintain span').textContent", "maintenance in the detail").await;
+    client
+        .execute("document.querySelector('#alert-detail .detail-maintain button.maintain[data-length=\"halfHour\"]').click()", vec![])
+        .await
+        .unwrap();
+    let asked_or_done = until(&client, "!document.getElementById('ask').hidden ? 'asked' : (document.getElementById('alerts-result').dataset.kind === 'ok' ? 'done' : null)", "asked, or done").await;
+    if asked_or_done == "asked" {
+        click(&client, "#ask-yes").await;
+        let said = line_says(&client, "sources-result", "ok", "ilert's answer").await;
+        assert!(said.as_str().unwrap().contains("is in maintenance until "), "{said}");
+    } else {
+        let said = client.execute("return document.getElementById('alerts-result').textContent", vec![]).await.unwrap();
+        assert!(said.as_str().unwrap().contains("is in maintenance until "), "{said}");
+    }
+    assert_eq!(posts(), 3, "one POST for the detail's source ({source})");
     client.close().await.unwrap();
 }
 
@@ -871,6 +893,53 @@ async fn the_pager_is_taken_from_the_on_call_panel() {
         "{said}"
     );
     until(&client, &format!("{platform}?.querySelector('.person')?.textContent === {before} && !{platform}.querySelector('.person').classList.contains('me')"), "shown as before").await;
+    client.close().await.unwrap();
+}
+
+/// The hand-over in the real webview: an alert I accepted is open when
+/// Grace Hopper starts covering my shift; the window shows the bar "You
+/// hand over 1 open alert to Grace Hopper (on call now)"; its "Reassign to
+/// Grace Hopper" sends one assign and the bar goes.
+#[tokio::test]
+#[ignore = "needs Xvfb, tauri-driver and WebKitWebDriver; scripts/test runs it"]
+async fn the_window_offers_the_hand_over_at_my_shifts_end() {
+    let _one = ONE_AT_A_TIME.lock().await;
+    let sb = Sandbox::start(Config::default()).await.unwrap();
+    let mut env = real_mode(&sb, Some("profile schedule policy source alert alert:w offline_access"));
+    env.extend([("ILERT_NOTIFY_ALERTS", "all".into()), ("ILERT_POLL_SECS", "2".into()), ("ILERT_POLL_ON_CALL_SECS", "2".into())]);
+    // On Checkout API (prod), whose policy my SRE Primary shift is on.
+    let key = sb.knobs().integration_key(1201).unwrap();
+    let event = serde_json::json!({ "integrationKey": key, "eventType": "ALERT", "summary": "Handed over in the window", "alertKey": "e2e/handover" });
+    assert_eq!(reqwest::Client::new().post(format!("{}/api/events", sb.url())).json(&event).send().await.unwrap().status(), 202);
+    let driver = start_driver("handover", &env);
+    let client = open_app(&driver).await;
+    sign_in_from_the_first_screen(&client).await;
+    panel_state(&client, "panel-alerts", "ready").await;
+    click(&client, "#alerts-all").await;
+    let row = "[...document.querySelectorAll('#panel-alerts tbody tr')].find(tr => tr.textContent.includes('Handed over in the window'))";
+    until(&client, &format!("{row}?.querySelector('button.accept')"), "the alert with Accept").await;
+    client.execute(&format!("{row}.querySelector('button.accept').click()"), vec![]).await.unwrap();
+    until(&client, "document.getElementById('alerts-result').textContent === 'Accepted'", "accepted").await;
+    let now = chrono::Utc::now();
+    assert!(sb.knobs().cover(1, "grace", now - chrono::Duration::seconds(1), now + chrono::Duration::hours(2)), "Grace covers my shift");
+    let title = until(
+        &client,
+        "!document.getElementById('handover').hidden && document.getElementById('handover-title').textContent",
+        "the hand-over bar",
+    )
+    .await;
+    assert_eq!(title, "You hand over 1 open alert to Grace Hopper (on call now)");
+    assert_eq!(
+        client.execute("return document.getElementById('handover-reassign').textContent", vec![]).await.unwrap(),
+        "Reassign to Grace Hopper"
+    );
+    screenshot(&client, "hand-over.png").await;
+    click(&client, "#handover-reassign").await;
+    let said = line_says(&client, "handover-result", "ok", "how it went").await;
+    assert_eq!(said, "Reassigned 1 alert to Grace Hopper");
+    until(&client, "document.getElementById('handover').hidden", "the bar gone").await;
+    let assigns: u64 = sb.knobs().requests_by_path().iter().filter(|(p, _)| p.ends_with("/assign")).map(|(_, n)| n).sum();
+    assert_eq!(assigns, 1, "one assign");
     client.close().await.unwrap();
 }
 

@@ -302,8 +302,8 @@ async function takePager(id, length) {
 }
 
 /** Quiets a source for a deploy: every surface shows it in maintenance at once; the answer says until when. A page of mine pending on it: the window asks first. @param {number} id @param {ipc.MaintainFor} length */
-async function maintain(id, length, confirmed = false) {
-  const result = $("sources-result");
+async function maintain(id, length, confirmed = false, resultLine = "sources-result") {
+  const result = $(resultLine);
   try {
     const r = await ipc.maintainSource(id, length, confirmed);
     if (!r) return takeQuestion();
@@ -366,7 +366,10 @@ async function showAlert(id) {
   try {
     const d = await ipc.alertDetail(id);
     const help = shown && canAct(shown) ? (/** @type {ipc.BringHelp} */ how) => openHelpers(id, how) : null;
-    box.replaceChildren(alertDetailView(d, () => ipc.openAlertInIlert(id).catch((e) => status(e.message ?? String(e), "error")), help));
+    const quiet = shown?.session.canMaintain && d.sourceId != null && d.status !== "RESOLVED"
+      ? (/** @type {ipc.MaintainFor} */ length) => maintain(/** @type {number} */ (d.sourceId), length, false, "alerts-result")
+      : null;
+    box.replaceChildren(alertDetailView(d, () => ipc.openAlertInIlert(id).catch((e) => status(e.message ?? String(e), "error")), help, quiet));
   } catch (e) {
     box.replaceChildren(h("p", { class: "error" }, `Could not load the alert: ${e.message ?? e}`));
   }

@@ -207,8 +207,9 @@ export function alertsView(open, all, onAct = null, onOpen = null, now = new Dat
  * @param {import("./bindings/AlertDetail").AlertDetail} d
  * @param {() => void} onOpenInIlert
  * @param {((how: import("./bindings/BringHelp").BringHelp) => void) | null} [onHelp]
+ * @param {((length: import("./bindings/MaintainFor").MaintainFor) => void) | null} [onMaintain] maintenance for the alert's source
  */
-export function alertDetailView(d, onOpenInIlert, onHelp = null, now = new Date()) {
+export function alertDetailView(d, onOpenInIlert, onHelp = null, onMaintain = null, now = new Date()) {
   const escalation = d.status === "PENDING" && d.nextEscalation && new Date(d.nextEscalation) > now
     ? `escalates${d.nextEscalationUser ? ` to ${d.nextEscalationUser}` : ""} ${relative(new Date(d.nextEscalation), now)}`
     : null;
@@ -227,6 +228,11 @@ export function alertDetailView(d, onOpenInIlert, onHelp = null, now = new Date(
           h("button", { type: "button", class: "reassign", onclick: () => onHelp("reassign") }, "Reassign to…"))
       : null,
     h("div", { class: "detail-help" }),
+    onMaintain && d.sourceId != null
+      ? h("div", { class: "actions detail-maintain" }, h("span", { class: "small muted" }, `Maintenance for ${d.source}: `),
+          MAINTAIN_FOR.map(([length, label]) => h("button", { type: "button", class: "maintain", "data-length": length,
+            "aria-label": `Maintenance for ${d.source}: ${label}`, onclick: () => onMaintain(length) }, label)))
+      : null,
     d.details ? h("p", { class: "detail-details" }, d.details) : null,
     h("h5", null, "Who was told"),
     d.told == null

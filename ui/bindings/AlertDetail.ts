@@ -18,7 +18,11 @@ unreadableLog: number,
  * Whom ilert told, oldest first; `None`: it could not be read (the
  * detail still shows).
  */
-told: Array<Told> | null, id: number, summary: string, source: string, priority: string, 
+told: Array<Told> | null, id: number, summary: string, source: string, 
+/**
+ * The source's id, where ilert said (maintenance from the detail).
+ */
+sourceId: number | null, priority: string, 
 /**
  * PENDING or ACCEPTED in the list (RESOLVED ones are not open; an
  * alert's detail may be RESOLVED).

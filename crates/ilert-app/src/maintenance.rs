@@ -74,9 +74,11 @@ pub fn source_of(s: &Snapshot, id: i64) -> Option<&AlertSource> {
 }
 
 /// Whether a page of mine on this source still waits for an answer: then
-/// quieting the source asks first.
+/// quieting the source asks first. By the source's id, or by its name where
+/// ilert sent an alert's source without one.
 pub fn pages_pending(s: &Snapshot, source: &AlertSource) -> bool {
-    s.alerts.data().is_some_and(|a| a.alerts.iter().any(|r| r.rings() && r.source == source.name))
+    let on_it = |r: &crate::view::AlertRow| r.source_id.map_or(r.source == source.name, |id| id == source.id);
+    s.alerts.data().is_some_and(|a| a.alerts.iter().any(|r| r.rings() && on_it(r)))
 }
 
 fn set_status(engine: &Engine, id: i64, status: Option<AlertSourceStatus>) {

@@ -8,6 +8,7 @@ fn row(id: i64, status: &str, priority: &str) -> AlertRow {
         id,
         summary: format!("Alert {id}"),
         source: "Checkout".into(),
+        source_id: None,
         priority: priority.into(),
         status: status.into(),
         report_time: None,

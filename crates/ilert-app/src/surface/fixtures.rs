@@ -50,6 +50,7 @@ pub fn alert_row(id: i64, status: &str) -> crate::view::AlertRow {
         id,
         summary: format!("Alert {id}"),
         source: "Checkout API".into(),
+        source_id: None,
         priority: "HIGH".into(),
         status: status.into(),
         report_time: None,

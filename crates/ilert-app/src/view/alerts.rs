@@ -31,6 +31,8 @@ pub struct AlertRow {
     pub id: i64,
     pub summary: String,
     pub source: String,
+    /// The source's id, where ilert said (maintenance from the detail).
+    pub source_id: Option<i64>,
     pub priority: String,
     /// PENDING or ACCEPTED in the list (RESOLVED ones are not open; an
     /// alert's detail may be RESOLVED).
@@ -76,6 +78,7 @@ impl AlertRow {
                 .as_ref()
                 .map(|s| s.name.clone().unwrap_or_else(|| format!("Alert source #{}", s.id)))
                 .unwrap_or_default(),
+            source_id: a.alert_source.as_ref().map(|s| s.id),
             priority: a.priority.clone().unwrap_or_default(),
             status: a.status.as_ref().map(|s| s.as_str().to_string()).unwrap_or_default(),
             report_time: a.report_time,

@@ -36,6 +36,26 @@ async fn signed_in(dir: &tempfile::TempDir) -> Arc<App> {
     c
 }
 
+/// Grace covers my shift from now, so it ends; the hand-over that tells.
+async fn covered_by_grace(
+    c: &App,
+    knobs: &ilert_sandbox::Knobs,
+    outbox: &mut tokio::sync::mpsc::UnboundedReceiver<ilert_app::notify::Notice>,
+) -> ilert_app::notify::Notice {
+    let now = chrono::Utc::now();
+    assert!(knobs.cover(1, "grace", now - chrono::Duration::seconds(1), now + chrono::Duration::hours(2)));
+    c.refresh().await.unwrap();
+    let told = async {
+        loop {
+            let n = outbox.recv().await.unwrap();
+            if matches!(n.kind, NoticeKind::Handover { .. }) {
+                return n;
+            }
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(10), told).await.expect("the hand-over is told")
+}
+
 #[tokio::test]
 async fn my_open_alerts_are_handed_over_once_with_one_assign_each() {
     let dir = tempfile::tempdir().unwrap();
@@ -60,21 +80,8 @@ async fn my_open_alerts_are_handed_over_once_with_one_assign_each() {
     c.refresh().await.unwrap();
     while outbox.try_recv().is_ok() {}
 
-    // Grace covers my shift from now: it ends.
     let knobs = c.demo().knobs().await.unwrap();
-    let now = chrono::Utc::now();
-    assert!(knobs.cover(1, "grace", now - chrono::Duration::seconds(1), now + chrono::Duration::hours(2)));
-    c.refresh().await.unwrap();
-    let told = tokio::time::timeout(Duration::from_secs(10), async {
-        loop {
-            let n = outbox.recv().await.unwrap();
-            if matches!(n.kind, NoticeKind::Handover { .. }) {
-                return n;
-            }
-        }
-    })
-    .await
-    .expect("the hand-over is told");
+    let told = covered_by_grace(&c, &knobs, &mut outbox).await;
     assert_eq!(told.kind, NoticeKind::Handover { to: Some((GRACE, "Grace Hopper".into())) });
     assert_eq!(told.title, "You hand over 2 open alerts to Grace Hopper (on call now)");
     let waiting = c.frame().window.handover.expect("the window shows the same");
@@ -146,19 +153,7 @@ async fn keep_them_sends_nothing() {
     c.act(id, AlertAction::Accept).await.unwrap();
     c.refresh().await.unwrap();
     let knobs = c.demo().knobs().await.unwrap();
-    let now = chrono::Utc::now();
-    assert!(knobs.cover(1, "grace", now - chrono::Duration::seconds(1), now + chrono::Duration::hours(2)));
-    c.refresh().await.unwrap();
-    let told = tokio::time::timeout(Duration::from_secs(10), async {
-        loop {
-            let n = outbox.recv().await.unwrap();
-            if matches!(n.kind, NoticeKind::Handover { .. }) {
-                return n;
-            }
-        }
-    })
-    .await
-    .expect("the hand-over is told");
+    let told = covered_by_grace(&c, &knobs, &mut outbox).await;
     assert_eq!(told.title, "You hand over 1 open alert to Grace Hopper (on call now)");
     assert_eq!(c.handle(Intent::KeepAlerts).await, None);
     assert!(c.pending_handover().is_none() && c.frame().window.handover.is_none(), "answered");

@@ -491,6 +491,14 @@ async fn overrides(State(k): State<Arc<Knobs>>, m: Method, h: HeaderMap, Path(id
     Ok(Json(items).into_response())
 }
 
+/// A request body's required date-time field, as ilert's 400 says of one missing or garbled.
+fn body_time(v: &Value, field: &str) -> Result<DateTime<Utc>, ApiError> {
+    let text = v.get(field).and_then(Value::as_str).ok_or_else(|| ApiError::bad_request(format!("{field} is required")))?;
+    DateTime::parse_from_rfc3339(text)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| ApiError::bad_request(format!("{field} is not a date-time: {e}")))
+}
+
 /// `PUT /api/schedules/{id}/overrides` with a `Shift` (scope `schedule:w`):
 /// the user covers start..end (ilert: "must not be in the past", read
 /// against the sandbox's clock, which `clock_ahead` sets ahead of the
@@ -499,13 +507,7 @@ async fn overrides(State(k): State<Arc<Knobs>>, m: Method, h: HeaderMap, Path(id
 async fn put_override(State(k): State<Arc<Knobs>>, m: Method, h: HeaderMap, Path(id): Path<String>, body: Bytes) -> ApiResult {
     authorize(&k, &h, &m, &["schedule"])?;
     let v: Value = serde_json::from_slice(&body).map_err(|e| ApiError::bad_request(format!("Invalid JSON: {e}")))?;
-    let time = |field: &str| -> Result<DateTime<Utc>, ApiError> {
-        let text = v.get(field).and_then(Value::as_str).ok_or_else(|| ApiError::bad_request(format!("{field} is required")))?;
-        DateTime::parse_from_rfc3339(text)
-            .map(|t| t.with_timezone(&Utc))
-            .map_err(|e| ApiError::bad_request(format!("{field} is not a date-time: {e}")))
-    };
-    let (start, end) = (time("start")?, time("end")?);
+    let (start, end) = (body_time(&v, "start")?, body_time(&v, "end")?);
     let user = v["user"]["id"].as_i64().ok_or_else(|| ApiError::bad_request("user.id is required"))?;
     let mut inner = k.lock();
     let now = Utc::now() + chrono::Duration::from_std(inner.config.clock_ahead).unwrap_or_default();
@@ -868,13 +870,7 @@ async fn maintenance_windows(State(k): State<Arc<Knobs>>, m: Method, h: HeaderMa
 async fn create_maintenance_window(State(k): State<Arc<Knobs>>, m: Method, h: HeaderMap, body: Bytes) -> ApiResult {
     let grant = authorize(&k, &h, &m, &["maintenance"])?;
     let v: Value = serde_json::from_slice(&body).map_err(|e| ApiError::bad_request(format!("Invalid JSON: {e}")))?;
-    let time = |field: &str| -> Result<DateTime<Utc>, ApiError> {
-        let text = v.get(field).and_then(Value::as_str).ok_or_else(|| ApiError::bad_request(format!("{field} is required")))?;
-        DateTime::parse_from_rfc3339(text)
-            .map(|t| t.with_timezone(&Utc))
-            .map_err(|e| ApiError::bad_request(format!("{field} is not a date-time: {e}")))
-    };
-    let (start, end) = (time("start")?, time("end")?);
+    let (start, end) = (body_time(&v, "start")?, body_time(&v, "end")?);
     if end <= start {
         return Err(ApiError::bad_request("end must be after start"));
     }

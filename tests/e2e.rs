@@ -195,6 +195,18 @@ async fn sign_in_from_the_first_screen(client: &Client) {
 }
 
 /// From the first screen's "Try the demo" to the dashboard.
+/// "Will it ring?" runs by itself after a sign-in and grows the page above
+/// the panels when it is done: a click aimed before then may land on what
+/// moved under the pointer. Press once the page holds still.
+async fn check_settled(client: &Client) {
+    until(
+        client,
+        "document.getElementById('check').hidden || !document.getElementById('check').hasAttribute('aria-busy')",
+        "the check after the sign-in",
+    )
+    .await;
+}
+
 async fn try_the_demo(client: &Client) {
     click(client, "#try-demo").await;
     approve_from_waiting_screen(client).await;
@@ -544,6 +556,7 @@ async fn first_use_badge_no_flash_header_in_view_and_contrast() {
 
     try_the_demo(&client).await;
     panel_state(&client, "panel-sources", "ready").await;
+    check_settled(&client).await;
     assert_eq!(badge().await, "Demo");
     assert_contrast(&client, "light dashboard").await;
 
@@ -743,6 +756,7 @@ async fn help_is_brought_from_an_alerts_detail() {
     let driver = start_driver("help", &env);
     let client = open_app(&driver).await;
     sign_in_from_the_first_screen(&client).await;
+    check_settled(&client).await;
     panel_state(&client, "panel-alerts", "ready").await;
     click(&client, "#alerts-all").await;
     let pending_row = "[...document.querySelectorAll('#panel-alerts tbody tr')].find(tr => tr.querySelector('button.accept'))";
@@ -858,6 +872,7 @@ async fn the_pager_is_taken_from_the_on_call_panel() {
     let driver = start_driver("pager", &env);
     let client = open_app(&driver).await;
     sign_in_from_the_first_screen(&client).await;
+    check_settled(&client).await;
     panel_state(&client, "panel-on-call", "ready").await;
     until(&client, "!document.getElementById('on-call-grant-cover').hidden", "the offer to grant schedule:w").await;
     let buttons = "document.querySelectorAll('#panel-on-call button.take').length";
@@ -914,6 +929,7 @@ async fn the_window_offers_the_hand_over_at_my_shifts_end() {
     let driver = start_driver("handover", &env);
     let client = open_app(&driver).await;
     sign_in_from_the_first_screen(&client).await;
+    check_settled(&client).await;
     panel_state(&client, "panel-alerts", "ready").await;
     click(&client, "#alerts-all").await;
     let row = "[...document.querySelectorAll('#panel-alerts tbody tr')].find(tr => tr.textContent.includes('Handed over in the window'))";
@@ -1397,14 +1413,7 @@ async fn my_shifts_ahead_show_their_hand_overs_and_go_to_a_calendar_file() {
     let client = open_app(&driver).await;
     sign_in_from_the_first_screen(&client).await;
     panel_state(&client, "panel-on-call", "ready").await;
-    // "Will it ring?" runs by itself after a sign-in and grows the page above
-    // the button when it is done: press once the page holds still.
-    until(
-        &client,
-        "document.getElementById('check').hidden || !document.getElementById('check').hasAttribute('aria-busy')",
-        "the check after the sign-in",
-    )
-    .await;
+    check_settled(&client).await;
 
     click(&client, "#shifts-ahead-show").await;
     let shown = until(

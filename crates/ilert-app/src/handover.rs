@@ -12,6 +12,10 @@
 
 use serde::Serialize;
 
+use ilert_api::Client;
+
+use crate::engine::Engine;
+use crate::help::{bring_help, BringHelp, Helper, HelperKind};
 use crate::view::Snapshot;
 
 /// What I hand over, and to whom.
@@ -121,6 +125,37 @@ pub fn at_turns_end(s: &Snapshot, ended: &[Turn], me: &str) -> Option<Handover> 
     });
     let title = Handover::title_of(to.as_ref(), alerts.len());
     Some(Handover { to, alerts, schedule: ended.first().map(|t| t.schedule.clone()), title })
+}
+
+/// "Reassign to ‹who›" (the caller checked it names the person the
+/// hand-over did): each of its alerts that is still mine (accepted by `me`,
+/// open) goes to them with one assign (see [`crate::help`]); one that is
+/// not mine any more is left as it is. The sentence says how it went.
+pub async fn reassign(client: &Client, engine: &Engine, handover: &Handover, me: Option<&str>) -> String {
+    let Some(who) = &handover.to else { return "Nobody to hand over to; nothing was sent".into() };
+    let helper = Helper { kind: HelperKind::Person, id: who.id, name: who.name.clone(), suggested: true, disabled: false };
+    let (mut done, mut failed) = (0, Vec::new());
+    for a in &handover.alerts {
+        let latest = engine.latest();
+        let still_mine =
+            latest.alerts.data().and_then(|l| l.get(a.id)).is_some_and(|r| me.is_some_and(|me| r.accepted_by.iter().any(|n| n == me)));
+        if !still_mine {
+            tracing::info!(alert = a.id, "no longer mine; left as it is");
+            continue;
+        }
+        match bring_help(client, engine, a.id, BringHelp::Reassign, &helper).await {
+            Ok(_) => done += 1,
+            Err(e) => failed.push(format!("{}: {e}", a.summary)),
+        }
+    }
+    let mut message = match done {
+        1 => format!("Reassigned 1 alert to {}", who.name),
+        n => format!("Reassigned {n} alerts to {}", who.name),
+    };
+    if !failed.is_empty() {
+        message = format!("{message}; not reassigned: {}", failed.join("; "));
+    }
+    message
 }
 
 /// Sees my turns end, across the snapshots the app's loop reads.

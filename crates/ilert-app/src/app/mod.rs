@@ -21,7 +21,7 @@ use crate::demo::Demo;
 use crate::engine::{Engine, EngineConfig};
 use crate::error::AppError;
 use crate::handover::{Handover, HandoverWatch};
-use crate::help::{self, BringHelp, HelpOutcome, Helper, HelperKind};
+use crate::help::{self, BringHelp, HelpOutcome, Helper};
 use crate::maintenance::{self, MaintainFor, MaintenanceOutcome};
 use crate::notify::seen::SeenStore;
 use crate::notify::{Notice, NoticeKind, Notifier, PauseFor, Quiet};
@@ -402,32 +402,9 @@ impl App {
             }
         };
         self.redraw();
-        let who = handover.to.as_ref().expect("matched above");
         let c = self.signed_in().await?;
         let me = c.engine.latest().user.data().map(|u| u.name());
-        let helper = Helper { kind: HelperKind::Person, id: who.id, name: who.name.clone(), suggested: true, disabled: false };
-        let (mut done, mut failed) = (0, Vec::new());
-        for a in &handover.alerts {
-            let latest = c.engine.latest();
-            let still_mine =
-                latest.alerts.data().and_then(|l| l.get(a.id)).is_some_and(|r| me.as_ref().is_some_and(|me| r.accepted_by.contains(me)));
-            if !still_mine {
-                tracing::info!(alert = a.id, "no longer mine; left as it is");
-                continue;
-            }
-            match help::bring_help(&c.client, &c.engine, a.id, BringHelp::Reassign, &helper).await {
-                Ok(_) => done += 1,
-                Err(e) => failed.push(format!("{}: {e}", a.summary)),
-            }
-        }
-        let mut message = match done {
-            1 => format!("Reassigned 1 alert to {}", who.name),
-            n => format!("Reassigned {n} alerts to {}", who.name),
-        };
-        if !failed.is_empty() {
-            message = format!("{message}; not reassigned: {}", failed.join("; "));
-        }
-        Ok(message)
+        Ok(crate::handover::reassign(&c.client, &c.engine, &handover, me.as_deref()).await)
     }
 
     /// My shifts in the next 14 days with their hand-overs, read now (the

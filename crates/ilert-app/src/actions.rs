@@ -8,7 +8,7 @@
 //! accepted or resolved is not an error: the outcome says who.
 
 use ilert_api::api::alerts::{Alert, AlertStatus};
-use ilert_api::{ApiError, Client};
+use ilert_api::Client;
 use serde::{Deserialize, Serialize};
 
 use crate::engine::Engine;
@@ -47,13 +47,6 @@ pub struct ActionOutcome {
     pub message: String,
 }
 
-fn not_granted() -> AppError {
-    AppError::Api(ApiError::ScopeNotGranted {
-        scope: Some(WRITE_SCOPE.into()),
-        message: "accepting and resolving alerts needs permission to change alerts in ilert".into(),
-    })
-}
-
 fn status_of(a: &Alert) -> &str {
     a.status.as_ref().map_or("UNKNOWN", AlertStatus::as_str)
 }
@@ -78,6 +71,12 @@ fn put_back(engine: &Engine, row: &AlertRow, status: &str, by: Vec<String>) {
     let mut row = row.clone();
     row.status = status.to_string();
     row.accepted_by = by;
+    show_row(engine, row);
+}
+
+/// Every surface shows the alert as `row` at once (a change made before
+/// ilert answers, or taken back after).
+pub(crate) fn show_row(engine: &Engine, row: AlertRow) {
     engine.amend(|s| {
         if let Panel::Ready { data, .. } = &s.alerts {
             let changed: OpenAlerts = data.with_row(row.clone());
@@ -91,7 +90,7 @@ fn put_back(engine: &Engine, row: &AlertRow, status: &str, by: Vec<String>) {
 pub async fn act(client: &Client, engine: &Engine, id: i64, action: AlertAction, me: Option<&str>) -> Result<ActionOutcome, AppError> {
     let granted = client.session().granted_scope().await?;
     if !can_act(&granted) {
-        return Err(not_granted());
+        return Err(AppError::scope_not_granted(WRITE_SCOPE, "accepting and resolving alerts needs permission to change alerts in ilert"));
     }
     let before = engine.latest().alerts.data().and_then(|a| a.get(id).cloned());
     if let Some(row) = &before {

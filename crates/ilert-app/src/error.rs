@@ -101,6 +101,12 @@ impl ErrorKind {
 }
 
 impl AppError {
+    /// `scope` was not granted and `what` needs it: the window offers a
+    /// sign-in that adds it (one shape for every write the app makes).
+    pub fn scope_not_granted(scope: &str, what: &str) -> AppError {
+        AppError::Api(ilert_api::ApiError::ScopeNotGranted { scope: Some(scope.into()), message: what.into() })
+    }
+
     pub fn kind(&self) -> ErrorKind {
         match self {
             AppError::OAuth(e) => ErrorKind::of_oauth(e),

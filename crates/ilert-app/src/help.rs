@@ -14,11 +14,11 @@ use ilert_api::api::alerts::{Alert, Assignee, ResponderGroup, SuggestedResponder
 use ilert_api::{ApiError, Client};
 use serde::{Deserialize, Serialize};
 
-use crate::actions::WRITE_SCOPE;
+use crate::actions::{show_row, WRITE_SCOPE};
 use crate::engine::Engine;
 use crate::error::AppError;
 use crate::view::session::can_act;
-use crate::view::{AlertRow, OpenAlerts, Panel, Snapshot};
+use crate::view::{AlertRow, Panel, Snapshot};
 
 /// What a helper is: ilert tells it only by the group it lists them in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -116,24 +116,8 @@ pub fn on_call_for(s: &Snapshot, policy: Option<i64>) -> Vec<i64> {
         .collect()
 }
 
-fn not_granted() -> AppError {
-    AppError::Api(ApiError::ScopeNotGranted {
-        scope: Some(WRITE_SCOPE.into()),
-        message: "bringing in or handing an alert to somebody needs permission to change alerts in ilert".into(),
-    })
-}
-
 fn names(a: &Alert) -> Vec<String> {
     a.responders.iter().filter_map(|r| r.user.as_ref().map(|u| u.name())).collect()
-}
-
-fn set_row(engine: &Engine, row: AlertRow) {
-    engine.amend(|s| {
-        if let Panel::Ready { data, .. } = &s.alerts {
-            let changed: OpenAlerts = data.with_row(row.clone());
-            s.alerts = Panel::Ready { data: changed, unreadable: 0 };
-        }
-    });
 }
 
 /// The row as it shows once `how` is done with `who`.
@@ -189,14 +173,17 @@ fn done_message(how: BringHelp, who: &Helper) -> String {
 pub async fn bring_help(client: &Client, engine: &Engine, id: i64, how: BringHelp, who: &Helper) -> Result<HelpOutcome, AppError> {
     let granted = client.session().granted_scope().await?;
     if !can_act(&granted) {
-        return Err(not_granted());
+        return Err(AppError::scope_not_granted(
+            WRITE_SCOPE,
+            "bringing in or handing an alert to somebody needs permission to change alerts in ilert",
+        ));
     }
     if how == BringHelp::AddResponder && who.kind != HelperKind::Person {
         return Err(AppError::Settings(format!("{} is not a person: only a person can be added as a responder", who.name)));
     }
     let before = engine.latest().alerts.data().and_then(|a| a.get(id).cloned());
     if let Some(row) = &before {
-        set_row(engine, expected(row, how, who));
+        show_row(engine, expected(row, how, who));
     }
     let sent = match (how, who.kind) {
         (BringHelp::AddResponder, _) => client.add_responder(id, who.id).await.map(|_| None),
@@ -206,7 +193,7 @@ pub async fn bring_help(client: &Client, engine: &Engine, id: i64, how: BringHel
     };
     let put_back = || {
         if let Some(row) = &before {
-            set_row(engine, row.clone());
+            show_row(engine, row.clone());
         }
         engine.refresh_now();
     };

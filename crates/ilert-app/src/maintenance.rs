@@ -9,7 +9,7 @@
 use chrono::{DateTime, Duration, Utc};
 use ilert_api::api::alert_sources::{AlertSource, AlertSourceStatus};
 use ilert_api::api::maintenance_windows::{NewMaintenanceWindow, SourceRef};
-use ilert_api::{ApiError, Client};
+use ilert_api::Client;
 use serde::{Deserialize, Serialize};
 
 use crate::engine::Engine;
@@ -61,13 +61,6 @@ pub struct MaintenanceOutcome {
     pub message: String,
 }
 
-fn not_granted() -> AppError {
-    AppError::Api(ApiError::ScopeNotGranted {
-        scope: Some(MAINTENANCE_SCOPE.into()),
-        message: "a maintenance window needs permission to change maintenance windows in ilert".into(),
-    })
-}
-
 /// The source as the latest snapshot has it.
 pub fn source_of(s: &Snapshot, id: i64) -> Option<&AlertSource> {
     s.alert_sources.data()?.iter().find(|x| x.id == id)
@@ -108,7 +101,10 @@ pub async fn maintain(
 ) -> Result<MaintenanceOutcome, AppError> {
     let granted = client.session().granted_scope().await?;
     if !can_maintain(&granted) {
-        return Err(not_granted());
+        return Err(AppError::scope_not_granted(
+            MAINTENANCE_SCOPE,
+            "a maintenance window needs permission to change maintenance windows in ilert",
+        ));
     }
     let until = now + length.length();
     let window = NewMaintenanceWindow {

@@ -129,13 +129,6 @@ pub fn takeable(s: &ScheduleNow) -> Option<&ShiftNow> {
     s.current.as_ref().filter(|c| !c.mine && c.user_id.is_some())
 }
 
-fn not_granted() -> AppError {
-    AppError::Api(ApiError::ScopeNotGranted {
-        scope: Some(SCHEDULE_WRITE.into()),
-        message: "taking on-call for a colleague needs permission to change schedules in ilert".into(),
-    })
-}
-
 fn set_current(engine: &Engine, id: i64, current: Option<ShiftNow>) {
     engine.amend(|s| {
         if let Panel::Ready { data, unreadable } = &s.on_call {
@@ -161,7 +154,10 @@ pub async fn take(
 ) -> Result<(PagerOutcome, Cover), AppError> {
     let granted = client.session().granted_scope().await?;
     if !can_cover(&granted) {
-        return Err(not_granted());
+        return Err(AppError::scope_not_granted(
+            SCHEDULE_WRITE,
+            "taking on-call for a colleague needs permission to change schedules in ilert",
+        ));
     }
     let Some(theirs) = takeable(schedule).cloned() else {
         return Err(AppError::Settings(format!("nobody else is on call for {} now: there is no pager to take", schedule.name)));
